@@ -1,0 +1,2 @@
+#include "tg_host_trace.h"
+tg_trace_fn tg_host_trace = 0;

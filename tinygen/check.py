@@ -1,0 +1,161 @@
+"""Bit-exactness check of generated code against TensorFlow Lite Micro."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .compiler import CompiledModel, compile_model
+from .errors import TinygenError
+from .ir import Graph, Tensor, np_dtype
+from .options import CompileOptions
+from .reference import TFLMReference
+from .toolchain.host import HostModel, build_host
+
+
+@dataclass
+class CheckReport:
+    model: str
+    inputs_checked: int = 0
+    bit_exact: bool = True
+    mismatches: list[dict] = field(default_factory=list)
+    first_diverging_op: dict | None = None
+    arena_bytes: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _float_input_quant(graph: Graph, t: Tensor):
+    for op in graph.consumers(t):
+        if op.kind == "QUANTIZE" and op.outputs[0].quant is not None:
+            return op.outputs[0].quant
+    return None
+
+
+def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[list[np.ndarray]]:
+    """n random input sets covering each input's full quantized range (int8 uniform; float inputs
+    spread over the range their QUANTIZE maps to int8)."""
+    rng = np.random.default_rng(seed)
+    sets = []
+    for _ in range(n):
+        xs = []
+        for t in graph.inputs:
+            if t.dtype == "float32":
+                q = _float_input_quant(graph, t)
+                if q is not None:
+                    lo, hi = (-128 - q.zp - 2) * q.s, (127 - q.zp + 2) * q.s
+                    xs.append(rng.uniform(lo, hi, size=t.shape).astype(np.float32))
+                else:
+                    xs.append(rng.normal(0, 1, size=t.shape).astype(np.float32))
+            else:
+                info = np.iinfo(np_dtype(t.dtype))
+                xs.append(rng.integers(info.min, info.max + 1, size=t.shape).astype(np_dtype(t.dtype)))
+        sets.append(xs)
+    return sets
+
+
+def load_input_file(path: str | Path, graph: Graph) -> list[np.ndarray]:
+    p = Path(path)
+    try:
+        a = np.load(p, allow_pickle=False)
+    except FileNotFoundError:
+        raise TinygenError(f"{p}: no such input file") from None
+    except (ValueError, OSError) as e:
+        raise TinygenError(f"{p}: not a readable .npy array ({e})") from None
+    if isinstance(a, np.lib.npyio.NpzFile):
+        raise TinygenError(f"{p}: expected a .npy array, got an .npz archive")
+    if len(graph.inputs) != 1:
+        raise TinygenError(f"{p}: the model has {len(graph.inputs)} inputs; pass one .npy per input set is only supported for single-input models")
+    t = graph.inputs[0]
+    want = np_dtype(t.dtype)
+    if a.size != t.size:
+        raise TinygenError(f"{p}: has {a.size} values {list(a.shape)}, the model input {t.name!r} needs {t.size} {list(t.shape)}")
+    if a.dtype != want:
+        if t.dtype == "float32" and a.dtype.kind == "f":
+            a = a.astype(np.float32)
+        else:
+            raise TinygenError(f"{p}: has dtype {a.dtype}, the model input {t.name!r} is {t.dtype}")
+    return [a.reshape(t.shape)]
+
+
+def _compare(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray]) -> tuple[bool, float]:
+    same, diff = True, 0.0
+    for a, b in zip(ours, ref):
+        a = np.asarray(a).reshape(-1)
+        b = np.asarray(b).reshape(-1)
+        if a.shape != b.shape:
+            return False, float("inf")
+        if a.dtype.kind == "f":
+            eq = np.array_equal(a.view(np.uint32), b.astype(np.float32).view(np.uint32))
+            d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
+        else:
+            eq = np.array_equal(a, b)
+            d = float(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)), initial=0))
+        same = same and eq
+        diff = max(diff, d)
+    return same, diff
+
+
+def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, xs: Sequence[np.ndarray]) -> dict | None:
+    """Run both with every intermediate tensor kept; the first operator (in execution order)
+    whose output differs."""
+    _, records = host.trace(xs)
+    ref = TFLMReference(model_bytes, preserve_all_tensors=True)
+    ref.run(xs)
+    ops = cm.graph.ops
+    for pos, tidx, data in records:
+        if tidx < 0:
+            continue
+        op = ops[pos]
+        t = next((o for o in op.outputs if o.source_index == tidx), None)
+        if t is None:
+            continue
+        ours = np.frombuffer(data, dtype=np_dtype(t.dtype))
+        theirs = ref.tensor(tidx).reshape(-1)
+        same, diff = _compare([ours], [theirs])
+        if not same:
+            return dict(position=pos, op_index=op.source_index, op=op.kind, tensor=t.name,
+                        tensor_index=tidx, max_abs_diff=diff,
+                        differing_elements=int(np.sum(ours.astype(np.int64) != theirs.astype(np.int64)))
+                        if ours.dtype.kind != "f" else None)
+    return None
+
+
+def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int = 20,
+                   extra_inputs: Sequence[Sequence[list[np.ndarray]]] | None = None,
+                   seed: int = 0, diagnose: bool = True) -> list[CheckReport]:
+    """Check several compiled models, built into one host library."""
+    hosts = build_host([cm for cm, _ in items])
+    reports = []
+    for k, ((cm, data), host) in enumerate(zip(items, hosts)):
+        rep = CheckReport(model=cm.graph.meta.get("source") or cm.name, arena_bytes=cm.arena_bytes)
+        ref = TFLMReference(data)
+        sets = random_inputs(cm.graph, n_random, seed)
+        if extra_inputs is not None:
+            sets += list(extra_inputs[k])
+        for i, xs in enumerate(sets):
+            ours = host.invoke(xs)
+            theirs = ref.run(xs)
+            same, diff = _compare(ours, theirs)
+            rep.inputs_checked += 1
+            if not same:
+                rep.bit_exact = False
+                rep.mismatches.append(dict(input=i, kind="random" if i < n_random else "given",
+                                           max_abs_diff=diff))
+                if diagnose and rep.first_diverging_op is None:
+                    rep.first_diverging_op = first_diverging_op(cm, host, data, xs)
+        reports.append(rep)
+    return reports
+
+
+def check_model(model: str | Path | bytes, n_random: int = 20, input_files: Sequence[str | Path] = (),
+                options: CompileOptions | None = None, seed: int = 0,
+                extra_inputs: Sequence[list[np.ndarray]] = ()) -> CheckReport:
+    data = Path(model).read_bytes() if not isinstance(model, (bytes, bytearray)) else bytes(model)
+    cm = compile_model(model if not isinstance(model, (bytes, bytearray)) else data, options)
+    given = [load_input_file(f, cm.graph) for f in input_files] + [list(x) for x in extra_inputs]
+    return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed)[0]

@@ -1,0 +1,3 @@
+from .emit import generate_c
+
+__all__ = ["generate_c"]

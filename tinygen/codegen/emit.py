@@ -1,0 +1,100 @@
+"""Graph + memory plan -> <name>.c / <name>.h through the Jinja2 templates in templates/."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from .. import __version__
+from ..ir import c_type
+from ..ops import get_op_def
+from ..paths import TEMPLATES_DIR
+from .cformat import c_float
+from .context import EmitContext
+from .sanitize import c_comment
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compiler import CompiledModel
+
+
+@lru_cache(maxsize=None)
+def template_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def _io_info(cm: "CompiledModel", tensors, role: str, single_name: str):
+    out = []
+    for i, t in enumerate(tensors):
+        q = t.quant
+        param = single_name if len(tensors) == 1 else f"{single_name}{i}"
+        out.append(dict(
+            param=param,
+            ctype=c_type(t.dtype),
+            nbytes=t.nbytes,
+            size=t.size,
+            offset=cm.plan.tensor_offset(t) if cm.options.io_in_arena else None,
+            scale=c_float(q.s) if q is not None and not q.per_channel else None,
+            zero_point=q.zp if q is not None and not q.per_channel else None,
+            comment=c_comment(f"{t.name} {t.dtype}{list(t.shape)}"),
+        ))
+    return out
+
+
+def generate_c(cm: "CompiledModel") -> dict[str, str]:
+    env = template_env()
+    ctx = EmitContext(cm, env)
+    g = cm.graph
+    name = cm.name
+    inputs = _io_info(cm, g.inputs, "input", "input")
+    outputs = _io_info(cm, g.outputs, "output", "output")
+    invoke_params = ", ".join([f"const {io['ctype']} *{io['param']}" for io in inputs] +
+                              [f"{io['ctype']} *{io['param']}" for io in outputs])
+    if not cm.options.io_in_arena:
+        ctx.external_io = {id(t): io["param"] for t, io in zip(list(g.inputs) + list(g.outputs), inputs + outputs)}
+        exec_params = invoke_params
+        exec_args = ", ".join(io["param"] for io in inputs + outputs)
+    else:
+        exec_params, exec_args = "void", ""
+
+    steps = []
+    for pos, op in enumerate(g.ops):
+        d = get_op_def(op.kind)
+        code = d.emit(op, ctx).rstrip("\n")
+        ins = ", ".join(c_comment(t.name, 40) for t in op.inputs if t is not None and not t.is_const)
+        outs = ", ".join(c_comment(t.name, 40) for t in op.outputs)
+        src = "" if op.source_index is None else f" (TFLite operator {op.source_index})"
+        traces = []
+        if code and not d.alias:
+            for t in op.outputs:
+                traces.append(dict(tensor=-1 if t.source_index is None else t.source_index,
+                                   ptr=ctx.ptr(t), nbytes=t.nbytes))
+        steps.append(dict(pos=pos, code=code, traces=traces,
+                          comment=f"{op.kind}{src}: {ins} -> {outs}"))
+
+    common = dict(
+        name=name, NAME=name.upper(), version=__version__,
+        source=c_comment(g.meta.get("source") or g.name, 200),
+        sha256=g.meta.get("sha256", "-"),
+        options=c_comment(cm.options.describe(), 300),
+        arena_bytes=cm.plan.arena_bytes,
+        lower_bound_bytes=cm.plan.lower_bound_bytes,
+        planner=cm.plan.planner,
+        alignment=cm.options.alignment,
+        inputs=inputs, outputs=outputs,
+        invoke_params=invoke_params, exec_params=exec_params, exec_args=exec_args,
+        io_in_arena=cm.options.io_in_arena,
+    )
+    c_text = env.get_template("model.c.j2").render(consts=ctx.consts, steps=steps,
+                                                   const_bytes=sum(c.nbytes for c in ctx.consts), **common)
+    h_text = env.get_template("model.h.j2").render(const_bytes=sum(c.nbytes for c in ctx.consts), **common)
+    cm.const_bytes = sum(c.nbytes for c in ctx.consts)
+    return {f"{name}.c": c_text, f"{name}.h": h_text}

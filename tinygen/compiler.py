@@ -1,0 +1,80 @@
+"""compile: .tflite (or Graph) -> CompiledModel -> C files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .codegen import generate_c
+from .codegen.sanitize import c_identifier
+from .errors import TinygenError
+from .frontend import load_tflite, parse_tflite
+from .ir import Graph
+from .memory import MemoryPlan
+from .options import CompileOptions
+from .passes.pipeline import run_pipeline
+
+
+@dataclass
+class CompiledModel:
+    name: str
+    graph: Graph
+    plan: MemoryPlan
+    options: CompileOptions
+    const_bytes: int = 0
+    _files: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> dict[str, str]:
+        if self._files is None:
+            self._files = generate_c(self)
+        return self._files
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.plan.arena_bytes
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write <name>.c/.h atomically: into a temporary directory first, then moved in place, so
+        a failure never leaves half-written output."""
+        out = Path(out_dir)
+        files = self.files
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tinygen-", dir=out.parent))
+        try:
+            for fname, text in files.items():
+                (tmp / fname).write_text(text)
+            out.mkdir(exist_ok=True)
+            written = []
+            for fname in files:
+                os.replace(tmp / fname, out / fname)
+                written.append(out / fname)
+            return written
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def compile_graph(graph: Graph, options: CompileOptions | None = None) -> CompiledModel:
+    options = options or CompileOptions()
+    name = c_identifier(options.name or graph.name)
+    graph = run_pipeline(graph, options)
+    cm = CompiledModel(name=name, graph=graph, plan=graph.meta["memory_plan"], options=options)
+    return cm
+
+
+def compile_model(model: str | Path | bytes | Graph, options: CompileOptions | None = None) -> CompiledModel:
+    if isinstance(model, Graph):
+        graph = model
+    elif isinstance(model, (bytes, bytearray)):
+        graph = parse_tflite(bytes(model))
+    else:
+        graph = load_tflite(model)
+    cm = compile_graph(graph, options)
+    _ = cm.files  # generate now, so errors surface here
+    return cm
+
+
+__all__ = ["CompiledModel", "compile_graph", "compile_model", "TinygenError"]

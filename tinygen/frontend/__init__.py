@@ -1,0 +1,3 @@
+from .tflite import load_tflite, parse_tflite
+
+__all__ = ["load_tflite", "parse_tflite"]

@@ -1,0 +1,90 @@
+"""Helpers shared by operator definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..frontend.schema import ACTIVATION_CODES, ACTIVATION_NAMES, PADDING_CODES, PADDING_NAMES
+from ..ir import Op, Quant, Tensor
+from .base import unsupported
+
+SUPPORTED_FUSED = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+@dataclass(frozen=True)
+class Dims4:
+    n: int
+    h: int
+    w: int
+    c: int
+
+    def c_init(self) -> str:
+        return f"{{{self.n}, {self.h}, {self.w}, {self.c}}}"
+
+
+def dims4(shape: tuple[int, ...]) -> Dims4:
+    if len(shape) != 4:
+        raise ValueError(f"expected a 4-D shape, got {shape}")
+    return Dims4(*shape)
+
+
+def fused_activation(code: int | None) -> str:
+    return ACTIVATION_NAMES.get(int(code or 0), f"UNKNOWN({code})")
+
+
+def fused_activation_code(name: str) -> int:
+    return ACTIVATION_CODES[name]
+
+
+def padding_name(code: int | None) -> str:
+    return PADDING_NAMES.get(int(code or 0), f"UNKNOWN({code})")
+
+
+def padding_code(name: str) -> int:
+    return PADDING_CODES[name]
+
+
+def check_fused(op: Op, act: str) -> None:
+    if act not in SUPPORTED_FUSED:
+        raise unsupported(op, f"fused activation {act} is not supported")
+
+
+def check_dtype(op: Op, t: Tensor | None, *dtypes: str, what: str = "tensor") -> None:
+    if t is None:
+        raise unsupported(op, f"missing {what}")
+    if t.dtype not in dtypes:
+        raise unsupported(op, f"{what} {t.name!r} has type {t.dtype}; supported: {', '.join(dtypes)}")
+
+
+def check_rank(op: Op, t: Tensor, *ranks: int, what: str = "tensor") -> None:
+    if t.rank not in ranks:
+        raise unsupported(op, f"{what} {t.name!r} has rank {t.rank} (shape {list(t.shape)}); expected rank {' or '.join(map(str, ranks))}")
+
+
+def quant(op: Op, t: Tensor, what: str = "tensor") -> Quant:
+    """The tensor's quantization; refuses missing quantization (e.g. float models)."""
+    if t.quant is None or t.quant.scale.size == 0:
+        raise unsupported(op, f"{what} {t.name!r} ({t.dtype}) has no quantization parameters; only int8-quantized models are supported")
+    if not (t.quant.scale > 0).all() or not __import__("numpy").isfinite(t.quant.scale).all():
+        raise unsupported(op, f"{what} {t.name!r} has a non-positive or non-finite scale")
+    return t.quant
+
+
+def per_tensor(op: Op, t: Tensor, what: str = "tensor") -> Quant:
+    q = quant(op, t, what)
+    if q.per_channel:
+        raise unsupported(op, f"{what} {t.name!r} is quantized per channel; this operator needs per-tensor quantization")
+    return q
+
+
+def check_int8_activation(op: Op, t: Tensor, what: str) -> Quant:
+    check_dtype(op, t, "int8", what=what)
+    q = per_tensor(op, t, what)
+    if not -128 <= q.zp <= 127:
+        raise unsupported(op, f"{what} {t.name!r} has zero point {q.zp} outside int8 range")
+    return q
+
+
+def check_shape(op: Op, t: Tensor, expected: tuple[int, ...], what: str = "output") -> None:
+    if tuple(t.shape) != tuple(expected):
+        raise unsupported(op, f"{what} {t.name!r} has shape {list(t.shape)} but the operator produces {list(expected)}")

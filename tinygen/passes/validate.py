@@ -1,0 +1,38 @@
+"""Pass `validate`: the IR invariants every pass output must satisfy."""
+
+from __future__ import annotations
+
+from ..errors import UnsupportedError
+from ..ir import Graph
+
+
+class IRError(AssertionError):
+    pass
+
+
+def validate(graph: Graph) -> None:
+    """Topological order, single producer per tensor, inputs available before use."""
+    available = {id(t) for t in graph.inputs}
+    produced: set[int] = set()
+    for pos, op in enumerate(graph.ops):
+        for t in op.inputs:
+            if t is None or t.is_const:
+                continue
+            if id(t) not in available:
+                raise IRError(f"op {pos} ({op.label}) reads {t.name!r} before it is produced")
+        for t in op.outputs:
+            if id(t) in produced or any(t is g for g in graph.inputs):
+                raise IRError(f"tensor {t.name!r} is written twice (op {pos}, {op.label})")
+            produced.add(id(t))
+            available.add(id(t))
+    for t in graph.outputs:
+        if id(t) not in available:
+            raise IRError(f"graph output {t.name!r} is never produced")
+
+
+def run(graph: Graph, options) -> Graph:
+    try:
+        validate(graph)
+    except IRError as e:
+        raise UnsupportedError(f"malformed graph: {e}") from None
+    return graph

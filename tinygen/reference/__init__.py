@@ -1,0 +1,3 @@
+from .tflm import TFLMReference
+
+__all__ = ["TFLMReference"]

@@ -1,0 +1,198 @@
+"""Host build: generated C + kernel library -> shared object, called from Python through cffi.
+
+The kernel library is compiled once into a static archive, cached by the hash of its sources and
+flags; each model is compiled into a shared object cached by the hash of its generated C. Several
+models can share one shared object (one compiler run), which is how the random-graph tests stay
+fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import cffi
+import numpy as np
+
+from ..errors import ToolchainError
+from ..ir import c_type, np_dtype
+from ..paths import KERNELS_DIR, KERNELS_INCLUDE, TEMPLATES_DIR, cache_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compiler import CompiledModel
+
+HOST_CC = os.environ.get("TINYGEN_HOST_CC", "gcc")
+WARNINGS = ["-Wall", "-Wextra", "-Werror"]
+HOST_CFLAGS = ["-std=c99", "-O2", "-fPIC", *WARNINGS]
+HOST_SUPPORT = TEMPLATES_DIR / "host"
+
+
+def kernel_sources() -> list[Path]:
+    return sorted((KERNELS_DIR / "src").rglob("*.c"))
+
+
+def kernel_headers() -> list[Path]:
+    return sorted(KERNELS_DIR.rglob("*.h"))
+
+
+def _run(cmd: list[str], what: str, cwd: Path | None = None) -> None:
+    try:
+        r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise ToolchainError(f"{what}: compiler {cmd[0]!r} not found") from None
+    if r.returncode != 0:
+        first = next((ln for ln in r.stderr.splitlines() if "error" in ln), r.stderr.strip()[:300])
+        raise ToolchainError(f"{what} failed: {first}\n{r.stderr}")
+
+
+@lru_cache(maxsize=None)
+def _cc_version(cc: str) -> str:
+    try:
+        return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (FileNotFoundError, IndexError):
+        raise ToolchainError(f"host C compiler {cc!r} not found (install gcc)") from None
+
+
+def _hash_files(paths: Sequence[Path], extra: Sequence[str] = ()) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(str(p.relative_to(KERNELS_DIR) if p.is_relative_to(KERNELS_DIR) else p.name).encode())
+        h.update(p.read_bytes())
+    for e in extra:
+        h.update(e.encode())
+    return h.hexdigest()[:20]
+
+
+def _atomic_dir(final: Path) -> Path:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    try:
+        os.rename(tmp, final)
+    except OSError:  # another process won the race; its result is identical
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_kernel_library(cc: str = HOST_CC, cflags: Sequence[str] = HOST_CFLAGS) -> Path:
+    """Compile kernels/ into libtgnn.a (cached)."""
+    srcs = kernel_sources()
+    key = _hash_files(srcs + kernel_headers(), [cc, _cc_version(cc), *cflags])
+    final = cache_dir() / "host" / f"kernels-{key}"
+    lib = final / "libtgnn.a"
+    if lib.exists():
+        return lib
+    tmp = _atomic_dir(final)
+    inc = ["-I", str(KERNELS_INCLUDE)]
+
+    def one(src: Path) -> Path:
+        obj = tmp / (src.relative_to(KERNELS_DIR / "src").as_posix().replace("/", "__")[:-2] + ".o")
+        _run([cc, *cflags, *inc, "-c", str(src), "-o", str(obj)], f"compiling kernel {src.name}")
+        return obj
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        objs = list(ex.map(one, srcs))
+    _run(["ar", "rcs", str(tmp / "libtgnn.a"), *map(str, objs)], "archiving the kernel library")
+    _publish(tmp, final)
+    return lib
+
+
+def _cdecl(cm: "CompiledModel") -> str:
+    g = cm.graph
+    ins = [f"const {c_type(t.dtype)} *" for t in g.inputs]
+    outs = [f"{c_type(t.dtype)} *" for t in g.outputs]
+    decl = f"int {cm.name}_invoke({', '.join(ins + outs)});\n"
+    if cm.options.io_in_arena:
+        decl += f"int {cm.name}_run(void);\nvoid *{cm.name}_input(int);\nvoid *{cm.name}_output(int);\n"
+    return decl
+
+
+class HostModel:
+    """One compiled model inside a loaded host shared object."""
+
+    def __init__(self, cm: "CompiledModel", ffi: cffi.FFI, lib, so_path: Path) -> None:
+        self.cm = cm
+        self.ffi = ffi
+        self.lib = lib
+        self.so_path = so_path
+        self._invoke = getattr(lib, f"{cm.name}_invoke")
+
+    def _ptr(self, arr: np.ndarray, dtype: str):
+        return self.ffi.from_buffer(f"{c_type(dtype)}[]", arr)
+
+    def invoke(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        g = self.cm.graph
+        if len(inputs) != len(g.inputs):
+            raise ValueError(f"model has {len(g.inputs)} inputs, got {len(inputs)}")
+        ins = []
+        for x, t in zip(inputs, g.inputs):
+            a = np.ascontiguousarray(x, dtype=np_dtype(t.dtype))
+            if a.size != t.size:
+                raise ValueError(f"input {t.name!r} needs {t.size} values ({list(t.shape)}), got {a.size}")
+            ins.append(a)
+        outs = [np.zeros(t.shape, dtype=np_dtype(t.dtype)) for t in g.outputs]
+        status = self._invoke(*[self._ptr(a, t.dtype) for a, t in zip(ins, g.inputs)],
+                              *[self._ptr(a, t.dtype) for a, t in zip(outs, g.outputs)])
+        if status != 0:
+            raise RuntimeError(f"{self.cm.name}_invoke returned {status}")
+        return [o.reshape(t.shape) for o, t in zip(outs, g.outputs)]
+
+    def trace(self, inputs: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[tuple[int, int, bytes]]]:
+        """Run once and record every operator output: [(op position, tflite tensor index, bytes)]."""
+        records: list[tuple[int, int, bytes]] = []
+
+        @self.ffi.callback("void(int, int, const void *, int)")
+        def cb(op, tensor, data, nbytes):
+            records.append((op, tensor, bytes(self.ffi.buffer(data, nbytes))))
+
+        self.lib.tg_host_trace = cb
+        try:
+            outs = self.invoke(inputs)
+        finally:
+            self.lib.tg_host_trace = self.ffi.NULL
+        return outs, records
+
+
+def build_host(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[HostModel]:
+    """Compile models (and the kernel library) into one shared object and load it."""
+    names = [cm.name for cm in cms]
+    if len(set(names)) != len(names):
+        raise ValueError("models built together need distinct names")
+    lib_a = build_kernel_library(cc)
+    h = hashlib.sha256()
+    h.update(lib_a.parent.name.encode())
+    for f in (HOST_SUPPORT / "tg_host_trace.h", HOST_SUPPORT / "tg_host_trace.c"):
+        h.update(f.read_bytes())
+    for cm in cms:
+        for fname, text in sorted(cm.files.items()):
+            h.update(fname.encode())
+            h.update(text.encode())
+    key = h.hexdigest()[:24]
+    final = cache_dir() / "host" / f"models-{key}"
+    so = final / "models.so"
+    if not so.exists():
+        tmp = _atomic_dir(final)
+        srcs = []
+        for cm in cms:
+            for fname, text in cm.files.items():
+                (tmp / fname).write_text(text)
+                if fname.endswith(".c"):
+                    srcs.append(str(tmp / fname))
+        srcs.append(str(HOST_SUPPORT / "tg_host_trace.c"))
+        _run([cc, *HOST_CFLAGS, "-shared", "-Wl,-Bsymbolic", "-I", str(KERNELS_INCLUDE), "-I", str(tmp),
+              "-I", str(HOST_SUPPORT), "-include", str(HOST_SUPPORT / "tg_host_trace.h"),
+              *srcs, str(lib_a), "-o", str(tmp / "models.so")], "host build of the generated C")
+        _publish(tmp, final)
+    ffi = cffi.FFI()
+    ffi.cdef("typedef void (*tg_trace_fn)(int op, int tensor, const void *data, int nbytes);\n"
+             "extern tg_trace_fn tg_host_trace;\n" + "".join(_cdecl(cm) for cm in cms))
+    lib = ffi.dlopen(str(so))
+    return [HostModel(cm, ffi, lib, so) for cm in cms]

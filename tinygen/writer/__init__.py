@@ -1,0 +1,3 @@
+from .tflite import write_tflite
+
+__all__ = ["write_tflite"]
