@@ -24,6 +24,13 @@ from ..writer import write_tflite
 _U8_STD = 74.0
 
 
+def builder_method(fn):
+    """Attach a function as a GraphBuilder method (op families add their builders this way from
+    tinygen/testing/ops_<family>.py)."""
+    setattr(GraphBuilder, fn.__name__, fn)
+    return fn
+
+
 class GraphBuilder:
     def __init__(self, name: str = "g", seed: int = 0) -> None:
         self.name = name

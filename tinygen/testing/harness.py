@@ -1,0 +1,35 @@
+"""Run many generated models through the host build and TFLM in one go (one compiler run)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..check import CheckReport, check_compiled
+from ..compiler import compile_model
+from ..options import CompileOptions
+
+
+def check_models(models: Sequence[bytes], n_random: int = 3, seed: int = 0,
+                 options: CompileOptions | None = None) -> list[CheckReport]:
+    """Compile each .tflite (named m0, m1, ...), build all into one shared object, compare every
+    output with TFLite Micro on n_random random inputs."""
+    items = []
+    for i, data in enumerate(models):
+        opts = options or CompileOptions()
+        from dataclasses import replace
+
+        cm = compile_model(data, replace(opts, name=f"m{i}"))
+        cm.graph.meta["source"] = f"generated model {i}"
+        items.append((cm, data))
+    return check_compiled(items, n_random=n_random, seed=seed)
+
+
+def assert_bit_exact(models: Sequence[bytes], n_random: int = 3, seed: int = 0,
+                     options: CompileOptions | None = None) -> list[CheckReport]:
+    reports = check_models(models, n_random=n_random, seed=seed, options=options)
+    bad = [(i, r) for i, r in enumerate(reports) if not r.bit_exact]
+    if bad:
+        i, r = bad[0]
+        raise AssertionError(f"{len(bad)}/{len(reports)} generated models differ from TFLM; first: model {i}: "
+                             f"{r.mismatches[:2]} first diverging op: {r.first_diverging_op}")
+    return reports
