@@ -1,0 +1,154 @@
+"""The `tinygen` command. Thin: parses arguments, calls the API, prints reports.
+
+Errors in the user's input (TinygenError) print one line and exit 2 (1 for "does not match" /
+"does not fit" verdicts); nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import TinygenError
+from .options import CompileOptions
+
+console = Console(stderr=False, highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def write_json(path: str | Path, data: dict) -> None:
+    """Write a JSON report atomically (temporary file + rename)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tinygen-", suffix=".json", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2, sort_keys=False, default=_json_default)
+            f.write("\n")
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def _options(name, planner) -> CompileOptions:
+    kw = {}
+    if name:
+        kw["name"] = name
+    if planner:
+        kw["planner"] = planner
+    return CompileOptions(**kw)
+
+
+@click.group(context_settings=dict(help_option_names=["-h", "--help"]))
+@click.version_option(__version__, prog_name="tinygen")
+def cli() -> None:
+    """tinygen: int8 TensorFlow Lite models to static C for microcontrollers, bit-exact with
+    TensorFlow Lite Micro."""
+
+
+@cli.command("compile")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for <name>.c and <name>.h.")
+@click.option("--name", help="C symbol prefix (default: from the model file name).")
+@click.option("--planner", help="Memory planner (default: exact).")
+def compile_cmd(model: Path, out_dir: Path, name: str | None, planner: str | None) -> None:
+    """Compile MODEL (.tflite, int8) to C."""
+    from .compiler import compile_model
+
+    cm = compile_model(model, _options(name, planner))
+    files = cm.write(out_dir)
+    console.print(f"{model.name}: {len(cm.graph.ops)} operators -> " + ", ".join(str(f) for f in files))
+    console.print(f"arena {cm.arena_bytes} B (lower bound {cm.plan.lower_bound_bytes} B), "
+                  f"constants {cm.const_bytes} B")
+
+
+@cli.command("check")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--inputs", "n_inputs", default=20, show_default=True, type=click.IntRange(0, 100000),
+              help="Number of random inputs.")
+@click.option("--input", "input_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="An input .npy (repeatable).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--name", help="C symbol prefix.")
+@click.option("--planner", help="Memory planner.")
+def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, name, planner) -> None:
+    """Run random and given inputs through the generated C (host build) and TensorFlow Lite Micro;
+    exit 0 only if every output is bit-identical."""
+    from .check import check_model
+
+    with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
+        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=_options(name, planner), seed=seed)
+    rep.model = str(model)
+    if json_path:
+        write_json(json_path, rep.to_dict())
+    if rep.bit_exact:
+        console.print(f"[green]bit-exact[/green]: {rep.inputs_checked} inputs, every output identical to TensorFlow Lite Micro "
+                      f"({model.name}, arena {rep.arena_bytes} B)")
+        return
+    msg = f"{len(rep.mismatches)} of {rep.inputs_checked} inputs differ from TensorFlow Lite Micro"
+    f = rep.first_diverging_op
+    if f:
+        msg += (f"; first diverging operator: {f['op']} #{f['op_index']} (output {f['tensor']!r}, "
+                f"max |diff| {f['max_abs_diff']:g})")
+    else:
+        msg += f"; max |diff| {max(m['max_abs_diff'] for m in rep.mismatches):g}"
+    err_console.print(f"tinygen: MISMATCH: {msg}")
+    sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    debug = bool(os.environ.get("TINYGEN_DEBUG"))
+    try:
+        cli.main(args=argv, prog_name="tinygen", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err_console.print("tinygen: aborted")
+        sys.exit(130)
+    except TinygenError as e:
+        if debug:
+            raise
+        line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"tinygen: error: {line}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        print("tinygen: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as e:  # a bug in tinygen: still one line, with a way to get the traceback
+        if debug:
+            raise
+        print(f"tinygen: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+              f"(set TINYGEN_DEBUG=1 for a traceback)", file=sys.stderr)
+        sys.exit(3)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
