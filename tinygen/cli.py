@@ -121,6 +121,10 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, nam
     sys.exit(1)
 
 
+# Commands defined in other modules register themselves on `cli` when imported.
+from . import cli_target  # noqa: E402,F401
+
+
 def main(argv: list[str] | None = None) -> None:
     debug = bool(os.environ.get("TINYGEN_DEBUG"))
     try:
