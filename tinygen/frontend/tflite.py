@@ -16,7 +16,7 @@ from ..ir import Graph, Op, Quant, Tensor
 from ..ir.tensor import np_dtype
 from .schema import BUILTIN_NAMES, OPTIONS_NAMES, TENSOR_TYPE_NAMES, TFLITE_TO_DTYPE, options_class, schema
 
-MAX_TENSOR_BYTES = 1 << 31  # nothing a microcontroller model needs comes close
+MAX_TENSOR_BYTES = 1 << 28  # 256 MiB: far beyond any microcontroller; guards against corrupt shapes
 
 
 def load_tflite(path: str | Path) -> Graph:
@@ -152,8 +152,10 @@ class _Reader:
             op.kind = "CUSTOM"
         opdef = get_op_def(kind)
         if opdef is None:
-            what = f"custom operator {custom!r}" if custom else f"operator type {kind}"
-            raise unsupported(op, f"{what} is not supported by tinygen")
+            # kept in the graph (so it can be inspected); the `check` pass refuses it before any C
+            op.notes["unsupported"] = (f"custom operator {custom!r}" if custom else f"operator type {kind}") + \
+                " is not supported by tinygen"
+            return op
         opts = None
         otype = int(o.BuiltinOptionsType())
         if otype != 0:

@@ -6,16 +6,40 @@ from ..errors import UnsupportedError
 from ..ir import Graph
 from ..ops import get_op_def, unsupported
 
+#: exceptions that mean "this operator's operands make no sense", turned into UnsupportedError
+MALFORMED = (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError, OverflowError)
+
 
 def run(graph: Graph, options) -> Graph:
     if not graph.ops:
         raise UnsupportedError("the model has no operators")
     for op in graph.ops:
         d = get_op_def(op.kind)
-        if d is None:
-            raise unsupported(op, f"operator type {op.kind} is not supported by tinygen")
-        d.check(op)
+        if d is None or "unsupported" in op.notes:
+            raise unsupported(op, op.notes.get("unsupported", f"operator type {op.kind} is not supported by tinygen"))
+    _refuse_float_compute(graph)
+    for op in graph.ops:
+        try:
+            get_op_def(op.kind).check(op)
+        except UnsupportedError:
+            raise
+        except MALFORMED as e:  # a corrupt or nonsensical operator: still one clear line
+            raise unsupported(op, f"malformed operator ({type(e).__name__}: {e})") from None
     for t in list(graph.inputs) + list(graph.outputs):
         if t.dtype not in ("int8", "float32"):
             raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and float32 around QUANTIZE/DEQUANTIZE)")
     return graph
+
+
+_FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")
+
+
+def _refuse_float_compute(graph: Graph) -> None:
+    """A float model (computing in float32) gets one clear message instead of a per-op type error."""
+    for op in graph.ops:
+        if op.kind in _FLOAT_BOUNDARY_OPS:
+            continue
+        for t in list(op.inputs) + list(op.outputs):
+            if t is not None and t.dtype == "float32":
+                raise unsupported(op, f"computes in float32 (tensor {t.name!r}); tinygen needs an int8-quantized "
+                                      "model (full-integer post-training quantization)")
