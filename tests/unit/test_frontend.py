@@ -141,7 +141,8 @@ def test_invalid_bias_quantized_dimension_is_ignored():
     bias.quant = Quant(scale=bias.quant.scale, zero_point=bias.quant.zero_point, axis=0)
     data = write_tflite(g)
     m = schema.ModelT.InitFromObj(schema.Model.GetRootAs(data, 0))
-    m.subgraphs[0].tensors[bias.source_index].quantization.quantizedDimension = 3  # invalid for a 1-D tensor
+    idx = [t.name for t in m.subgraphs[0].tensors].index(bias.name.encode())
+    m.subgraphs[0].tensors[idx].quantization.quantizedDimension = 3  # invalid for a 1-D tensor
     import flatbuffers
 
     fb = flatbuffers.Builder(1024)

@@ -45,7 +45,6 @@ def write_tflite(graph: Graph, description: str = "written by tinygen") -> bytes
             b.data = np.frombuffer(np.ascontiguousarray(t.data).tobytes(), dtype=np.uint8)
         m.buffers.append(b)  # every tensor has its own buffer; non-constant ones stay empty
         index[id(t)] = len(sg.tensors)
-        t.source_index = len(sg.tensors)
         sg.tensors.append(_tensor_t(t, len(m.buffers) - 1))
     codes: dict[str, int] = {}
     m.operatorCodes = []
@@ -68,7 +67,6 @@ def write_tflite(graph: Graph, description: str = "written by tinygen") -> bytes
         if opts is not None and d.options is not None:
             o.builtinOptionsType = OPTIONS_CODES[d.options]
             o.builtinOptions = opts
-        op.source_index = pos
         sg.operators.append(o)
     sg.inputs = np.array([index[id(t)] for t in graph.inputs], dtype=np.int32)
     sg.outputs = np.array([index[id(t)] for t in graph.outputs], dtype=np.int32)
