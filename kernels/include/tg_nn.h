@@ -99,11 +99,129 @@ tg_status tg_conv_s8(const tg_context *ctx, const tg_conv_params *params, const 
                      const tg_dims *output_dims, int8_t *output);
 int32_t tg_conv_s8_get_buffer_size(const tg_dims *input_dims, const tg_dims *filter_dims);
 
+/*
+ * tg_depthwise_conv_s8 - depthwise 2-D convolution, per-channel requantization.
+ *   input_dims {N, H, W, C}; filter_dims {1, KH, KW, C * ch_mult};
+ *   output_dims {N, OH, OW, C * ch_mult}; bias: C * ch_mult int32 values or NULL.
+ *   Output channel c * ch_mult + m filters input channel c with filter channel c * ch_mult + m.
+ *   padding as in tg_conv_s8: implicit rows/columns before the first input row/column, and
+ *   everything past the end of input_dims is padding too (so a sub-region of an image can be
+ *   processed). Output pixels are written in raster order, all channels of a pixel together.
+ *   No scratch memory (ctx may be NULL).
+ */
+tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *params,
+                               const tg_pc_quant *quant,
+                               const tg_dims *input_dims, const int8_t *input,
+                               const tg_dims *filter_dims, const int8_t *filter,
+                               const int32_t *bias,
+                               const tg_dims *output_dims, int8_t *output);
+
+/*
+ * tg_depthwise_conv_inplace_s8 - the same computation for ch_mult == 1, with the output written
+ *   over the input in `data` (output pixel p, channel c lands at data[p * C + c], batch after
+ *   batch). Requires OH <= H and OW <= W. One channel at a time: the channel's output for every
+ *   output pixel goes to the scratch buffer first (OH * OW bytes, see
+ *   tg_depthwise_conv_inplace_s8_get_buffer_size), then over the input's slots of that channel.
+ */
+tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_params *params,
+                                       const tg_pc_quant *quant,
+                                       const tg_dims *input_dims, int8_t *data,
+                                       const tg_dims *filter_dims, const int8_t *filter,
+                                       const int32_t *bias,
+                                       const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dims *output_dims);
+
 /* @@DEPTHWISE@@ (declarations of depthwise-convolution kernels go here) */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Fully connected and pooling (kernels/src/fully_connected, kernels/src/pooling)              */
 /* ------------------------------------------------------------------------------------------ */
+
+/* Fully connected parameters (FULLY_CONNECTED). */
+typedef struct {
+    int32_t input_offset;
+    int32_t filter_offset;  /* -filter zero point (per-tensor weights; 0 for per-channel) */
+    int32_t output_offset;
+    int32_t per_channel;    /* nonzero: one multiplier/shift per output; zero: entry 0 for all */
+    tg_range activation;
+} tg_fc_params;
+
+/*
+ * tg_fully_connected_s8 - output[b][o] = requantize(sum_i (filter[o][i] + filter_offset) *
+ *   (input[b][i] + input_offset) + bias[o]) for b < batches, o < out_features.
+ *   input: batches x in_features; filter: out_features x in_features (row major);
+ *   bias: out_features int32 values or NULL; output: batches x out_features.
+ */
+tg_status tg_fully_connected_s8(const tg_fc_params *params, const tg_pc_quant *quant,
+                                int32_t batches, int32_t in_features, int32_t out_features,
+                                const int8_t *input, const int8_t *filter, const int32_t *bias,
+                                int8_t *output);
+
+/* Pooling parameters (AVERAGE_POOL_2D, MAX_POOL_2D). padding has the meaning of
+ * tg_conv_params.padding: rows/columns before the input, and past its end, are padding. Input and
+ * output share one quantization; there is no requantization. */
+typedef struct {
+    tg_hw stride;
+    tg_hw padding;
+    tg_hw filter;
+    tg_range activation;
+} tg_pool_params;
+
+/*
+ * tg_avgpool_s8 - average pooling over the window elements inside the input (padding does not
+ *   count), rounded half away from zero. input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
+ *   Returns TG_ERR_ARG if a window holds no input element. Raster-order output.
+ */
+tg_status tg_avgpool_s8(const tg_pool_params *params,
+                        const tg_dims *input_dims, const int8_t *input,
+                        const tg_dims *output_dims, int8_t *output);
+
+/* tg_maxpool_s8 - max pooling over the window elements inside the input; same layout. */
+tg_status tg_maxpool_s8(const tg_pool_params *params,
+                        const tg_dims *input_dims, const int8_t *input,
+                        const tg_dims *output_dims, int8_t *output);
+
+#define TG_LOOP_NEST_MAX_DIMS 4
+
+/* A loop nest over a tensor: count dimensions (last one fastest), each with its size and its
+ * stride in elements. */
+typedef struct {
+    int32_t count;
+    int32_t size[TG_LOOP_NEST_MAX_DIMS];
+    int32_t stride[TG_LOOP_NEST_MAX_DIMS];
+} tg_loop_nest;
+
+/* Mean parameters (MEAN). The multiplier/shift already include the division by the number of
+ * reduced elements. */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+    tg_loop_nest outer;   /* kept dimensions, in output order */
+    tg_loop_nest inner;   /* reduced dimensions */
+} tg_mean_params;
+
+/*
+ * tg_mean_s8 - for each index of the outer nest (in order, one output element each):
+ *   clamp(requantize(sum over the inner nest of (x + input_offset)) + output_offset, -128, 127).
+ *   The int32 sum wraps around like TFLite Micro's.
+ */
+tg_status tg_mean_s8(const tg_mean_params *params, const int8_t *input, int8_t *output);
+
+#define TG_PAD_MAX_DIMS 5
+
+/* Constant padding parameters (PAD, PADV2): shapes extended to 5 dimensions with leading 1s. */
+typedef struct {
+    int32_t input_dims[TG_PAD_MAX_DIMS];
+    int32_t before[TG_PAD_MAX_DIMS];
+    int32_t after[TG_PAD_MAX_DIMS];
+    int32_t pad_value;  /* stored int8 value written into the padding */
+} tg_pad_params;
+
+/* tg_pad_s8 - output dimension d = before[d] + input_dims[d] + after[d]; the input bytes are
+ *   copied unchanged (no requantization), everything else is pad_value. */
+tg_status tg_pad_s8(const tg_pad_params *params, const int8_t *input, int8_t *output);
 
 /* @@FC_POOL@@ */
 
@@ -111,11 +229,187 @@ int32_t tg_conv_s8_get_buffer_size(const tg_dims *input_dims, const tg_dims *fil
 /* Elementwise, data movement and reductions (kernels/src/basic)                               */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Loop nest of a broadcasting binary elementwise kernel (ADD, SUB, MUL). The output is written
+ * contiguously in loop order (outermost dimension first); along loop dimension d the element
+ * offset of input k advances by stride<k>[d] (0 where input k is broadcast). The compiler merges
+ * dimensions, so same-shape inputs are a single dimension with both strides 1. */
+#define TG_BCAST_MAX_DIMS 6
+typedef struct {
+    int32_t rank;                        /* loop dimensions in use, 1..TG_BCAST_MAX_DIMS */
+    int32_t shape[TG_BCAST_MAX_DIMS];    /* extent of each loop dimension */
+    int32_t stride1[TG_BCAST_MAX_DIMS];  /* input1 element step per index of each dimension */
+    int32_t stride2[TG_BCAST_MAX_DIMS];  /* input2 element step per index of each dimension */
+} tg_broadcast;
+
+/* ADD / SUB parameters (TFLite's general int8 rescaling): each input becomes
+ * ((q + input_offset) * 2^left_shift) * multiplier (multipliers below one, shift <= 0); the sum
+ * or difference is requantized by `output` and offset by output_offset. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    int32_t left_shift;   /* 20 for int8 */
+    tg_quant input1;
+    tg_quant input2;
+    tg_quant output;
+    tg_range activation;
+} tg_add_params;
+
+/* MUL parameters: out = requantize((q1 + input1_offset) * (q2 + input2_offset)) + output_offset. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    tg_quant output;
+    tg_range activation;
+} tg_mul_params;
+
+/* tg_add_s8 - output = input1 + input2 with broadcasting as described by bcast. */
+tg_status tg_add_s8(const tg_add_params *params, const tg_broadcast *bcast,
+                    const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* tg_sub_s8 - output = input1 - input2 with broadcasting as described by bcast. */
+tg_status tg_sub_s8(const tg_add_params *params, const tg_broadcast *bcast,
+                    const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* tg_mul_s8 - output = input1 * input2 with broadcasting as described by bcast. */
+tg_status tg_mul_s8(const tg_mul_params *params, const tg_broadcast *bcast,
+                    const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* Concatenation as byte copies: for k < outer, for each input i in order, copy_bytes[i] bytes
+ * from inputs[i] + k * copy_bytes[i] to the output (copy_bytes[i] = input i's extent along the
+ * axis times the element count of the inner dimensions times the element size). */
+typedef struct {
+    int32_t outer;              /* product of the dimensions before the axis */
+    int32_t num_inputs;
+    const int32_t *copy_bytes;  /* num_inputs entries */
+} tg_concat_params;
+
+/* tg_concatenation - joins num_inputs tensors of any element type (CONCATENATION). */
+tg_status tg_concatenation(const tg_concat_params *params, const void *const *inputs, void *output);
+
+/* Transposition as a gather over the output: loop dimension d has extent shape[d] and moves
+ * in_stride[d] elements in the input; the output is written contiguously in loop order. The
+ * compiler merges dimensions that stay adjacent, so rank is at most the tensor's rank. */
+#define TG_TRANSPOSE_MAX_DIMS 5
+typedef struct {
+    int32_t rank;                            /* 1..TG_TRANSPOSE_MAX_DIMS */
+    int32_t elem_size;                       /* bytes per element: 1, 2 or 4 */
+    int32_t shape[TG_TRANSPOSE_MAX_DIMS];
+    int32_t in_stride[TG_TRANSPOSE_MAX_DIMS];
+} tg_transpose_params;
+
+/* tg_transpose - permutes the dimensions of a tensor of any 1-, 2- or 4-byte element type. */
+tg_status tg_transpose(const tg_transpose_params *params, const void *input, void *output);
+
+/* Softmax parameters (see PreprocessSoftmaxScaling / CalculateInputRadius in TFLite): a
+ * difference to the row maximum d (<= 0) is scaled as SRDHM(d * 2^input_left_shift,
+ * input_multiplier) into Q5.26; differences below diff_min contribute nothing. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;  /* 0..31 */
+    int32_t diff_min;
+} tg_softmax_params;
+
+/*
+ * tg_softmax_s8 - softmax over the innermost dimension of rows x depth int8 values; the output
+ *   has scale 1/256 and zero point -128. Bit-exact with TFLite Micro's int8 reference kernel.
+ *   Where TFLite Micro aborts (a row whose sum of exponentials reaches 512, possible only for
+ *   depth >= 512), every probability is below 1/512 and the row's outputs are all -128.
+ *   The output may be the input buffer (in place).
+ */
+tg_status tg_softmax_s8(const tg_softmax_params *params, int32_t rows, int32_t depth,
+                        const int8_t *input, int8_t *output);
+
 /* @@BASIC@@ */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Activations, softmax and (de)quantization (kernels/src/activations, softmax, quantize)      */
 /* ------------------------------------------------------------------------------------------ */
+
+/* Elementwise activation kernels below take a flat element count `size`; the output may be the
+ * same buffer as the input (each element is read before it is written). */
+
+/* int8 -> int8 rescaling with a clamp: y = clamp(requant(x + input_offset) + output_offset). */
+typedef struct {
+    int32_t input_offset;   /* -input zero point */
+    int32_t output_offset;  /* output zero point */
+    tg_quant quant;         /* input scale / output scale */
+    tg_range activation;    /* clamp range of y (RELU: [max(-128, output zero point), 127]) */
+} tg_requantize_params;
+
+/*
+ * tg_requantize_s8 - int8 rescaling: QUANTIZE int8 -> int8 and RELU (clamped at the output zero
+ * point). Double rounding as TFLite Micro's MultiplyByQuantizedMultiplier.
+ */
+tg_status tg_requantize_s8(const tg_requantize_params *params, int32_t size,
+                           const int8_t *input, int8_t *output);
+
+/*
+ * tg_relu6_s8 - int8 RELU6 as TFLite Micro computes it: the stored values clamped to
+ * [range->min, range->max] = [input zero point, quantized 6.0], no rescaling.
+ */
+tg_status tg_relu6_s8(const tg_range *range, int32_t size, const int8_t *input, int8_t *output);
+
+/* LEAKY_RELU parameters. */
+typedef struct {
+    int32_t input_offset;     /* -input zero point */
+    int32_t output_offset;    /* output zero point */
+    tg_quant identity;        /* input scale / output scale, for x >= zero point */
+    tg_quant alpha;           /* |alpha| * input scale / output scale, for x < zero point */
+    int32_t alpha_negative;   /* nonzero: alpha < 0, the alpha branch is negated */
+} tg_leaky_relu_params;
+
+/* tg_leaky_relu_s8 - int8 LEAKY_RELU (output clamped to the int8 range). */
+tg_status tg_leaky_relu_s8(const tg_leaky_relu_params *params, int32_t size,
+                           const int8_t *input, int8_t *output);
+
+/* LOGISTIC / TANH parameters: the input (plus offset) is rescaled to Q4.27 by a Q31 multiplier
+ * and a left shift; at or beyond +-input_range_radius the output saturates. */
+typedef struct {
+    int32_t input_offset;        /* -input zero point */
+    int32_t input_range_radius;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+} tg_fixed_act_params;
+
+/* tg_logistic_s8 - int8 LOGISTIC; the output is on scale 1/256 with zero point -128. */
+tg_status tg_logistic_s8(const tg_fixed_act_params *params, int32_t size,
+                         const int8_t *input, int8_t *output);
+
+/* tg_tanh_s8 - int8 TANH; the output is on scale 1/128 with zero point 0. */
+tg_status tg_tanh_s8(const tg_fixed_act_params *params, int32_t size,
+                     const int8_t *input, int8_t *output);
+
+/* HARD_SWISH parameters (16-bit fixed point, see kernels/src/activations/tg_hard_swish_s8.c). */
+typedef struct {
+    int32_t input_offset;        /* -input zero point */
+    int32_t output_offset;       /* output zero point */
+    int16_t output_multiplier;   /* Q15: input scale / 128 / output scale */
+    int32_t output_shift;        /* <= 0 */
+    int16_t reluish_multiplier;  /* Q15: input scale / 128 / (3 / 32768) */
+    int32_t reluish_shift;
+} tg_hard_swish_params;
+
+/* tg_hard_swish_s8 - int8 HARD_SWISH: x * relu6(x + 3) / 6. */
+tg_status tg_hard_swish_s8(const tg_hard_swish_params *params, int32_t size,
+                           const int8_t *input, int8_t *output);
+
+/* Per-tensor affine quantization of a float32 tensor: real = scale * (q - zero_point). */
+typedef struct {
+    float scale;
+    int32_t zero_point;
+} tg_affine_f32;
+
+/*
+ * tg_quantize_f32_s8 - float32 -> int8: clamp(round(x / scale) + zero_point), float32 division,
+ * ties away from zero. Quotients outside the int32 range, infinities and NaN give what TFLite
+ * Micro gives on x86-64: 127 if zero_point < 0, else -128.
+ */
+tg_status tg_quantize_f32_s8(const tg_affine_f32 *quant, int32_t size, const float *input, int8_t *output);
+
+/* tg_dequantize_s8_f32 - int8 -> float32: scale * (q - zero_point), bit-identical to TFLite Micro. */
+tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const int8_t *input, float *output);
 
 /* @@ACTIVATIONS@@ */
 
