@@ -187,9 +187,19 @@ def build_host(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[HostMo
                 if fname.endswith(".c"):
                     srcs.append(str(tmp / fname))
         srcs.append(str(HOST_SUPPORT / "tg_host_trace.c"))
-        _run([cc, *HOST_CFLAGS, "-shared", "-Wl,-Bsymbolic", "-I", str(KERNELS_INCLUDE), "-I", str(tmp),
-              "-I", str(HOST_SUPPORT), "-include", str(HOST_SUPPORT / "tg_host_trace.h"),
-              *srcs, str(lib_a), "-o", str(tmp / "models.so")], "host build of the generated C")
+        flags = [*HOST_CFLAGS, "-I", str(KERNELS_INCLUDE), "-I", str(tmp), "-I", str(HOST_SUPPORT),
+                 "-include", str(HOST_SUPPORT / "tg_host_trace.h")]
+
+        def one(i_src):  # one compiler per file, in parallel
+            i, src = i_src
+            obj = str(tmp / f"{i}.o")
+            _run([cc, *flags, "-c", src, "-o", obj], f"host build of {Path(src).name}")
+            return obj
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+            objs = list(ex.map(one, enumerate(srcs)))
+        _run([cc, "-shared", "-Wl,-Bsymbolic", *objs, str(lib_a), "-o", str(tmp / "models.so")],
+             "linking the host build")
         _publish(tmp, final)
     ffi = cffi.FFI()
     ffi.cdef("typedef void (*tg_trace_fn)(int op, int tensor, const void *data, int nbytes);\n"
