@@ -1,0 +1,101 @@
+"""SOFTMAX: int8 -> int8 softmax over the last dimension (kernel: tg_softmax_s8).
+
+TFLite Micro (softmax_common.cc) requires the int8 output to have scale exactly 1/256 and zero
+point -128, and runs the gemmlowp fixed-point path of reference_ops::Softmax (not a lookup
+table: the LUTs are for int16 inputs). The compile-time part is PreprocessSoftmaxScaling and
+CalculateInputRadius from TFLite's quantization_util.cc, reproduced here in double precision.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import quant as Q
+from ..frontend.schema import schema
+from ..ir import Op
+from .base import OpDef, register, unsupported
+from .common import check_int8_activation
+
+#: integer bits of the scaled input differences (Q5.26), kScaledDiffIntegerBits in TFLite
+SCALED_DIFF_INTEGER_BITS = 5
+OUTPUT_SCALE = float(np.float32(1.0 / 256.0))
+OUTPUT_ZERO_POINT = -128
+
+
+@dataclass
+class SoftmaxAttrs:
+    beta: float = 0.0  # float32 value as stored in the model (TFLM reads 0 when options are absent)
+
+
+@dataclass
+class SoftmaxParams:
+    input_multiplier: int
+    input_left_shift: int
+    diff_min: int
+    rows: int
+    depth: int
+
+
+def softmax_scaling(beta: float, input_scale: float) -> tuple[int, int, int] | str:
+    """(multiplier, left shift, diff_min) as TFLite Micro computes them, or the reason TFLite
+    Micro refuses (aborts on) these parameters."""
+    beta_d = float(np.float32(beta))
+    scale_d = float(np.float32(input_scale))
+    real = min(beta_d * scale_d * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)), float((1 << 31) - 1))
+    if not real > 1.0:  # QuantizeMultiplierGreaterThanOne checks > 1
+        return (f"beta * input_scale * 2^26 = {real:.6g} must exceed 1 "
+                "(TFLite Micro refuses non-positive or tiny beta * input_scale)")
+    mult, shift = Q.quantize_multiplier(real)
+    if shift < 0:
+        return f"input rescaling multiplier {real!r} gives a negative shift"
+    radius = math.floor(1.0 * ((1 << SCALED_DIFF_INTEGER_BITS) - 1)
+                        * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)) / float(1 << shift))
+    return mult, shift, -radius
+
+
+@register
+class Softmax(OpDef):
+    kind = "SOFTMAX"
+    options = "SoftmaxOptions"
+
+    def parse(self, opts, inputs, outputs):
+        if opts is None:
+            return SoftmaxAttrs()
+        return SoftmaxAttrs(beta=float(opts.beta))
+
+    def write_options(self, a: SoftmaxAttrs):
+        o = schema.SoftmaxOptionsT()
+        o.beta = float(a.beta)
+        return o
+
+    def infer(self, op):
+        return [op.inputs[0].shape]
+
+    def check(self, op: Op):
+        if len(op.inputs) != 1 or len(op.outputs) != 1 or op.inputs[0] is None:
+            raise unsupported(op, "expects one input and one output")
+        x, y = op.inputs[0], op.outputs[0]
+        qx = check_int8_activation(op, x, "input")
+        qy = check_int8_activation(op, y, "output")
+        if x.rank < 1:
+            raise unsupported(op, f"input {x.name!r} is a scalar; softmax needs at least one dimension")
+        if x.size == 0:
+            raise unsupported(op, f"input {x.name!r} has no elements (shape {list(x.shape)})")
+        if tuple(y.shape) != tuple(x.shape):
+            raise unsupported(op, f"output shape {list(y.shape)} differs from input shape {list(x.shape)}")
+        if qy.zp != OUTPUT_ZERO_POINT or qy.s != OUTPUT_SCALE:
+            raise unsupported(op, f"int8 output must have scale 1/256 and zero point -128 (TFLite Micro requires it); "
+                                  f"got scale {qy.s!r}, zero point {qy.zp}")
+        r = softmax_scaling(op.attrs.beta, qx.s)
+        if isinstance(r, str):
+            raise unsupported(op, r)
+
+    def prepare(self, op: Op):
+        x = op.inputs[0]
+        mult, shift, diff_min = softmax_scaling(op.attrs.beta, x.quant.s)
+        depth = x.shape[-1]
+        return SoftmaxParams(input_multiplier=mult, input_left_shift=shift, diff_min=diff_min,
+                             rows=x.size // depth if depth else 0, depth=depth)
