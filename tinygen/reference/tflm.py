@@ -40,7 +40,7 @@ class TFLMReference:
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Run one inference; returns every graph output."""
         for i, x in enumerate(inputs):
-            self.interp.set_input(np.ascontiguousarray(x), i)
+            self.interp.set_input(np.ascontiguousarray(x).reshape(np.shape(x)), i)
         try:
             self.interp.invoke()
         except RuntimeError as e:
