@@ -13,6 +13,7 @@ from .errors import TinygenError
 from .ir import Graph, Tensor, np_dtype
 from .options import CompileOptions
 from .reference import TFLMReference
+from .reference.tflm import IsolatedTFLMReference
 from .toolchain.host import HostModel, build_host
 
 
@@ -100,11 +101,16 @@ def _compare(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray]) -> tuple[boo
     return same, diff
 
 
-def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, xs: Sequence[np.ndarray]) -> dict | None:
+def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, xs: Sequence[np.ndarray],
+                       isolate: bool = False) -> dict | None:
     """Run both with every intermediate tensor kept; the first operator (in execution order)
     whose output differs."""
     _, records = host.trace(xs)
-    ref = TFLMReference(model_bytes, preserve_all_tensors=True)
+    if isolate:
+        ref = IsolatedTFLMReference(model_bytes, preserve_all_tensors=True)
+        ref.want_tensors = [t for _, t, _ in records if t >= 0]
+    else:
+        ref = TFLMReference(model_bytes, preserve_all_tensors=True)
     ref.run(xs)
     ops = cm.graph.ops
     for pos, tidx, data in records:
@@ -127,13 +133,14 @@ def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, x
 
 def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int = 20,
                    extra_inputs: Sequence[Sequence[list[np.ndarray]]] | None = None,
-                   seed: int = 0, diagnose: bool = True) -> list[CheckReport]:
-    """Check several compiled models, built into one host library."""
+                   seed: int = 0, diagnose: bool = True, isolate: bool = False) -> list[CheckReport]:
+    """Check several compiled models, built into one host library. With isolate=True the TFLM
+    oracle runs in a worker process (it can abort on some inputs)."""
     hosts = build_host([cm for cm, _ in items])
     reports = []
     for k, ((cm, data), host) in enumerate(zip(items, hosts)):
         rep = CheckReport(model=cm.graph.meta.get("source") or cm.name, arena_bytes=cm.arena_bytes)
-        ref = TFLMReference(data)
+        ref = IsolatedTFLMReference(data) if isolate else TFLMReference(data)
         sets = random_inputs(cm.graph, n_random, seed)
         if extra_inputs is not None:
             sets += list(extra_inputs[k])
@@ -147,15 +154,15 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
                 rep.mismatches.append(dict(input=i, kind="random" if i < n_random else "given",
                                            max_abs_diff=diff))
                 if diagnose and rep.first_diverging_op is None:
-                    rep.first_diverging_op = first_diverging_op(cm, host, data, xs)
+                    rep.first_diverging_op = first_diverging_op(cm, host, data, xs, isolate=isolate)
         reports.append(rep)
     return reports
 
 
 def check_model(model: str | Path | bytes, n_random: int = 20, input_files: Sequence[str | Path] = (),
                 options: CompileOptions | None = None, seed: int = 0,
-                extra_inputs: Sequence[list[np.ndarray]] = ()) -> CheckReport:
+                extra_inputs: Sequence[list[np.ndarray]] = (), isolate: bool = False) -> CheckReport:
     data = Path(model).read_bytes() if not isinstance(model, (bytes, bytearray)) else bytes(model)
     cm = compile_model(model if not isinstance(model, (bytes, bytearray)) else data, options)
     given = [load_input_file(f, cm.graph) for f in input_files] + [list(x) for x in extra_inputs]
-    return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed)[0]
+    return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed, isolate=isolate)[0]

@@ -102,7 +102,8 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, nam
     from .check import check_model
 
     with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
-        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=_options(name, planner), seed=seed)
+        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=_options(name, planner), seed=seed,
+                          isolate=True)
     rep.model = str(model)
     if json_path:
         write_json(json_path, rep.to_dict())

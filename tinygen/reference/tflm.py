@@ -79,3 +79,61 @@ def allocation_report(model: bytes, inputs: Sequence[np.ndarray] | None = None) 
     if not out:
         raise TinygenError("TFLM printed no allocation report")
     return out
+
+
+# -- isolation ----------------------------------------------------------------------------------
+# TFLM aborts the whole process on some inputs (e.g. its int8 softmax when a row's sum of
+# exponentials overflows, which needs >= 512 classes). User-facing commands therefore run the
+# oracle in a worker process, so an abort becomes a clear error instead of killing tinygen.
+
+_WORKER_REFS: dict = {}
+
+
+def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
+    import hashlib
+
+    key = (hashlib.sha256(model).hexdigest(), preserve)
+    ref = _WORKER_REFS.get(key)
+    if ref is None:
+        ref = _WORKER_REFS[key] = TFLMReference(model, preserve_all_tensors=preserve)
+    outs = ref.run(inputs)
+    tensors = {i: ref.tensor(i) for i in tensor_indices}
+    return outs, tensors
+
+
+class IsolatedTFLMReference:
+    """TFLMReference in a separate process (same interface for run/tensor)."""
+
+    def __init__(self, model: bytes, preserve_all_tensors: bool = False) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.model = model
+        self.preserve = preserve_all_tensors
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._tensors: dict[int, np.ndarray] = {}
+        self.want_tensors: list[int] = []
+
+    def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            outs, self._tensors = self._pool.submit(_worker_run, self.model, self.preserve,
+                                                    [np.asarray(x) for x in inputs], list(self.want_tensors)).result()
+        except BrokenProcessPool:
+            self.close()
+            raise TinygenError("TensorFlow Lite Micro crashed (the reference process aborted) while running this "
+                               "input; no reference output exists for it") from None
+        return outs
+
+    def tensor(self, index: int) -> np.ndarray:
+        return self._tensors[index]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __del__(self) -> None:  # pragma: no cover
+        try:
+            self.close()
+        except Exception:
+            pass
