@@ -1,0 +1,83 @@
+/*
+ * tg_depthwise_conv_inplace_s8.c - int8 depthwise 2-D convolution (depth multiplier 1) whose
+ * output overwrites its input (portable C).
+ *
+ * Channel by channel: output channel c of every output pixel is computed into the scratch buffer
+ * (it only reads input channel c), then copied to the slots of channel c. Each write lands on a
+ * channel-c slot of the current or an earlier batch, whose input has already been consumed, so the
+ * input channels still to be read are never touched.
+ */
+#include "tg_nn.h"
+#include "../tg_internal.h"
+
+tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_params *params,
+                                       const tg_pc_quant *quant,
+                                       const tg_dims *input_dims, int8_t *data,
+                                       const tg_dims *filter_dims, const int8_t *filter,
+                                       const int32_t *bias,
+                                       const tg_dims *output_dims)
+{
+    const int32_t in_h = input_dims->h, in_w = input_dims->w, ch = input_dims->c;
+    const int32_t k_h = filter_dims->h, k_w = filter_dims->w;
+    const int32_t out_h = output_dims->h, out_w = output_dims->w;
+    const int32_t out_pixels = out_h * out_w;
+    int8_t *tmp;
+    int32_t b, c, oy, ox, p;
+
+    if (params->ch_mult != 1 || output_dims->c != ch || filter_dims->c != ch || filter_dims->n != 1 ||
+        input_dims->n != output_dims->n || out_h > in_h || out_w > in_w) {
+        return TG_ERR_ARG;
+    }
+    if (ctx == NULL || (out_pixels > 0 && (ctx->buf == NULL || ctx->size < out_pixels))) {
+        return TG_ERR_BUFFER;
+    }
+    tmp = (int8_t *)ctx->buf;
+    for (b = 0; b < input_dims->n; ++b) {
+        const int8_t *in_b = data + (int32_t)b * in_h * in_w * ch;
+        int8_t *out_b = data + (int32_t)b * out_pixels * ch;
+        for (c = 0; c < ch; ++c) {
+            const int32_t mult = quant->multiplier[c], shift = quant->shift[c];
+            const int32_t bias_c = bias != NULL ? bias[c] : 0;
+            int8_t *dst = tmp;
+            for (oy = 0; oy < out_h; ++oy) {
+                const int32_t y0 = oy * params->stride.h - params->padding.h;
+                for (ox = 0; ox < out_w; ++ox) {
+                    const int32_t x0 = ox * params->stride.w - params->padding.w;
+                    int32_t acc = 0;
+                    int32_t ky, kx;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t y = y0 + ky * params->dilation.h;
+                        const int8_t *in_row;
+                        const int8_t *f_row;
+                        if (y < 0 || y >= in_h) {
+                            continue;
+                        }
+                        in_row = in_b + (int32_t)y * in_w * ch + c;
+                        f_row = filter + (int32_t)ky * k_w * ch + c;
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const int32_t x = x0 + kx * params->dilation.w;
+                            if (x < 0 || x >= in_w) {
+                                continue;
+                            }
+                            acc += (int32_t)f_row[kx * ch] * ((int32_t)in_row[x * ch] + params->input_offset);
+                        }
+                    }
+                    acc += bias_c;
+                    acc = tg_requantize(acc, mult, shift);
+                    acc += params->output_offset;
+                    acc = tg_clamp(acc, params->activation.min, params->activation.max);
+                    *dst++ = (int8_t)acc;
+                }
+            }
+            for (p = 0; p < out_pixels; ++p) {
+                out_b[p * ch + c] = tmp[p];
+            }
+        }
+    }
+    return TG_OK;
+}
+
+int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dims *output_dims)
+{
+    return output_dims->h * output_dims->w;
+}

@@ -1,0 +1,146 @@
+"""FULLY_CONNECTED: int8 input, int8 weights [out, in] quantized per tensor or per output channel
+(kernel: tg_fully_connected_s8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import quant as Q
+from ..frontend.schema import schema
+from .base import OpDef, register, unsupported
+from .common import (check_dtype, check_fused, check_int8_activation, check_rank, fused_activation,
+                     fused_activation_code, quant)
+
+#: FullyConnectedOptionsWeightsFormat.DEFAULT
+_WEIGHTS_DEFAULT = 0
+
+
+@dataclass
+class FullyConnectedAttrs:
+    activation: str = "NONE"
+    keep_num_dims: bool = False
+    weights_format: int = _WEIGHTS_DEFAULT
+
+
+@dataclass
+class FullyConnectedParams:
+    input_offset: int
+    filter_offset: int
+    output_offset: int
+    per_channel: bool
+    act_min: int
+    act_max: int
+    multiplier: np.ndarray   # int32: one per output feature, or a single one (per tensor)
+    shift: np.ndarray
+    batches: int
+    in_features: int
+    out_features: int
+
+
+def per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
+    """The per-tensor path (GetQuantizedConvolutionMultipler): input scale x weights scale / output
+    scale, every float32 scale widened to double first.
+
+    Beware: the TFLM source tree (kernel_util.cc, mirror of Aug 2026) writes the product in float32
+    before widening, but the `tflite-micro` pip package that is our oracle (nightly of Oct 2026)
+    widens both scales first (its x86-64 code is cvtss2sd, cvtss2sd, mulsd). The two differ by
+    about 1e-8 relative in a few percent of scale triples, which changes an output by 1 for some
+    accumulator values; tests/host/test_conv_pool.py pins this against the oracle."""
+    product = float(np.float32(input_scale)) * float(np.float32(filter_scale))
+    return Q.quantize_multiplier(product / float(np.float32(output_scale)))
+
+
+@register
+class FullyConnected(OpDef):
+    kind = "FULLY_CONNECTED"
+    options = "FullyConnectedOptions"
+
+    def parse(self, opts, inputs, outputs):
+        if opts is None:
+            return FullyConnectedAttrs()
+        return FullyConnectedAttrs(
+            activation=fused_activation(opts.fusedActivationFunction),
+            keep_num_dims=bool(opts.keepNumDims),
+            weights_format=int(opts.weightsFormat or 0),
+        )
+
+    def write_options(self, a: FullyConnectedAttrs):
+        o = schema.FullyConnectedOptionsT()
+        o.fusedActivationFunction = fused_activation_code(a.activation)
+        o.keepNumDims = bool(a.keep_num_dims)
+        o.weightsFormat = a.weights_format
+        return o
+
+    def infer(self, op):
+        x, w = op.inputs[0], op.inputs[1]
+        units, depth = w.shape[0], w.shape[-1]
+        if op.attrs.keep_num_dims:
+            return [tuple(x.shape[:-1]) + (units,)]
+        return [(x.size // depth, units)]
+
+    def check(self, op):
+        a: FullyConnectedAttrs = op.attrs
+        if len(op.inputs) not in (2, 3) or len(op.outputs) != 1:
+            raise unsupported(op, "expects input, weights, optional bias and one output")
+        x, w = op.inputs[0], op.inputs[1]
+        b = op.inputs[2] if len(op.inputs) > 2 else None
+        y = op.outputs[0]
+        qx = check_int8_activation(op, x, "input")
+        qy = check_int8_activation(op, y, "output")
+        check_dtype(op, w, "int8", what="weights")
+        check_rank(op, w, 2, what="weights")
+        if not w.is_const:
+            raise unsupported(op, f"weights {w.name!r} are not constant; tinygen keeps weights in flash")
+        if a.weights_format != _WEIGHTS_DEFAULT:
+            raise unsupported(op, f"weights format {a.weights_format} (shuffled) is not supported")
+        check_fused(op, a.activation)
+        units, depth = w.shape
+        if y.rank < 1 or y.shape[-1] != units:
+            raise unsupported(op, f"output {y.name!r} has shape {list(y.shape)}; its last dimension must be the {units} units")
+        batches = y.size // units if units else 0
+        if depth <= 0 or x.size != batches * depth:
+            raise unsupported(op, f"input {x.name!r} {list(x.shape)} is not {batches} rows of {depth} features "
+                                  f"(output {list(y.shape)})")
+        qw = quant(op, w, "weights")
+        if qw.per_channel:
+            if qw.scale.size != units or qw.axis != 0:
+                raise unsupported(op, f"weights {w.name!r} have {qw.scale.size} scales along axis {qw.axis}; "
+                                      f"per-channel weights need {units} scales along axis 0")
+        elif not -128 <= qw.zp <= 127:
+            raise unsupported(op, f"weights {w.name!r} have zero point {qw.zp} outside int8 range")
+        if b is not None:
+            check_dtype(op, b, "int32", what="bias")
+            if not b.is_const or b.size != units:
+                raise unsupported(op, f"bias {b.name!r} must be a constant of {units} values")
+            if not qw.per_channel:
+                # TFLM's Prepare refuses a bias scale far from input_scale * weights_scale
+                product = float(np.float32(qx.s)) * float(np.float32(qw.s))
+                bias_scale = float(b.quant.scale[0]) if b.quant is not None and b.quant.scale.size else 0.0
+                if abs(product - bias_scale) / float(np.float32(qy.s)) > 0.02:
+                    raise unsupported(op, f"bias {b.name!r} scale {bias_scale:g} differs from input scale x weights "
+                                          f"scale {product:g} (TFLite Micro refuses this model)")
+
+    def prepare(self, op):
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        a: FullyConnectedAttrs = op.attrs
+        qx, qw, qy = x.quant, w.quant, y.quant
+        units, depth = w.shape
+        if qw.per_channel:
+            eff = [float(np.float32(qx.s)) * float(s) / float(np.float32(qy.s)) for s in qw.scale]
+            mult, shift = Q.quantize_multiplier_array(eff)
+            filter_offset = 0  # the per-channel reference ignores weight zero points
+        else:
+            m, s = per_tensor_multiplier(qx.s, qw.s, qy.s)
+            mult, shift = np.array([m], dtype=np.int32), np.array([s], dtype=np.int32)
+            filter_offset = -qw.zp
+        act_min, act_max = Q.activation_range(a.activation, qy.s, qy.zp)
+        return FullyConnectedParams(
+            input_offset=-qx.zp, filter_offset=filter_offset, output_offset=qy.zp,
+            per_channel=bool(qw.per_channel), act_min=act_min, act_max=act_max,
+            multiplier=mult, shift=shift, batches=y.size // units, in_features=depth, out_features=units)
+
+    def macs(self, op):
+        w, y = op.inputs[1], op.outputs[0]
+        return y.size * w.shape[1]

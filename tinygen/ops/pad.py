@@ -1,0 +1,103 @@
+"""PAD and PADV2: int8 constant padding, paddings from a constant int32 [rank, 2] tensor
+(kernel: tg_pad_s8).
+
+Like TFLite Micro, the stored input values are copied unchanged (no requantization, even if the
+output's quantization differs); the pad value is the output zero point (PAD) or the given constant
+(PADV2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..frontend.schema import schema
+from .base import NoAttrs, OpDef, register, unsupported
+from .common import check_dtype, check_int8_activation, check_shape, quant
+
+#: TG_PAD_MAX_DIMS in tg_nn.h (and TFLM's PadKernelMaxDimensionCount)
+PAD_MAX_DIMS = 5
+
+
+@dataclass
+class PadParams:
+    input_dims: tuple[int, ...]   # extended to 5-D with leading 1s
+    before: tuple[int, ...]
+    after: tuple[int, ...]
+    pad_value: int
+
+
+def _extend(v: list[int], fill: int) -> tuple[int, ...]:
+    return tuple([fill] * (PAD_MAX_DIMS - len(v)) + [int(x) for x in v])
+
+
+class _Pad(OpDef):
+    template = "ops/pad.c.j2"
+    n_inputs = 2
+
+    def write_options(self, attrs):
+        return getattr(schema, f"{self.options}T")()
+
+    def infer(self, op):
+        x, p = op.inputs[0], op.inputs[1]
+        pads = np.asarray(p.data).reshape(-1, 2)
+        return [tuple(int(d + a + b) for d, (a, b) in zip(x.shape, pads))]
+
+    def check(self, op):
+        if len(op.inputs) != self.n_inputs or len(op.outputs) != 1 or any(t is None for t in op.inputs):
+            raise unsupported(op, f"expects {self.n_inputs} inputs and one output")
+        x, p, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        check_dtype(op, x, "int8", what="input")
+        check_int8_activation(op, y, "output")
+        check_dtype(op, p, "int32", what="paddings")
+        if not p.is_const:
+            raise unsupported(op, f"paddings {p.name!r} are not constant")
+        if x.rank > PAD_MAX_DIMS:
+            raise unsupported(op, f"input has rank {x.rank}; at most {PAD_MAX_DIMS} is supported")
+        if p.size != 2 * y.rank or y.rank != x.rank:
+            raise unsupported(op, f"paddings {list(p.shape)} do not match input rank {x.rank} / output rank {y.rank}")
+        if (np.asarray(p.data) < 0).any():
+            raise unsupported(op, "negative paddings are not supported")
+        check_shape(op, y, self.infer(op)[0])
+
+    def pad_value(self, op) -> int:
+        return op.outputs[0].quant.zp
+
+    def prepare(self, op):
+        x, p = op.inputs[0], op.inputs[1]
+        pads = np.asarray(p.data).reshape(-1, 2)
+        return PadParams(input_dims=_extend(list(x.shape), 1), before=_extend(list(pads[:, 0]), 0),
+                         after=_extend(list(pads[:, 1]), 0), pad_value=self.pad_value(op))
+
+
+@register
+class Pad(_Pad):
+    kind = "PAD"
+    options = "PadOptions"
+
+    def parse(self, opts, inputs, outputs):
+        return NoAttrs()
+
+
+@register
+class PadV2(_Pad):
+    kind = "PADV2"
+    options = "PadV2Options"
+    n_inputs = 3
+
+    def parse(self, opts, inputs, outputs):
+        return NoAttrs()
+
+    def check(self, op):
+        super().check(op)
+        v, y = op.inputs[2], op.outputs[0]
+        check_dtype(op, v, "int8", what="constant value")
+        if not v.is_const or v.size != 1:
+            raise unsupported(op, f"constant value {v.name!r} must be a constant with one element")
+        qv, qy = quant(op, v, "constant value"), y.quant
+        if qv.zp != qy.zp or float(qv.scale[0]) != float(qy.scale[0]):
+            raise unsupported(op, f"constant value {v.name!r} must have the output's quantization")
+
+    def pad_value(self, op) -> int:
+        return int(np.asarray(op.inputs[2].data).reshape(-1)[0])

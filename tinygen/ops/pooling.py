@@ -1,0 +1,102 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D: int8 pooling, input and output sharing one quantization
+(kernels: tg_avgpool_s8, tg_maxpool_s8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import quant as Q
+from ..frontend.schema import schema
+from .base import OpDef, register, unsupported
+from .common import (Dims4, check_fused, check_int8_activation, check_rank, check_shape, dims4,
+                     fused_activation, fused_activation_code, padding_code, padding_name)
+from .conv2d import conv_out_hw, conv_padding
+
+
+@dataclass
+class Pool2DAttrs:
+    padding: str = "SAME"
+    stride: tuple[int, int] = (1, 1)   # (h, w)
+    filter: tuple[int, int] = (1, 1)   # (h, w)
+    activation: str = "NONE"
+
+
+@dataclass
+class PoolParams:
+    stride: tuple[int, int]
+    padding: tuple[int, int]   # (top, left); bottom/right padding is implicit
+    filter: tuple[int, int]
+    act_min: int
+    act_max: int
+    in_dims: Dims4
+    out_dims: Dims4
+
+
+class _Pool2D(OpDef):
+    options = "Pool2DOptions"
+
+    def parse(self, opts, inputs, outputs):
+        if opts is None:
+            return Pool2DAttrs()
+        return Pool2DAttrs(
+            padding=padding_name(opts.padding),
+            stride=(int(opts.strideH), int(opts.strideW)),
+            filter=(int(opts.filterHeight), int(opts.filterWidth)),
+            activation=fused_activation(opts.fusedActivationFunction),
+        )
+
+    def write_options(self, a: Pool2DAttrs):
+        o = schema.Pool2DOptionsT()
+        o.padding = padding_code(a.padding)
+        o.strideH, o.strideW = a.stride
+        o.filterHeight, o.filterWidth = a.filter
+        o.fusedActivationFunction = fused_activation_code(a.activation)
+        return o
+
+    def infer(self, op):
+        x = op.inputs[0]
+        a: Pool2DAttrs = op.attrs
+        oh, ow = conv_out_hw(x.shape[1:3], a.filter, a.stride, (1, 1), a.padding)
+        return [(x.shape[0], oh, ow, x.shape[3])]
+
+    def check(self, op):
+        a: Pool2DAttrs = op.attrs
+        if len(op.inputs) != 1 or len(op.outputs) != 1:
+            raise unsupported(op, "expects one input and one output")
+        x, y = op.inputs[0], op.outputs[0]
+        qx = check_int8_activation(op, x, "input")
+        qy = check_int8_activation(op, y, "output")
+        check_rank(op, x, 4, what="input")
+        check_rank(op, y, 4, what="output")
+        # TFLM's Prepare: |input scale - output scale| (in float32) <= 1e-6 and equal zero points
+        if float(abs(np.float32(qx.s) - np.float32(qy.s))) > 1.0e-6 or qx.zp != qy.zp:
+            raise unsupported(op, f"input ({qx.s:g}, {qx.zp}) and output ({qy.s:g}, {qy.zp}) quantizations differ")
+        if a.padding not in ("SAME", "VALID"):
+            raise unsupported(op, f"padding {a.padding}")
+        if min(a.stride) < 1 or min(a.filter) < 1:
+            raise unsupported(op, f"stride {a.stride} / filter {a.filter} must be >= 1")
+        check_fused(op, a.activation)
+        out = self.infer(op)[0]
+        if min(out[1:3]) < 1:
+            raise unsupported(op, f"filter {a.filter} is larger than the input {list(x.shape[1:3])} with VALID padding")
+        check_shape(op, y, out)
+
+    def prepare(self, op):
+        x, y = op.inputs[0], op.outputs[0]
+        a: Pool2DAttrs = op.attrs
+        act_min, act_max = Q.activation_range(a.activation, y.quant.s, y.quant.zp)
+        return PoolParams(
+            stride=a.stride, padding=conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1)),
+            filter=a.filter, act_min=act_min, act_max=act_max, in_dims=dims4(x.shape), out_dims=dims4(y.shape))
+
+
+@register
+class AveragePool2D(_Pool2D):
+    kind = "AVERAGE_POOL_2D"
+
+
+@register
+class MaxPool2D(_Pool2D):
+    kind = "MAX_POOL_2D"
