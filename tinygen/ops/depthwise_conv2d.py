@@ -137,9 +137,10 @@ class DepthwiseConv2D(OpDef):
         p: DepthwiseConvParams | None = op.params
         if p is None or not p.inplace:
             return 0
-        # TODO(lead): take this from tg_depthwise_conv_inplace_s8_get_buffer_size through cffi once
-        # the shared kernel-query helper exists (it returns OH * OW).
-        return p.out_dims.h * p.out_dims.w
+        from ..toolchain.host import kernel_query
+
+        q = kernel_query()
+        return int(q.tg_depthwise_conv_inplace_s8_get_buffer_size(q.dims(p.out_dims)))
 
     def emit(self, op, ctx):
         p: DepthwiseConvParams = op.params

@@ -206,3 +206,52 @@ def build_host(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[HostMo
              "extern tg_trace_fn tg_host_trace;\n" + "".join(_cdecl(cm) for cm in cms))
     lib = ffi.dlopen(str(so))
     return [HostModel(cm, ffi, lib, so) for cm in cms]
+
+
+# -- compile-time queries of the kernel library ------------------------------------------------
+_QUERY_TYPES = """
+typedef struct { int32_t n, h, w, c; } tg_dims;
+typedef struct { int32_t h, w; } tg_hw;
+"""
+
+
+@lru_cache(maxsize=None)
+def kernel_query():
+    """The kernel library's *_get_buffer_size functions, callable from Python (cffi).
+
+    The compiler asks the C code for scratch sizes instead of copying formulas into Python.
+    Usage: `kernel_query().tg_depthwise_conv_inplace_s8_get_buffer_size(dims(...))`.
+    """
+    import re
+
+    lib_a = build_kernel_library()
+    so = lib_a.parent / "libtgnn_query.so"
+    if not so.exists():
+        tmp = so.with_name(so.name + f".tmp{os.getpid()}")
+        _run([HOST_CC, "-shared", "-Wl,--whole-archive", str(lib_a), "-Wl,--no-whole-archive", "-o", str(tmp)],
+             "linking the kernel library for compile-time queries")
+        os.replace(tmp, so)
+    header = (KERNELS_INCLUDE / "tg_nn.h").read_text()
+    protos = re.findall(r"^int32_t tg_\w+_get_buffer_size\([^;]*\);", header, flags=re.M)
+    ffi = cffi.FFI()
+    ffi.cdef(_QUERY_TYPES + "\n".join(" ".join(p.split()) for p in protos))
+    lib = ffi.dlopen(str(so))
+    return _KernelQuery(ffi, lib)
+
+
+class _KernelQuery:
+    def __init__(self, ffi: cffi.FFI, lib) -> None:
+        self.ffi = ffi
+        self.lib = lib
+
+    def dims(self, d) -> object:
+        """A tg_dims* from a Dims4 or a shape (padded to 4-D with leading ones)."""
+        if hasattr(d, "n"):
+            vals = (d.n, d.h, d.w, d.c)
+        else:
+            s = tuple(int(v) for v in d)
+            vals = (1,) * (4 - len(s)) + s
+        return self.ffi.new("tg_dims *", vals)
+
+    def __getattr__(self, name: str):
+        return getattr(self.lib, name)
