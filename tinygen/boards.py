@@ -1,0 +1,250 @@
+"""Boards: one TOML file per board in boards/ (core, FPU, clock, flash, SRAM regions).
+
+    board = load_board("NUCLEO-F411RE")
+    board.flash.size, board.main_ram.size, board.core
+
+The firmware's RAM (.data, .bss with the model's arena, and the stack) is placed in the board's
+*main RAM*: one run of contiguous SRAM regions, named by `main_ram` in the board file or, by
+default, the largest contiguous run. The SRAM budget of a board is the size of that run (other
+regions, e.g. tightly coupled memories that are not contiguous with it, are listed but unused);
+the flash budget is the flash region's size.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import TinygenError
+from .paths import BOARDS_DIR
+
+#: Cortex-M cores: the -mcpu name, its architecture, and what it can have
+CORES = {
+    "cortex-m0plus": dict(arch="armv6-m", fpus=("none",), dsp=False, fault_vectors=False, secure=False),
+    "cortex-m4": dict(arch="armv7e-m", fpus=("none", "fpv4-sp-d16"), dsp=True, fault_vectors=True, secure=False),
+    "cortex-m7": dict(arch="armv7e-m", fpus=("none", "fpv5-sp-d16", "fpv5-d16"), dsp=True, fault_vectors=True,
+                      secure=False),
+    "cortex-m33": dict(arch="armv8-m.main", fpus=("none", "fpv5-sp-d16"), dsp=True, fault_vectors=True, secure=True),
+}
+
+BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")
+
+
+class BoardError(TinygenError):
+    """An unknown board or an invalid board file."""
+
+
+@dataclass(frozen=True)
+class MemoryRegion:
+    name: str
+    origin: int
+    size: int
+    tcm: bool = False
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.size
+
+    def contains(self, addr: int) -> bool:
+        return self.origin <= addr < self.end
+
+    def to_dict(self) -> dict:
+        return dict(name=self.name, origin=self.origin, size=self.size, tcm=self.tcm)
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    description: str
+    core: str
+    fpu: str                       # "none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16"
+    clock_hz: int
+    flash: MemoryRegion
+    sram: tuple[MemoryRegion, ...]
+    main_ram_names: tuple[str, ...]
+    irq_count: int = 32
+    arena_alignment: int = 8
+    stack_bytes: int = 4096
+    caches: bool = False
+    mcu: str = ""
+    boot: dict = field(default_factory=dict)
+    mmio: tuple[MemoryRegion, ...] = ()
+    path: Path | None = None
+
+    # -- derived ------------------------------------------------------------------------------
+    @property
+    def has_fpu(self) -> bool:
+        return self.fpu != "none"
+
+    @property
+    def arch(self) -> str:
+        return CORES[self.core]["arch"]
+
+    @property
+    def has_dsp(self) -> bool:
+        return bool(CORES[self.core]["dsp"])
+
+    @property
+    def main_ram(self) -> MemoryRegion:
+        """The run of contiguous regions holding .data, .bss and the stack."""
+        regs = [self.region(n) for n in self.main_ram_names]
+        return MemoryRegion("+".join(r.name for r in regs), regs[0].origin, sum(r.size for r in regs))
+
+    @property
+    def sram_total(self) -> int:
+        return sum(r.size for r in self.sram)
+
+    @property
+    def flash_budget(self) -> int:
+        return self.flash.size
+
+    @property
+    def sram_budget(self) -> int:
+        return self.main_ram.size
+
+    @property
+    def boot_kind(self) -> str | None:
+        return self.boot.get("kind")
+
+    def region(self, name: str) -> MemoryRegion:
+        for r in self.sram:
+            if r.name == name:
+                return r
+        raise BoardError(f"board {self.name}: no SRAM region {name!r}")
+
+    def to_dict(self) -> dict:
+        return dict(name=self.name, description=self.description, mcu=self.mcu, core=self.core, fpu=self.fpu,
+                    clock_hz=self.clock_hz, flash=self.flash.to_dict(), sram=[r.to_dict() for r in self.sram],
+                    main_ram=self.main_ram.to_dict(), flash_budget_bytes=self.flash_budget,
+                    sram_budget_bytes=self.sram_budget, sram_total_bytes=self.sram_total,
+                    stack_bytes=self.stack_bytes, arena_alignment=self.arena_alignment,
+                    boot=self.boot_kind)
+
+
+def _int(d: dict, key: str, where: str, default: int | None = None) -> int:
+    v = d.get(key, default)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise BoardError(f"{where}: '{key}' must be a non-negative integer, got {v!r}")
+    return v
+
+
+def _region(d: dict, where: str, default_name: str) -> MemoryRegion:
+    if not isinstance(d, dict):
+        raise BoardError(f"{where}: expected a table with origin and size")
+    name = d.get("name", default_name)
+    r = MemoryRegion(name=str(name), origin=_int(d, "origin", where), size=_int(d, "size", where),
+                     tcm=bool(d.get("tcm", False)))
+    if r.size == 0 or r.size % 256:
+        raise BoardError(f"{where}: region {r.name} size {r.size:#x} must be a non-zero multiple of 256")
+    if r.end > 1 << 32:
+        raise BoardError(f"{where}: region {r.name} extends past the 4 GB address space")
+    return r
+
+
+def _largest_run(regions: tuple[MemoryRegion, ...]) -> tuple[str, ...]:
+    """Names of the largest run of contiguous regions (ties: the lowest address)."""
+    ordered = sorted(regions, key=lambda r: r.origin)
+    runs: list[list[MemoryRegion]] = []
+    for r in ordered:
+        if runs and runs[-1][-1].end == r.origin:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    best = max(runs, key=lambda run: (sum(r.size for r in run), -run[0].origin))
+    return tuple(r.name for r in best)
+
+
+def parse_board(data: dict, path: Path | None = None) -> Board:
+    where = str(path) if path else "board"
+    for key in ("name", "core", "fpu", "flash", "sram"):
+        if key not in data:
+            raise BoardError(f"{where}: missing '{key}'")
+    core = data["core"]
+    if core not in CORES:
+        raise BoardError(f"{where}: unknown core {core!r} (known: {', '.join(CORES)})")
+    fpu = data["fpu"]
+    if fpu not in CORES[core]["fpus"]:
+        raise BoardError(f"{where}: {core} cannot have FPU {fpu!r} (possible: {', '.join(CORES[core]['fpus'])})")
+    flash = _region(data["flash"], where, "FLASH")
+    srams = tuple(_region(r, f"{where} sram[{i}]", f"SRAM{i}") for i, r in enumerate(data["sram"]))
+    if not srams:
+        raise BoardError(f"{where}: no SRAM region")
+    names = [r.name for r in srams]
+    if len(set(names)) != len(names):
+        raise BoardError(f"{where}: duplicate SRAM region names")
+    mmio = tuple(_region(r, f"{where} mmio[{i}]", f"MMIO{i}") for i, r in enumerate(data.get("mmio", [])))
+    all_regions = sorted([flash, *srams, *mmio], key=lambda r: r.origin)
+    for a, b in zip(all_regions, all_regions[1:]):
+        if a.end > b.origin:
+            raise BoardError(f"{where}: regions {a.name} and {b.name} overlap")
+    if "main_ram" in data:
+        main = tuple(str(n) for n in data["main_ram"])
+        regs = [next((r for r in srams if r.name == n), None) for n in main]
+        if not main or any(r is None for r in regs):
+            raise BoardError(f"{where}: main_ram names unknown regions: {main}")
+        for a, b in zip(regs, regs[1:]):
+            if a.end != b.origin:
+                raise BoardError(f"{where}: main_ram regions {a.name} and {b.name} are not contiguous")
+    else:
+        main = _largest_run(srams)
+    boot = dict(data.get("boot", {}))
+    if boot and boot.get("kind") not in BOOT_KINDS:
+        raise BoardError(f"{where}: unknown boot kind {boot.get('kind')!r} (known: {', '.join(BOOT_KINDS)})")
+    align = _int(data, "arena_alignment", where, 8)
+    if align not in (4, 8, 16, 32):
+        raise BoardError(f"{where}: arena_alignment must be 4, 8, 16 or 32")
+    stack = _int(data, "stack_bytes", where, 4096)
+    if stack < 256 or stack % 8:
+        raise BoardError(f"{where}: stack_bytes must be a multiple of 8, at least 256")
+    return Board(
+        name=str(data["name"]), description=str(data.get("description", "")), core=core, fpu=fpu,
+        clock_hz=_int(data, "clock_hz", where, 0), flash=flash, sram=srams, main_ram_names=main,
+        irq_count=_int(data, "irq_count", where, 32), arena_alignment=align, stack_bytes=stack,
+        caches=bool(data.get("caches", False)) and core == "cortex-m7", mcu=str(data.get("mcu", "")),
+        boot=boot, mmio=mmio, path=path,
+    )
+
+
+def load_board_file(path: str | Path) -> Board:
+    p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise BoardError(f"{p}: no such board file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise BoardError(f"{p}: invalid TOML: {e}") from None
+    return parse_board(data, p)
+
+
+@lru_cache(maxsize=None)
+def _all_boards(boards_dir: str) -> tuple[Board, ...]:
+    return tuple(load_board_file(p) for p in sorted(Path(boards_dir).glob("*.toml")))
+
+
+def list_boards(boards_dir: str | Path = BOARDS_DIR) -> list[Board]:
+    """Every board in boards/, sorted generic ones first, then by name."""
+    boards = _all_boards(str(boards_dir))
+    cores = list(CORES)
+    return sorted(boards, key=lambda b: (not b.name.startswith("generic-"), cores.index(b.core)
+                                         if b.name.startswith("generic-") else 0, b.name.lower()))
+
+
+def load_board(name: str | Board, boards_dir: str | Path = BOARDS_DIR) -> Board:
+    """A board by name (case-insensitive; the file stem works too) or a path to a .toml file."""
+    if isinstance(name, Board):
+        return name
+    if name.endswith(".toml") and Path(name).is_file():
+        return load_board_file(name)
+    key = name.lower()
+    for b in list_boards(boards_dir):
+        if b.name.lower() == key or (b.path is not None and b.path.stem.lower() == key):
+            return b
+    known = ", ".join(b.name for b in list_boards(boards_dir))
+    raise BoardError(f"unknown board {name!r} (known: {known})")
+
+
+__all__ = ["Board", "BoardError", "CORES", "MemoryRegion", "list_boards", "load_board", "load_board_file",
+           "parse_board"]

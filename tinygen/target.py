@@ -1,0 +1,462 @@
+"""Run a model on an emulated Cortex-M board and measure it.
+
+    report = run_on_board("vww_96_int8.tflite", "NUCLEO-F411RE")
+    report.outputs_match_reference, report.flash_bytes, report.sram_peak_bytes, report.fits
+
+Steps: compile (with the board's arena alignment) -> build the firmware for the board (and, in
+parallel, the host library) -> emulate from reset for every input -> compare every output with
+TensorFlow Lite Micro and with the host build (bit-identical) -> sizes from the ELF, peak stack from
+the emulator -> budget check against the board.
+
+Budgets: flash bytes (.text + .rodata + .data, boot headers included) against the board's flash
+size; peak SRAM (static .data + .bss, which hold the arena, plus the measured peak stack) against
+the board's main RAM (the contiguous SRAM run the linker places data in; see tinygen.boards).
+A model that does not fit is still measured (through a measurement build with enlarged memories)
+and reported with fits = False; budget_messages say which budget is exceeded and by how much.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .boards import Board, load_board
+from .compiler import CompiledModel, compile_model
+from .errors import BudgetError, MismatchError, TinygenError
+from .ir import Graph, np_dtype
+from .options import CompileOptions
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    #: compiler optimization: "O2" (default) or "Os" (with newlib-nano); O0, O1, O3 also work
+    opt: str = "O2"
+    #: stack reservation in bytes (default: the board's stack_bytes)
+    stack_bytes: int | None = None
+    #: a run executing more instructions is stopped and reported as a runaway fault
+    max_instructions: int = 2_000_000_000
+    #: wall-clock limit per emulation phase, seconds (None: only the instruction limit)
+    timeout_s: float | None = None
+    #: compare with the host build too (TFLM is always compared when the model bytes are known)
+    check_host: bool = True
+
+
+@dataclass
+class RunReport:
+    model: str
+    board: str
+    core: str
+    fpu: str
+    opt: str
+    #: every emulated output bit-identical to TFLM and to the host build (those that were run)
+    outputs_match_reference: bool = False
+    outputs_match_tflm: bool | None = None
+    outputs_match_host: bool | None = None
+    inputs_checked: int = 0
+    flash_bytes: int = 0
+    sram_peak_bytes: int = 0
+    static_sram_bytes: int = 0
+    arena_bytes: int = 0
+    stack_peak_bytes: int = 0
+    stack_reserved_bytes: int = 0
+    #: instructions of one inference (first input; see instructions_min/max for the spread)
+    instructions: int = 0
+    instructions_min: int = 0
+    instructions_max: int = 0
+    startup_instructions: int = 0
+    fits: bool = False
+    flash_budget_bytes: int = 0
+    sram_budget_bytes: int = 0
+    flash_percent: float = 0.0
+    sram_percent: float = 0.0
+    budget_messages: list[str] = field(default_factory=list)
+    #: the firmware links for the board's real memories
+    link_fits: bool = True
+    link_message: str = ""
+    measurement_build: bool = False
+    #: bytes of constants the compiler emitted (weights, biases, requantization tables)
+    const_bytes: int = 0
+    #: flash minus constants: code, start-up, vector table, libraries
+    code_bytes: int = 0
+    flash_breakdown: dict[str, int] = field(default_factory=dict)
+    sections: dict[str, int] = field(default_factory=dict)
+    clock_hz: int = 0
+    elf: str = ""
+    counter: str = ""
+    compile_seconds: float = 0.0
+    build_seconds: float = 0.0
+    emulation_seconds: float = 0.0
+    reference_seconds: float = 0.0
+    total_seconds: float = 0.0
+    mismatches: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _tensor_bytes(x: np.ndarray, dtype: str) -> bytes:
+    return np.ascontiguousarray(x, dtype=np_dtype(dtype)).tobytes()
+
+
+def _compare(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> tuple[bool, float]:
+    from .check import _compare as cmp
+
+    return cmp(a, b)
+
+
+def flash_breakdown(fw, elf, cm: CompiledModel) -> dict[str, int]:
+    """Flash bytes grouped: model constants, model code, kernels, start-up/boot/vector table, C
+    library, compiler runtime, padding."""
+    from .toolchain.elfinfo import flash_by_object
+
+    lay = fw.layout
+    per_obj = flash_by_object(fw.map_file, lay.flash_origin, lay.flash_origin + lay.flash_length)
+    groups = {"model constants": 0, "model code": 0, "kernels": 0, "start-up, boot, vectors": 0,
+              "firmware main": 0, "C library (newlib)": 0, "compiler runtime (libgcc)": 0, "other": 0}
+    model_obj = f"{cm.name}.o"
+    for obj, n in per_obj.items():
+        if obj == model_obj:
+            groups["model code"] += n
+        elif obj.startswith("libtgnn.a"):
+            groups["kernels"] += n
+        elif obj in ("tg_startup.o", "tg_boot.o", "tg_boot2.o"):
+            groups["start-up, boot, vectors"] += n
+        elif obj == "tg_main.o":
+            groups["firmware main"] += n
+        elif obj.startswith(("libc.a", "libc_nano.a", "libm.a", "libg.a")):
+            groups["C library (newlib)"] += n
+        elif obj.startswith("libgcc.a"):
+            groups["compiler runtime (libgcc)"] += n
+        else:
+            groups["other"] += n
+    # constants are part of the model object's .rodata: split them out
+    consts = min(cm.const_bytes, groups["model code"])
+    groups["model constants"] = consts
+    groups["model code"] -= consts
+    pad = elf.flash_bytes - sum(groups.values())
+    if pad:
+        groups["alignment, boot-header gaps"] = pad
+    return {k: v for k, v in groups.items() if v}
+
+
+def _budget(rep: RunReport, board: Board) -> None:
+    msgs = []
+    rep.flash_percent = 100.0 * rep.flash_bytes / rep.flash_budget_bytes
+    rep.sram_percent = 100.0 * rep.sram_peak_bytes / rep.sram_budget_bytes
+    if rep.flash_bytes > rep.flash_budget_bytes:
+        over = rep.flash_bytes - rep.flash_budget_bytes
+        msgs.append(f"flash budget exceeded by {over} B: {rep.flash_bytes} B needed, {rep.flash_budget_bytes} B "
+                    f"on {board.name} ({rep.flash_percent:.1f} %)")
+    if rep.sram_peak_bytes > rep.sram_budget_bytes:
+        over = rep.sram_peak_bytes - rep.sram_budget_bytes
+        msgs.append(f"SRAM budget exceeded by {over} B: peak {rep.sram_peak_bytes} B (static {rep.static_sram_bytes} B "
+                    f"incl. arena {rep.arena_bytes} B, + stack {rep.stack_peak_bytes} B), {rep.sram_budget_bytes} B "
+                    f"of {board.main_ram.name} on {board.name} ({rep.sram_percent:.1f} %)")
+    if not msgs and not rep.link_fits:
+        msgs.append(f"the firmware does not link for {board.name} ({rep.link_message}): static SRAM "
+                    f"{rep.static_sram_bytes} B + the {rep.stack_reserved_bytes} B stack reservation exceed "
+                    f"{rep.sram_budget_bytes} B; reserve less stack (peak use was {rep.stack_peak_bytes} B)")
+    rep.budget_messages = msgs
+    rep.fits = not msgs
+
+
+def run_on_board(model: str | Path | bytes | Graph, board: str | Board,
+                 inputs: Sequence[Sequence[np.ndarray]] | None = None,
+                 options: CompileOptions | None = None, target: TargetOptions | None = None,
+                 n_random: int = 1, seed: int = 0, progress: Progress | None = None,
+                 input_files: Sequence[str | Path] = ()) -> RunReport:
+    """Compile, build, emulate and measure `model` on `board`; compare with TFLM and the host
+    build. `inputs`: input sets (each a list with one array per model input) and/or
+    `input_files` (.npy, single-input models); default: n_random random sets.
+
+    Never raises for a mismatch or a budget overrun (see the report's outputs_match_reference and
+    fits; raise_for_report() turns them into errors); raises TinygenError subclasses for unusable
+    input, toolchain failures and emulated faults, with the partial report attached as `e.report`.
+    """
+    t_start = time.perf_counter()
+    tgt = target or TargetOptions()
+    rep = RunReport(model=str(model) if isinstance(model, (str, Path)) else "<model>",
+                    board=board.name if isinstance(board, Board) else str(board), core="", fpu="", opt=tgt.opt)
+    try:
+        b = load_board(board)
+        rep.board, rep.core, rep.fpu, rep.clock_hz = b.name, b.core, b.fpu, b.clock_hz
+        rep.flash_budget_bytes, rep.sram_budget_bytes = b.flash_budget, b.sram_budget
+        return _run_on_board(rep, t_start, model, b, inputs, options, tgt, n_random, seed, progress, input_files)
+    except TinygenError as e:
+        rep.error = str(e)
+        rep.total_seconds = time.perf_counter() - t_start
+        e.report = rep  # type: ignore[attr-defined]  # the CLI still writes the JSON report
+        raise
+
+
+def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, options, tgt: TargetOptions,
+                  n_random: int, seed: int, progress: Progress | None, input_files) -> RunReport:
+    from .check import load_input_file, random_inputs
+    from .emulator import CortexM
+    from .reference import TFLMReference
+    from .toolchain.arm import build_firmware
+    from .toolchain.elfinfo import ElfInfo
+    from .toolchain.host import build_host
+
+    say = progress or (lambda msg: None)
+    if isinstance(model, Graph):
+        data, label = None, model.name
+    elif isinstance(model, (bytes, bytearray)):
+        data, label = bytes(model), "<bytes>"
+    else:
+        p = Path(model)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            raise TinygenError(f"{p}: no such model file") from None
+        except IsADirectoryError:
+            raise TinygenError(f"{p}: is a directory, not a .tflite file") from None
+        label = str(model)
+    opts = options or CompileOptions(alignment=b.arena_alignment)
+    if not opts.io_in_arena:
+        opts = replace(opts, io_in_arena=True)
+    rep.model = label
+
+    say(f"compiling {Path(label).name}")
+    t = time.perf_counter()
+    if isinstance(model, Graph):
+        cm = compile_model(model, opts)
+    elif isinstance(model, (bytes, bytearray)):
+        cm = compile_model(data, opts)
+    else:
+        cm = compile_model(Path(model), opts)
+    rep.compile_seconds = time.perf_counter() - t
+    rep.arena_bytes = cm.arena_bytes
+    rep.const_bytes = cm.const_bytes
+    g = cm.graph
+
+    given = ([list(x) for x in inputs] if inputs is not None else []) + [load_input_file(f, g) for f in input_files]
+    sets = given if (inputs is not None or input_files) else random_inputs(g, n_random, seed)
+    for k, xs in enumerate(sets):
+        if len(xs) != len(g.inputs):
+            raise TinygenError(f"input set {k} has {len(xs)} arrays, the model has {len(g.inputs)} inputs")
+        for x, ti in zip(xs, g.inputs):
+            if np.asarray(x).size != ti.size:
+                raise TinygenError(f"input {ti.name!r} needs {ti.size} values {list(ti.shape)}, "
+                                   f"got {np.asarray(x).size}")
+
+    say(f"building firmware for {b.name} ({b.core}, -{tgt.opt})" + (" and the host library" if tgt.check_host else ""))
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        host_f = ex.submit(build_host, [cm]) if tgt.check_host else None
+        fw = build_firmware(cm, b, opt=tgt.opt, stack_bytes=tgt.stack_bytes)
+        host = host_f.result()[0] if host_f is not None else None
+    rep.build_seconds = time.perf_counter() - t
+    elf = ElfInfo(fw.elf)
+    rep.elf = str(fw.elf)
+    rep.link_fits = fw.fits_link
+    rep.link_message = fw.link_message
+    rep.measurement_build = not fw.fits_link
+    rep.flash_bytes = elf.flash_bytes
+    rep.static_sram_bytes = elf.static_sram_bytes
+    rep.stack_reserved_bytes = elf.stack_reserved
+    rep.sections = elf.section_sizes()
+    rep.flash_breakdown = flash_breakdown(fw, elf, cm)
+    rep.code_bytes = rep.flash_bytes - rep.const_bytes
+
+    arena = elf.address(f"{cm.name}_arena")
+    in_at = [arena + cm.plan.tensor_offset(t) for t in g.inputs]
+    out_at = [(arena + cm.plan.tensor_offset(t), t.nbytes) for t in g.outputs]
+    emu = CortexM(elf, b, fw.layout, max_instructions=tgt.max_instructions, timeout_s=tgt.timeout_s)
+    ref = TFLMReference(data) if data is not None else None
+    match_tflm = match_host = True
+    counts = []
+    for k, xs in enumerate(sets):
+        say(f"emulating {b.core} on input {k + 1}/{len(sets)}")
+        t = time.perf_counter()
+        res = emu.run(writes=[(a, _tensor_bytes(x, ti.dtype)) for a, x, ti in zip(in_at, xs, g.inputs)],
+                      reads=out_at)
+        rep.emulation_seconds += time.perf_counter() - t
+        rep.counter = res.counter
+        if res.status != 0:
+            from .emulator.faults import MODEL_ERROR, EmulatorFault
+
+            raise EmulatorFault(MODEL_ERROR, None, None, None,
+                                f"{cm.name}_run() returned {res.status} (a kernel rejected its arguments)")
+        counts.append(res.instructions)
+        rep.startup_instructions = res.startup_instructions
+        rep.stack_peak_bytes = max(rep.stack_peak_bytes, res.stack_peak_bytes)
+        ours = [np.frombuffer(o, dtype=np_dtype(t.dtype)).reshape(t.shape) for o, t in zip(res.outputs, g.outputs)]
+        say(f"comparing input {k + 1}/{len(sets)} with TensorFlow Lite Micro" + (" and the host build" if host else ""))
+        t = time.perf_counter()
+        if ref is not None:
+            same, diff = _compare(ours, ref.run(xs))
+            if not same:
+                match_tflm = False
+                rep.mismatches.append(dict(input=k, against="tflm", max_abs_diff=diff))
+        if host is not None:
+            same, diff = _compare(ours, host.invoke(xs))
+            if not same:
+                match_host = False
+                rep.mismatches.append(dict(input=k, against="host", max_abs_diff=diff))
+        rep.reference_seconds += time.perf_counter() - t
+        rep.inputs_checked += 1
+    rep.outputs_match_tflm = match_tflm if ref is not None else None
+    rep.outputs_match_host = match_host if host is not None else None
+    rep.outputs_match_reference = (match_tflm or ref is None) and (match_host or host is None) and \
+        (ref is not None or host is not None) and rep.inputs_checked > 0
+    if counts:
+        rep.instructions, rep.instructions_min, rep.instructions_max = counts[0], min(counts), max(counts)
+    rep.sram_peak_bytes = rep.static_sram_bytes + rep.stack_peak_bytes
+    _budget(rep, b)
+    rep.total_seconds = time.perf_counter() - t_start
+    return rep
+
+
+def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random: int = 1, seed: int = 0,
+                          opt: str = "O2") -> list[dict]:
+    """Compile several .tflite models (named m0, m1, ...) into ONE firmware whose main runs each
+    in turn, emulate it n_random times (random inputs) and compare every output with TFLM. One
+    build and one emulation per input set for the whole batch: how random-graph tests cover the
+    target. Returns one dict per model: {"model", "bit_exact", "max_abs_diff", "mismatched_inputs"}."""
+    from .check import random_inputs
+    from .emulator import CortexM
+    from .emulator.faults import MODEL_ERROR, EmulatorFault
+    from .reference import TFLMReference
+    from .toolchain.arm import build_program, render_support_sources
+    from .toolchain.elfinfo import ElfInfo
+
+    b = load_board(board)
+    cms = [compile_model(bytes(d), CompileOptions(name=f"m{i}", alignment=b.arena_alignment))
+           for i, d in enumerate(models)]
+    sources: dict[str, str] = {}
+    for cm in cms:
+        sources.update(cm.files)
+    sources.update(render_support_sources(b, [cm.name for cm in cms], b.stack_bytes))
+    fw = build_program(b, sources, opt=opt, name=f"batch{len(cms)}", with_support=False)
+    if not fw.fits_link:
+        raise BudgetError(f"the batch of {len(cms)} models does not fit {b.name}: {fw.link_message}")
+    elf = ElfInfo(fw.elf)
+    emu = CortexM(elf, b, fw.layout)
+    arenas = [elf.address(f"{cm.name}_arena") for cm in cms]
+    refs = [TFLMReference(bytes(d)) for d in models]
+    sets = [random_inputs(cm.graph, n_random, seed + i) for i, cm in enumerate(cms)]
+    results = [dict(model=i, bit_exact=True, max_abs_diff=0.0, mismatched_inputs=[]) for i in range(len(cms))]
+    for k in range(n_random):
+        writes, reads, owners = [], [], []
+        for i, (cm, arena) in enumerate(zip(cms, arenas)):
+            g = cm.graph
+            writes += [(arena + cm.plan.tensor_offset(t), _tensor_bytes(x, t.dtype)) for x, t in zip(sets[i][k], g.inputs)]
+            reads += [(arena + cm.plan.tensor_offset(t), t.nbytes) for t in g.outputs]
+            owners += [i] * len(g.outputs)
+        res = emu.run(writes=writes, reads=reads)
+        if res.status != 0:
+            raise EmulatorFault(MODEL_ERROR, None, None, None, f"a model of the batch returned {res.status}")
+        pos = 0
+        for i, cm in enumerate(cms):
+            outs = cm.graph.outputs
+            ours = [np.frombuffer(res.outputs[pos + j], dtype=np_dtype(t.dtype)).reshape(t.shape)
+                    for j, t in enumerate(outs)]
+            pos += len(outs)
+            same, diff = _compare(ours, refs[i].run(sets[i][k]))
+            if not same:
+                results[i]["bit_exact"] = False
+                results[i]["mismatched_inputs"].append(k)
+            results[i]["max_abs_diff"] = max(results[i]["max_abs_diff"], diff)
+    return results
+
+
+def raise_for_report(rep: RunReport) -> None:
+    """MismatchError if an output differs, BudgetError if the model does not fit (exit code 1)."""
+    if not rep.outputs_match_reference:
+        against = sorted({m["against"] for m in rep.mismatches}) or ["the reference"]
+        raise MismatchError(f"emulated outputs differ from {' and '.join(a if a != 'tflm' else 'TFLM' for a in against)} "
+                            f"on {len({m['input'] for m in rep.mismatches})} of {rep.inputs_checked} inputs "
+                            f"({rep.board}, {rep.core})")
+    if not rep.fits:
+        raise BudgetError(f"does not fit {rep.board}: " + "; ".join(rep.budget_messages))
+
+
+# -- presentation ----------------------------------------------------------------------------------
+def _kib(n: int) -> str:
+    return f"{n / 1024:.1f} KiB" if n % 1024 else f"{n // 1024} KiB"
+
+
+def report_table(rep: RunReport):
+    """A rich Table summarizing a RunReport (fits 80 columns)."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=f"{Path(rep.model).name} on {rep.board} ({rep.core}, FPU {rep.fpu}, -{rep.opt})",
+              title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("", no_wrap=True)
+    t.add_column("bytes / count", justify="right", no_wrap=True)
+    t.add_column("budget", justify="right")
+
+    def pct(p: float, budget: int) -> str:
+        color = "green" if p <= 100 else "red"
+        return f"[{color}]{p:.1f} %[/{color}] of {_kib(budget)}"
+
+    against = [n for n, v in (("TFLM", rep.outputs_match_tflm), ("host", rep.outputs_match_host)) if v is not None]
+    verdict = "[green]bit-identical[/green]" if rep.outputs_match_reference else "[red]MISMATCH[/red]"
+    t.add_row("outputs vs " + " + ".join(against), verdict,
+              f"{rep.inputs_checked} input{'s' if rep.inputs_checked != 1 else ''}")
+    t.add_row("flash", f"{rep.flash_bytes:,}", pct(rep.flash_percent, rep.flash_budget_bytes))
+    t.add_row("  model constants", f"{rep.const_bytes:,}", "")
+    t.add_row("  code, runtime, vectors", f"{rep.code_bytes:,}", "")
+    t.add_row("peak SRAM", f"{rep.sram_peak_bytes:,}", pct(rep.sram_percent, rep.sram_budget_bytes))
+    t.add_row("  static (.data + .bss)", f"{rep.static_sram_bytes:,}", "")
+    t.add_row("    of which arena", f"{rep.arena_bytes:,}", "")
+    t.add_row("  stack (peak)", f"{rep.stack_peak_bytes:,}", f"{rep.stack_reserved_bytes:,} reserved")
+    inst = f"{rep.instructions:,}"
+    t.add_row("instructions / inference", inst,
+              f"{rep.instructions_min:,}-{rep.instructions_max:,}" if rep.instructions_max != rep.instructions_min
+              else "")
+    if rep.clock_hz:
+        t.add_row("  at 1 instr./cycle", f"{1000.0 * rep.instructions / rep.clock_hz:,.2f} ms",
+                  f"@ {rep.clock_hz / 1e6:g} MHz")
+    t.add_row("time: compile/build/emulate", f"{rep.compile_seconds:.1f}/{rep.build_seconds:.1f}/"
+              f"{rep.emulation_seconds:.1f} s", f"total {rep.total_seconds:.1f} s")
+    return t
+
+
+def run_and_print(model: str | Path | bytes | Graph, board: str | Board, console=None, **kwargs) -> RunReport:
+    """What `tinygen run` shows: run_on_board() (same keyword arguments) with a progress spinner,
+    then the table and the verdict lines. Returns the report; raise_for_report(report) gives the
+    exit verdict. Errors propagate as TinygenError with the partial report in `e.report`."""
+    from rich.console import Console
+
+    console = console or Console(highlight=False)
+    name = board.name if isinstance(board, Board) else str(board)
+    label = Path(model).name if isinstance(model, (str, Path)) else "model"
+    with console.status(f"{label} on {name}: starting", spinner="dots") as status:
+        rep = run_on_board(model, board, progress=lambda msg: status.update(f"{label} on {name}: {msg}"), **kwargs)
+    print_run_report(rep, console)
+    return rep
+
+
+def print_run_report(rep: RunReport, console=None) -> None:
+    """Print the table and the verdict lines (what `tinygen run` and `tinygen demo` show)."""
+    from rich.console import Console
+
+    console = console or Console(highlight=False)
+    console.print(report_table(rep))
+    if rep.measurement_build:
+        console.print("[yellow]note[/yellow]: measured with enlarged memories (the firmware does not link for the "
+                      f"board: {rep.link_message})")
+    if not rep.outputs_match_reference:
+        for m in rep.mismatches[:5]:
+            against = "TensorFlow Lite Micro" if m["against"] == "tflm" else "the host build"
+            console.print(f"[red]MISMATCH[/red]: input {m['input']}: emulated output differs from {against} "
+                          f"(max |diff| {m['max_abs_diff']:g})")
+    for m in rep.budget_messages:
+        console.print(f"[red]does not fit[/red]: {m}")
+    if rep.fits and rep.outputs_match_reference:
+        console.print(f"[green]fits[/green] {rep.board}: flash {rep.flash_percent:.1f} %, SRAM {rep.sram_percent:.1f} %")
+
+
+__all__ = ["RunReport", "TargetOptions", "check_models_on_board", "flash_breakdown", "print_run_report", "raise_for_report", "report_table",
+           "run_and_print", "run_on_board"]
