@@ -122,6 +122,20 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, nam
     sys.exit(1)
 
 
+@cli.command("demo")
+@click.option("--board", "-b", default="NUCLEO-F411RE", show_default=True, help="Board to emulate.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
+def demo_cmd(board: str, json_path: Path | None) -> None:
+    """Compile the bundled digit classifier, classify its held-out test digits with the generated
+    C and with TensorFlow Lite Micro (accuracy of both, identical outputs), then run it on an
+    emulated BOARD and measure flash, SRAM and instructions."""
+    from .demo import run_demo
+
+    ok = run_demo(board, console, json_path=json_path)
+    if not ok:
+        sys.exit(1)
+
+
 # Commands defined in other modules register themselves on `cli` when imported.
 from . import cli_target  # noqa: E402,F401
 
