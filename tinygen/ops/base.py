@@ -23,6 +23,7 @@ from ..ir import Op, Tensor
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codegen.context import EmitContext
+    from ..patching.regions import Region
 
 _REGISTRY: dict[str, "OpDef"] = {}
 
@@ -119,3 +120,10 @@ class OpDef:
     def macs(self, op: Op) -> int:
         """Multiply-accumulates of one inference (for reports and the patch search)."""
         return 0
+
+    # -- patch-based execution ------------------------------------------------------------------
+    def input_regions(self, op: Op, out: "Region") -> "list[Region | None] | None":
+        """For patch-based inference: the region (rows/columns) of each input that computing the
+        output region `out` reads; None for an input read whole (weights, a broadcast vector).
+        Returning None (the default) means the operator cannot run on patches."""
+        return None

@@ -88,3 +88,23 @@ def check_int8_activation(op: Op, t: Tensor, what: str) -> Quant:
 def check_shape(op: Op, t: Tensor, expected: tuple[int, ...], what: str = "output") -> None:
     if tuple(t.shape) != tuple(expected):
         raise unsupported(op, f"{what} {t.name!r} has shape {list(t.shape)} but the operator produces {list(expected)}")
+
+
+def elementwise_regions(op: Op, out):
+    """input_regions() for elementwise operators: inputs of the output's shape are read over the
+    same region; inputs broadcast over height and width (e.g. [1, 1, 1, C]) or constants are read
+    whole; anything else (broadcast along H or W only) cannot be patched."""
+    y = op.outputs[0]
+    if y.rank != 4:
+        return None
+    regions = []
+    for t in op.inputs:
+        if t is None:
+            regions.append(None)
+        elif tuple(t.shape) == tuple(y.shape) and not t.is_const:
+            regions.append(out)
+        elif t.is_const or (t.rank == 4 and t.shape[1] == 1 and t.shape[2] == 1) or t.rank <= 1:
+            regions.append(None)
+        else:
+            return None
+    return regions

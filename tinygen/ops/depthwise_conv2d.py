@@ -152,3 +152,12 @@ class DepthwiseConv2D(OpDef):
     def macs(self, op):
         w, y = op.inputs[1], op.outputs[0]
         return y.size * w.shape[1] * w.shape[2]
+
+    def input_regions(self, op, out):
+        from ..patching.regions import window_region
+
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        a: DepthwiseConv2DAttrs = op.attrs
+        pad = conv_padding(x.shape[1:3], w.shape[1:3], y.shape[1:3], a.stride, a.dilation)
+        return [window_region(out, a.stride, pad, w.shape[1:3], a.dilation, x.shape[1:3])] + [None] * (len(op.inputs) - 1)
+

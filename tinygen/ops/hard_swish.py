@@ -73,3 +73,9 @@ class HardSwish(OpDef):
     def prepare(self, op):
         x, y = op.inputs[0], op.outputs[0]
         return hard_swish_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
+
+    def input_regions(self, op, out):
+        from .common import elementwise_regions
+
+        return elementwise_regions(op, out)
+

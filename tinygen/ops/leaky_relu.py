@@ -81,3 +81,9 @@ class LeakyRelu(OpDef):
                                identity_multiplier=mi, identity_shift=si,
                                alpha_multiplier=abs(ma), alpha_shift=sa, alpha_negative=int(ma < 0),
                                size=x.size)
+
+    def input_regions(self, op, out):
+        from .common import elementwise_regions
+
+        return elementwise_regions(op, out)
+

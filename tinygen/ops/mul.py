@@ -67,3 +67,9 @@ class Mul(OpDef):
 
     def macs(self, op):
         return op.outputs[0].size
+
+    def input_regions(self, op, out):
+        from .common import elementwise_regions
+
+        return elementwise_regions(op, out)
+

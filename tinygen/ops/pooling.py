@@ -91,6 +91,13 @@ class _Pool2D(OpDef):
             stride=a.stride, padding=conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1)),
             filter=a.filter, act_min=act_min, act_max=act_max, in_dims=dims4(x.shape), out_dims=dims4(y.shape))
 
+    def input_regions(self, op, out):
+        from ..patching.regions import window_region
+
+        x, y = op.inputs[0], op.outputs[0]
+        a: Pool2DAttrs = op.attrs
+        pad = conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1))
+        return [window_region(out, a.stride, pad, a.filter, (1, 1), x.shape[1:3])]
 
 @register
 class AveragePool2D(_Pool2D):

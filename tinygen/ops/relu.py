@@ -63,6 +63,10 @@ class Relu(OpDef):
         x, y = op.inputs[0], op.outputs[0]
         return relu_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
 
+    def input_regions(self, op, out):
+        from .common import elementwise_regions
+
+        return elementwise_regions(op, out)
 
 @register
 class Relu6(OpDef):
@@ -80,3 +84,9 @@ class Relu6(OpDef):
         x = op.inputs[0]
         q = x.quant
         return Relu6Params(lo=q.zp, hi=quantized_six(q.s, q.zp), size=x.size)
+
+    def input_regions(self, op, out):
+        from .common import elementwise_regions
+
+        return elementwise_regions(op, out)
+

@@ -27,3 +27,9 @@ class Tanh(OpDef):
     def prepare(self, op):
         x = op.inputs[0]
         return q4_input_params(x.quant.s, x.quant.zp, x.size)
+
+    def input_regions(self, op, out):
+        from .common import elementwise_regions
+
+        return elementwise_regions(op, out)
+
