@@ -48,47 +48,18 @@ class Region:
 
 def window_rows(o0: int, o1: int, stride: int, pad: int, k: int, dilation: int, size: int) -> tuple[int, int]:
     """Input rows read by output rows [o0, o1) of a sliding window (kernel k, dilation, stride,
-    `pad` implicit rows before row 0), clipped to the input [0, size). Exact: the first and last
-    kernel taps that land inside the input."""
-    if o1 <= o0:
-        return 0, 0
+    `pad` implicit rows before row 0), clipped to the input [0, size): the first and last kernel
+    taps that land inside the input, over every output row (with dilation, an earlier output row
+    can reach further than a later one)."""
     lo, hi = None, None
-    # lowest row: first output row, first tap that is >= 0
-    base = o0 * stride - pad
-    for t in range(k):
-        y = base + t * dilation
-        if 0 <= y < size:
-            lo = y
-            break
-    # rows read by later output rows start later, but their first in-image tap may be earlier
-    # than the first output row's when the first output row's taps are all padding
+    for o in range(o0, o1):
+        base = o * stride - pad
+        taps = [base + t * dilation for t in range(k)]
+        inside = [y for y in taps if 0 <= y < size]
+        if inside:
+            lo = inside[0] if lo is None else min(lo, inside[0])
+            hi = inside[-1] + 1 if hi is None else max(hi, inside[-1] + 1)
     if lo is None:
-        for o in range(o0, o1):
-            b = o * stride - pad
-            for t in range(k):
-                y = b + t * dilation
-                if 0 <= y < size:
-                    lo = y if lo is None else min(lo, y)
-                    break
-            if lo is not None:
-                break
-    base = (o1 - 1) * stride - pad
-    for t in reversed(range(k)):
-        y = base + t * dilation
-        if 0 <= y < size:
-            hi = y + 1
-            break
-    if hi is None:
-        for o in reversed(range(o0, o1)):
-            b = o * stride - pad
-            for t in reversed(range(k)):
-                y = b + t * dilation
-                if 0 <= y < size:
-                    hi = y + 1
-                    break
-            if hi is not None:
-                break
-    if lo is None or hi is None:
         return 0, 0
     return lo, hi
 
