@@ -34,6 +34,9 @@ class EmitContext:
         self.consts: list[ConstArray] = []
         self._by_key: dict[tuple, str] = {}
         self._by_tensor: dict[int, str] = {}
+        #: storage class of the parameter structs operator templates declare: "static const" (in
+        #: flash); "const" (built on the stack) inside patch loops, where values vary per patch
+        self.storage = "static const"
         #: id(tensor) -> C parameter name, for graph inputs/outputs kept outside the arena
         self.external_io: dict[int, str] = {}
         from ..memory.liveness import alias_root_map
