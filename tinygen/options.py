@@ -10,7 +10,7 @@ class CompileOptions:
     #: C symbol prefix; default: derived from the model file name
     name: str | None = None
     #: memory placement algorithm (see tinygen.memory.planners)
-    planner: str = "greedy"
+    planner: str = "exact"
     #: byte alignment of every arena buffer
     alignment: int = 16
     #: graph inputs and outputs live in the arena (the caller needs no separate buffers)
