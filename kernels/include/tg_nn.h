@@ -321,6 +321,16 @@ typedef struct {
 tg_status tg_softmax_s8(const tg_softmax_params *params, int32_t rows, int32_t depth,
                         const int8_t *input, int8_t *output);
 
+/* Strided block copy: `blocks` blocks of `rows` rows of `row_bytes` contiguous bytes; strides in
+ * bytes. Used by patch-based inference to place a patch's result in the full stage output and to
+ * cut a sub-region out of a patch buffer. Rows may overlap (memmove semantics per row). */
+typedef struct {
+    int32_t blocks, rows, row_bytes;
+    int32_t src_block_stride, src_row_stride;
+    int32_t dst_block_stride, dst_row_stride;
+} tg_copy_params;
+tg_status tg_copy_region(const tg_copy_params *params, const void *src, void *dst);
+
 /* @@BASIC@@ */
 
 /* ------------------------------------------------------------------------------------------ */
