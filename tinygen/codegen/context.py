@@ -51,6 +51,8 @@ class EmitContext:
         if t.is_const:
             return self.const_tensor(t)
         root = self._roots.get(id(t), t)
+        if root.is_const:  # an alias (e.g. RESHAPE) of a constant reads the constant itself
+            return f"(({c_type(t.dtype)} *){self.const_tensor(root)})"
         if id(root) in self.external_io:
             param = self.external_io[id(root)]
             return f"(({c_type(t.dtype)} *){param})"

@@ -44,7 +44,8 @@ def alias_root_map(graph: Graph) -> dict[int, Tensor]:
     root: dict[int, Tensor] = {}
     for op in graph.ops:
         d = get_op_def(op.kind)
-        if d is not None and d.alias:
+        if (d is not None and d.alias) or op.notes.get("inplace"):
+            # aliases reinterpret their input; in-place operators write over it
             src = op.inputs[0]
             root[id(op.outputs[0])] = root.get(id(src), src)
     return root

@@ -217,6 +217,11 @@ class _AddSub(OpDef):
 
         return elementwise_regions(op, out)
 
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
+
 @register
 class Add(_AddSub):
     kind = "ADD"

@@ -121,6 +121,13 @@ class OpDef:
         """Multiply-accumulates of one inference (for reports and the patch search)."""
         return 0
 
+    # -- memory ---------------------------------------------------------------------------------
+    def overlap_gaps(self, op: Op) -> list[tuple[int, int, int]]:
+        """Partial overlap the kernel tolerates: (input index, output index, gap bytes) such that
+        the output may start `gap` bytes below that input when the input dies here (see
+        tinygen.memory.overlap). Must follow the kernel's actual write order. Default: none."""
+        return []
+
     # -- patch-based execution ------------------------------------------------------------------
     def input_regions(self, op: Op, out: "Region") -> "list[Region | None] | None":
         """For patch-based inference: the region (rows/columns) of each input that computing the

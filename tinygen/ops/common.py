@@ -108,3 +108,14 @@ def elementwise_regions(op: Op, out):
         else:
             return None
     return regions
+
+
+def elementwise_gaps(op: Op) -> list[tuple[int, int, int]]:
+    """overlap_gaps() for elementwise kernels (element i written after element i is read): an
+    input of the output's shape and element size may share the output's memory (gap 0)."""
+    y = op.outputs[0]
+    out = []
+    for i, t in enumerate(op.inputs):
+        if t is not None and not t.is_const and tuple(t.shape) == tuple(y.shape) and t.itemsize == y.itemsize:
+            out.append((i, 0, 0))
+    return out

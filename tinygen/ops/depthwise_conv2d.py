@@ -161,3 +161,11 @@ class DepthwiseConv2D(OpDef):
         pad = conv_padding(x.shape[1:3], w.shape[1:3], y.shape[1:3], a.stride, a.dilation)
         return [window_region(out, a.stride, pad, w.shape[1:3], a.dilation, x.shape[1:3])] + [None] * (len(op.inputs) - 1)
 
+    def overlap_gaps(self, op):
+        from ..memory.overlap import window_gap
+
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        a = op.attrs
+        pad = conv_padding(x.shape[1:3], w.shape[1:3], y.shape[1:3], a.stride, a.dilation)
+        return [(0, 0, window_gap(x.shape, y.shape, a.stride, pad, w.shape[1:3], a.dilation))]
+

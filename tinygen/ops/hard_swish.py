@@ -79,3 +79,8 @@ class HardSwish(OpDef):
 
         return elementwise_regions(op, out)
 
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
+

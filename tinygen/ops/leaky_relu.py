@@ -87,3 +87,8 @@ class LeakyRelu(OpDef):
 
         return elementwise_regions(op, out)
 
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
+

@@ -35,3 +35,8 @@ class Logistic(OpDef):
 
         return elementwise_regions(op, out)
 
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
+

@@ -99,6 +99,14 @@ class _Pool2D(OpDef):
         pad = conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1))
         return [window_region(out, a.stride, pad, a.filter, (1, 1), x.shape[1:3])]
 
+    def overlap_gaps(self, op):
+        from ..memory.overlap import window_gap
+
+        x, y = op.inputs[0], op.outputs[0]
+        a = op.attrs
+        pad = conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1))
+        return [(0, 0, window_gap(x.shape, y.shape, a.stride, pad, a.filter, (1, 1)))]
+
 @register
 class AveragePool2D(_Pool2D):
     kind = "AVERAGE_POOL_2D"

@@ -68,6 +68,11 @@ class Relu(OpDef):
 
         return elementwise_regions(op, out)
 
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
+
 @register
 class Relu6(OpDef):
     kind = "RELU6"
@@ -89,4 +94,9 @@ class Relu6(OpDef):
         from .common import elementwise_regions
 
         return elementwise_regions(op, out)
+
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
 

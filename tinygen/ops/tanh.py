@@ -33,3 +33,8 @@ class Tanh(OpDef):
 
         return elementwise_regions(op, out)
 
+    def overlap_gaps(self, op):
+        from .common import elementwise_gaps
+
+        return elementwise_gaps(op)
+

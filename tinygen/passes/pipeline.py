@@ -6,15 +6,16 @@ from typing import Callable
 
 from ..ir import Graph
 from ..options import CompileOptions
-from . import check, plan_memory, prepare, schedule, validate
+from . import check, memory_opt, plan_memory, prepare, schedule, validate
 
 Pass = Callable[[Graph, CompileOptions], Graph]
 
 PIPELINE: list[tuple[str, Pass]] = [
     ("check", check.run),              # refuse unsupported ops/types/shapes, before any C is written
     ("validate", validate.run),        # IR invariants (topological order, single writer)
-    ("prepare", prepare.run),          # quantization math -> op.params
-    ("schedule", schedule.run),        # execution order
+    ("schedule", schedule.run),        # execution order with the least peak memory
+    ("memory_opt", memory_opt.run),    # in-place depthwise, partial input/output overlap
+    ("prepare", prepare.run),          # quantization math -> op.params (kernel variants)
     ("plan_memory", plan_memory.run),  # lifetimes, scratch sizes, arena offsets
 ]
 

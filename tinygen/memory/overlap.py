@@ -1,0 +1,59 @@
+"""How far an operator's output may overlap its dying input (partial overlap, after vMCU).
+
+Kernels write output pixels in raster order, all channels of a pixel together, and compute each
+output value from its input window just before writing it. So when output pixel p is written,
+the input still needed is everything from the lowest byte read by any pixel q >= p. With the
+output placed `gap` bytes below the input (off(in) - off(out) = gap), the writes never reach
+unread input if, for every p:
+
+    (p + 1) * out_pixel_bytes <= gap + lowest_read(q >= p)
+
+so gap = max_p((p + 1) * out_pixel_bytes - min_{q >= p} lowest_read(q)). The planner then treats
+the output as only `gap` bytes long when it sits below the input (tinygen.memory.planners.Overlap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _lowest_taps(n_out: int, stride: int, pad: int, k: int, dilation: int, size: int) -> np.ndarray:
+    """For each output row, the first input row a window tap reads inside the input (size if none)."""
+    o = np.arange(n_out)[:, None]
+    taps = o * stride - pad + np.arange(k)[None, :] * dilation
+    inside = (taps >= 0) & (taps < size)
+    first = np.where(inside, taps, size).min(axis=1)
+    return first
+
+
+def window_gap(in_shape: tuple[int, ...], out_shape: tuple[int, ...], stride: tuple[int, int],
+               pad: tuple[int, int], kernel: tuple[int, int], dilation: tuple[int, int],
+               in_itemsize: int = 1, out_itemsize: int = 1) -> int:
+    """The gap for a sliding-window operator (convolution, depthwise convolution, pooling) on
+    NHWC tensors."""
+    n, h, w, c = in_shape
+    _, oh, ow, oc = out_shape
+    if n != 1:
+        # pixels of later images are read after earlier images are written: treat batches as rows
+        pass
+    rows = _lowest_taps(oh, stride[0], pad[0], kernel[0], dilation[0], h)
+    cols = _lowest_taps(ow, stride[1], pad[1], kernel[1], dilation[1], w)
+    # lowest input byte read by each output pixel (row-major), per image
+    low = (rows[:, None] * w + np.minimum(cols[None, :], w - 1)) * c * in_itemsize
+    low = low.reshape(-1)
+    img_in = h * w * c * in_itemsize
+    img_out = oh * ow * oc * out_itemsize
+    low = np.concatenate([low + b * img_in for b in range(n)])
+    # the input is needed from min over later pixels
+    suffix_min = np.minimum.accumulate(low[::-1])[::-1]
+    written = (np.arange(low.size, dtype=np.int64) + 1) * oc * out_itemsize
+    del img_out
+    return int(max(0, (written - suffix_min).max()))
+
+
+def elementwise_gap(in_itemsize: int = 1, out_itemsize: int = 1) -> int:
+    """Element i is written after element i is read: the output may start at the input's address
+    (gap 0) when elements are the same size; a wider output needs the growth of the last element."""
+    if out_itemsize <= in_itemsize:
+        return 0
+    return None  # type: ignore[return-value]
