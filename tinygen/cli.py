@@ -122,6 +122,49 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, nam
     sys.exit(1)
 
 
+@cli.command("mem")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan as JSON.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the arena over the operators (.png or .svg).")
+@click.option("--planner", help="Memory planner (default: exact).")
+@click.option("--no-inplace", is_flag=True, help="Disable in-place depthwise convolution.")
+@click.option("--no-overlap", is_flag=True, help="Disable partial input/output overlap.")
+@click.option("--patches", default="off", show_default=True, help="Patch-based first stage: off, auto or K:NxM.")
+@click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
+              help="Largest MAC overhead --patches auto accepts (fraction).")
+def mem_cmd(model: Path, json_path, plot_path, planner, no_inplace, no_overlap, patches, max_overhead) -> None:
+    """Show the memory plan of MODEL: per operator the live buffers with offsets and sizes, the
+    arena, the layer-wise lower bound and what in-place and overlap saved."""
+    from dataclasses import replace
+
+    from .memory.report import ascii_timeline, model_memory_report, plot_plan
+
+    opts = replace(_options(None, planner), inplace=not no_inplace, overlap=not no_overlap, patches=patches,
+                   max_overhead=max_overhead)
+    rep, cm = model_memory_report(model, opts)
+    console.print(ascii_timeline(cm.plan), markup=False, highlight=False, soft_wrap=True)
+    lines = [f"arena {rep['arena_bytes']:,} B; layer-wise lower bound {rep['lower_bound_bytes']:,} B "
+             f"({rep['arena_bytes'] - rep['lower_bound_bytes']:+,} B)",
+             f"without in-place and overlap: {rep['without_inplace_and_overlap_bytes']:,} B"]
+    if rep.get("saved_by_inplace_and_overlap_bytes") is not None:
+        lines[-1] += f"; saved {rep['saved_by_inplace_and_overlap_bytes']:,} B"
+    lines.append(f"in-place depthwise: {len(rep['inplace_ops'])} operators; partial overlaps used: "
+                 f"{len(rep['overlaps'])}")
+    if "patches" in rep:
+        p = rep["patches"]
+        lines.append(f"patch stage: first {p['k']} operators on a {p['grid'][0]}x{p['grid'][1]} grid; "
+                     f"peak {p['peak_with_patches_bytes']:,} B with patches vs {p['peak_without_patches_bytes']:,} B "
+                     f"without; MAC overhead {p['mac_overhead_percent']:.1f} %")
+    for ln in lines:
+        console.print(ln, markup=False, highlight=False)
+    if json_path:
+        write_json(json_path, rep)
+    if plot_path:
+        plot_plan(cm.plan, plot_path, title=f"{model.name}: arena {rep['arena_bytes']:,} B")
+        console.print(f"plot: {plot_path}")
+
+
 @cli.command("demo")
 @click.option("--board", "-b", default="NUCLEO-F411RE", show_default=True, help="Board to emulate.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")

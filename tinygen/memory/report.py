@@ -145,3 +145,28 @@ def plot_plan(plan: MemoryPlan, path: str | Path, title: str | None = None, labe
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(str(path), format=path.suffix.lstrip(".").lower() or "png")
     return path
+
+
+def model_memory_report(model, options=None) -> tuple[dict[str, Any], "object"]:
+    """Compile `model` and describe its memory: the plan report plus what in-place depthwise
+    convolution and partial overlap saved (the arena planned without them), and the patch stage
+    when one is used. Returns (report dict, CompiledModel)."""
+    from dataclasses import replace
+
+    from ..compiler import compile_model
+    from ..options import CompileOptions
+
+    options = options or CompileOptions()
+    cm = compile_model(model, options)
+    rep = plan_report(cm.plan, cm.graph.meta.get("schedule"))
+    plain = compile_model(model, replace(options, inplace=False, overlap=False, patches="off")).plan
+    inplace_ops = [op.label for op in cm.graph.ops if op.notes.get("inplace")]
+    rep["without_inplace_and_overlap_bytes"] = plain.arena_bytes
+    rep["saved_by_inplace_and_overlap_bytes"] = plain.arena_bytes - cm.plan.arena_bytes if options.patches == "off" else None
+    rep["gap_to_lower_bound_bytes"] = cm.plan.arena_bytes - cm.plan.lower_bound_bytes
+    rep["inplace_ops"] = inplace_ops
+    rep["overlapped_ops"] = sorted({b for r in cm.plan.overlaps for b in (r.below,)})
+    rep["model"] = str(model) if not isinstance(model, (bytes, bytearray)) else cm.name
+    if "patch_stage" in cm.graph.meta:
+        rep["patches"] = cm.graph.meta["patch_stage"]
+    return rep, cm
