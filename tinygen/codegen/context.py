@@ -37,6 +37,9 @@ class EmitContext:
         #: storage class of the parameter structs operator templates declare: "static const" (in
         #: flash); "const" (built on the stack) inside patch loops, where values vary per patch
         self.storage = "static const"
+        #: inside a patch stage: id(local tensor) -> pointer expression, id(op) -> (scratch, bytes)
+        self.local_ptrs: dict[int, str] = {}
+        self.local_scratch: dict[int, tuple[str, int]] = {}
         #: id(tensor) -> C parameter name, for graph inputs/outputs kept outside the arena
         self.external_io: dict[int, str] = {}
         from ..memory.liveness import alias_root_map
@@ -48,6 +51,8 @@ class EmitContext:
         """C expression for a tensor's data pointer (typed as its element type)."""
         if t is None:
             return "NULL"
+        if id(t) in self.local_ptrs:
+            return self.local_ptrs[id(t)]
         if t.is_const:
             return self.const_tensor(t)
         root = self._roots.get(id(t), t)
@@ -67,6 +72,8 @@ class EmitContext:
         return f"(({c_type(dtype)} *)(void *)(A + {offset}))"
 
     def scratch(self, op: Op) -> tuple[str, int]:
+        if id(op) in self.local_scratch:
+            return self.local_scratch[id(op)]
         s = self.cm.plan.scratch(op)
         if s is None:
             return "NULL", 0

@@ -6,7 +6,7 @@ from typing import Callable
 
 from ..ir import Graph
 from ..options import CompileOptions
-from . import check, memory_opt, plan_memory, prepare, schedule, validate
+from . import check, memory_opt, patch, plan_memory, prepare, schedule, validate
 
 Pass = Callable[[Graph, CompileOptions], Graph]
 
@@ -14,6 +14,7 @@ PIPELINE: list[tuple[str, Pass]] = [
     ("check", check.run),              # refuse unsupported ops/types/shapes, before any C is written
     ("validate", validate.run),        # IR invariants (topological order, single writer)
     ("schedule", schedule.run),        # execution order with the least peak memory
+    ("patch", patch.run),              # patch-based first stage (MCUNetV2), when asked
     ("memory_opt", memory_opt.run),    # in-place depthwise, partial input/output overlap
     ("prepare", prepare.run),          # quantization math -> op.params (kernel variants)
     ("plan_memory", plan_memory.run),  # lifetimes, scratch sizes, arena offsets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Region:
         return Region(0, shape[1], 0, shape[2])
 
 
+@lru_cache(maxsize=1 << 16)
 def window_rows(o0: int, o1: int, stride: int, pad: int, k: int, dilation: int, size: int) -> tuple[int, int]:
     """Input rows read by output rows [o0, o1) of a sliding window (kernel k, dilation, stride,
     `pad` implicit rows before row 0), clipped to the input [0, size): the first and last kernel
@@ -54,11 +56,13 @@ def window_rows(o0: int, o1: int, stride: int, pad: int, k: int, dilation: int, 
     lo, hi = None, None
     for o in range(o0, o1):
         base = o * stride - pad
-        taps = [base + t * dilation for t in range(k)]
-        inside = [y for y in taps if 0 <= y < size]
-        if inside:
-            lo = inside[0] if lo is None else min(lo, inside[0])
-            hi = inside[-1] + 1 if hi is None else max(hi, inside[-1] + 1)
+        t_lo = max(0, -(base // dilation)) if base < 0 else 0  # first tap >= 0
+        t_hi = min(k - 1, (size - 1 - base) // dilation) if size - 1 - base >= 0 else -1  # last tap < size
+        if t_lo > t_hi:
+            continue
+        first, last = base + t_lo * dilation, base + t_hi * dilation
+        lo = first if lo is None or first < lo else lo
+        hi = last + 1 if hi is None or last + 1 > hi else hi
     if lo is None:
         return 0, 0
     return lo, hi
