@@ -51,7 +51,7 @@ class Broadcast:
         pad = BCAST_MAX_DIMS - len(self.shape)
 
         def arr(v):
-            return "{" + ", ".join(str(int(x)) for x in tuple(v) + (0,) * pad) + "}"
+            return "{" + ", ".join(str(x) for x in tuple(v) + (0,) * pad) + "}"
         return f"{{{len(self.shape)}, {arr(self.shape)}, {arr(self.stride1)}, {arr(self.stride2)}}}"
 
 

@@ -60,14 +60,18 @@ class PatchStageOp(OpDef):
                         ctx.local_scratch[id(lop)] = ("NULL", 0)
                 src = "" if step.source is None else f" (TFLite operator {plan.stage.ops[step.source].source_index})"
                 comment = c_comment(f"{step.kind}{src}")
+                code = None
                 if sym is not None:
                     lop0 = step.ops[0]
                     real = lop0.params
                     lop0.params = sym
                     try:
                         code = d.emit(lop0, ctx)
+                    except TypeError:
+                        code = None  # the template computes with a per-patch value: emit each patch
                     finally:
                         lop0.params = real
+                if code is not None:
                     steps.append(dict(comment=comment, code=_indent(code), per_patch=None))
                 else:
                     steps.append(dict(comment=comment, code="",

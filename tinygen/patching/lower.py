@@ -100,18 +100,23 @@ def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exa
     ext = {id(t) for t in stage.external}
     steps: list[LocalStep] = []
     n_patches = len(stage.patches)
-    # Which elementwise inputs need a dense copy (their region differs from the output's in some patch)
+    # Which elementwise inputs need a dense copy: those read over the output's region (not whole)
+    # whose buffer covers a different region in some patch (a local tensor with a larger union
+    # region, or an external tensor, which is passed whole)
     crops: set[tuple[int, int]] = set()
     for j, op in enumerate(stage.ops):
         if op.kind in WINDOW_KINDS:
             continue
-        for i, t in enumerate(op.inputs):
-            if t is None or t.is_const or id(t) in ext:
-                continue
-            for p in stage.patches:
-                if p.regions[id(t)] != p.regions[id(op.outputs[0])]:
+        d = get_op_def(op.kind)
+        for p in stage.patches:
+            r_out = p.regions[id(op.outputs[0])]
+            regs = d.input_regions(op, r_out)
+            for i, t in enumerate(op.inputs):
+                if t is None or t.is_const or regs[i] is None:
+                    continue
+                have = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
+                if have != r_out:
                     crops.add((j, i))
-                    break
     per_patch_ops: list[list[tuple[str, Op, int | None]]] = []
     for p in stage.patches:
         local: dict[int, Tensor] = {}
@@ -119,12 +124,13 @@ def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exa
         for j, op in enumerate(stage.ops):
             ins: list[Tensor | None] = []
             for i, t in enumerate(op.inputs):
-                if t is None or t.is_const or id(t) in ext:
+                if t is None or t.is_const or (id(t) in ext and (j, i) not in crops):
                     ins.append(t)
                     continue
-                src = local[id(t)]
+                src = t if id(t) in ext else local[id(t)]
                 if (j, i) in crops:
-                    r_out, r_in = p.regions[id(op.outputs[0])], p.regions[id(t)]
+                    r_out = p.regions[id(op.outputs[0])]
+                    r_in = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
                     key = f"crop{j}_{i}"
                     dst = _local_tensor(t, r_out, key)
                     cop = Op(kind="TG_COPY_REGION", inputs=[src], outputs=[dst],
@@ -206,7 +212,7 @@ def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exa
         gaps: dict[tuple[int, int], int] = {}
         ok = True
         for seq in per_patch_ops:
-            g_list = get_op_def(seq[pos][1].kind).overlap_gaps(seq[pos][1])
+            g_list = _local_gaps(seq[pos][1])
             if not g_list:
                 ok = False
                 break
@@ -235,6 +241,19 @@ def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exa
         plan.local_offsets[f"s{pos}"] = offsets[f"s{pos}"]
     _tabulate(plan, n_patches)
     return plan
+
+
+def _local_gaps(lop: Op) -> list[tuple[int, int, int]]:
+    """Overlap gaps of a per-patch operator. Windowed operators use their effective padding (the
+    model's SAME/VALID rule does not apply to a region)."""
+    if lop.kind in WINDOW_KINDS:
+        from ..memory.overlap import window_gap
+
+        p = lop.params
+        kernel = lop.inputs[1].shape[1:3] if lop.kind in ("CONV_2D", "DEPTHWISE_CONV_2D") else p.filter
+        dil = getattr(p, "dilation", (1, 1))
+        return [(0, 0, window_gap(lop.inputs[0].shape, lop.outputs[0].shape, p.stride, p.padding, kernel, dil))]
+    return get_op_def(lop.kind).overlap_gaps(lop)
 
 
 def output_gap(stage: PatchStage) -> int | None:

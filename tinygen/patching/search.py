@@ -18,6 +18,7 @@ from ..memory.liveness import Buffer
 from ..memory.planners import Overlap, align_up, get_planner
 from ..ops import get_op_def
 from .lower import WINDOW_KINDS, output_gap
+from .regions import Region
 from .stage import NotPatchable, PatchStage, make_stage, stage_candidates
 
 MAX_GRID = 8
@@ -95,8 +96,9 @@ def stage_estimate(stage: PatchStage, alignment: int) -> int:
         if op.kind in WINDOW_KINDS:
             continue
         for t in op.inputs:
-            if t is not None and not t.is_const and id(t) not in ext and t is not y:
-                if any(p.regions[id(t)] != p.regions[id(op.outputs[0])] for p in stage.patches):
+            if t is not None and not t.is_const and t is not y:
+                have = (lambda p: Region.full(t.shape)) if id(t) in ext else (lambda p: p.regions[id(t)])
+                if any(have(p) != p.regions[id(op.outputs[0])] for p in stage.patches):
                     bufs.append(Buffer(id=f"c{len(bufs)}", size=stage.local_bytes(op.outputs[0]), first=j, last=j))
     scratch = 0
     if bufs:
