@@ -68,8 +68,13 @@ def boards_cmd(json_path: Path | None) -> None:
               help="Stop a run after this many instructions (runaway fault).")
 @click.option("--name", help="C symbol prefix.")
 @click.option("--planner", help="Memory planner.")
+@click.option("--patches", default="off", show_default=True,
+              help="Patch-based first stage: off, auto (the least MAC overhead that fits the board's SRAM), or K:NxM.")
+@click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
+              help="Largest MAC overhead --patches auto accepts (fraction of the model's MACs).")
 def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json_path: Path | None, opt: str,
-            stack_bytes: int | None, max_instructions: int, name: str | None, planner: str | None) -> None:
+            stack_bytes: int | None, max_instructions: int, name: str | None, planner: str | None,
+            patches: str, max_overhead: float) -> None:
     """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator, compare every
     output with TensorFlow Lite Micro and the host build (bit-identical), and check the board's
     flash and SRAM budgets. Exit 0 when identical and fitting, 1 when not, 2 on errors."""
@@ -79,7 +84,10 @@ def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json
     tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions)
     try:
         b = load_board(board)
-        kw: dict = dict(alignment=b.arena_alignment)
+        kw: dict = dict(alignment=b.arena_alignment, patches=patches, max_overhead=max_overhead)
+        if patches.strip().lower() == "auto":
+            # the arena must leave room for the stack reservation and a little static data
+            kw["sram_budget"] = b.sram_budget - (stack_bytes or b.stack_bytes) - 512
         if name:
             kw["name"] = name
         if planner:

@@ -96,6 +96,8 @@ class RunReport:
     reference_seconds: float = 0.0
     total_seconds: float = 0.0
     mismatches: list[dict] = field(default_factory=list)
+    #: patch-based first stage (tinygen.passes.patch): k, grid, MAC overhead, peaks with/without
+    patches: dict | None = None
     error: str | None = None
 
     def to_dict(self) -> dict:
@@ -236,6 +238,9 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     rep.compile_seconds = time.perf_counter() - t
     rep.arena_bytes = cm.arena_bytes
     rep.const_bytes = cm.const_bytes
+    ps = cm.graph.meta.get("patch_stage")
+    if ps is not None:
+        rep.patches = {k: v for k, v in ps.items() if k != "candidates_list"}
     g = cm.graph
 
     given = ([list(x) for x in inputs] if inputs is not None else []) + [load_input_file(f, g) for f in input_files]
@@ -411,6 +416,13 @@ def report_table(rep: RunReport):
     t.add_row("  static (.data + .bss)", f"{rep.static_sram_bytes:,}", "")
     t.add_row("    of which arena", f"{rep.arena_bytes:,}", "")
     t.add_row("  stack (peak)", f"{rep.stack_peak_bytes:,}", f"{rep.stack_reserved_bytes:,} reserved")
+    if rep.patches and rep.patches.get("applied"):
+        p = rep.patches
+        t.add_row(f"  patches: first {p['k']} ops, {p['grid'][0]}x{p['grid'][1]}",
+                  f"{p.get('peak_with_patches_bytes', rep.arena_bytes):,}",
+                  f"{p['peak_without_patches_bytes']:,} without; +{p['mac_overhead_percent']:.1f} % MACs")
+    elif rep.patches:
+        t.add_row("  patches", "not used", rep.patches.get("reason", "")[:40])
     inst = f"{rep.instructions:,}"
     t.add_row("instructions / inference", inst,
               f"{rep.instructions_min:,}-{rep.instructions_max:,}" if rep.instructions_max != rep.instructions_min
