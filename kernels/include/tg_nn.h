@@ -120,8 +120,10 @@ tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *p
  * tg_depthwise_conv_inplace_s8 - the same computation for ch_mult == 1, with the output written
  *   over the input in `data` (output pixel p, channel c lands at data[p * C + c], batch after
  *   batch). Requires OH <= H and OW <= W. One channel at a time: the channel's output for every
- *   output pixel goes to the scratch buffer first (OH * OW bytes, see
- *   tg_depthwise_conv_inplace_s8_get_buffer_size), then over the input's slots of that channel.
+ *   output pixel goes to the scratch buffer first (OH * OW bytes), then over the input's slots of
+ *   that channel; when OH == H, OW == W and the vertical stride is 1, output rows go back as soon
+ *   as the input rows they replace are consumed, through a ring of (padding.h + 1) rows. The
+ *   scratch size is tg_depthwise_conv_inplace_s8_get_buffer_size().
  */
 tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_params *params,
                                        const tg_pc_quant *quant,
@@ -129,7 +131,8 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
                                        const tg_dims *filter_dims, const int8_t *filter,
                                        const int32_t *bias,
                                        const tg_dims *output_dims);
-int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
+                                                     const tg_dims *output_dims);
 
 /* @@DEPTHWISE@@ (declarations of depthwise-convolution kernels go here) */
 

@@ -108,12 +108,18 @@ def test_depthwise_inplace_kernel_bit_exact():
     assert all(r.bit_exact for r in reports), [r.mismatches for r in reports]
 
 
-def test_depthwise_inplace_refuses_unaliased_plan():
+def test_depthwise_inplace_note_makes_output_share_the_input_buffer():
+    """op.notes["inplace"] (set by the memory_opt pass) makes the memory plan alias output and
+    input, and the generated code calls the in-place kernel."""
     data = _dw_inplace_model(0, (1, 6, 6, 4), (1, 1), "SAME")
     g = parse_tflite(data)
     g.ops[0].notes["inplace"] = True
-    with pytest.raises(RuntimeError, match="in-place"):
-        compile_model(g, CompileOptions(name="inplace_bad"))
+    cm = compile_model(g, CompileOptions(name="inplace_note", overlap=False, inplace=False))
+    op = cm.graph.ops[0]
+    assert cm.plan.tensor_offset(op.inputs[0]) == cm.plan.tensor_offset(op.outputs[0])
+    assert "tg_depthwise_conv_inplace_s8" in cm.files["inplace_note.c"]
+    (rep,) = check_compiled([(cm, data)], n_random=3)
+    assert rep.bit_exact
 
 
 def test_fully_connected_real_model_shapes():

@@ -140,7 +140,10 @@ class DepthwiseConv2D(OpDef):
         from ..toolchain.host import kernel_query
 
         q = kernel_query()
-        return int(q.tg_depthwise_conv_inplace_s8_get_buffer_size(q.dims(p.out_dims)))
+        params = q.struct("tg_dw_conv_params", ch_mult=p.ch_mult, stride=dict(h=p.stride[0], w=p.stride[1]),
+                          padding=dict(h=p.padding[0], w=p.padding[1]),
+                          dilation=dict(h=p.dilation[0], w=p.dilation[1]))
+        return int(q.tg_depthwise_conv_inplace_s8_get_buffer_size(params, q.dims(p.in_dims), q.dims(p.out_dims)))
 
     def emit(self, op, ctx):
         p: DepthwiseConvParams = op.params

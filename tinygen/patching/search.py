@@ -69,13 +69,13 @@ def rest_arena(graph: Graph, k: int, options) -> int:
         return out.nbytes
     g = Graph(name=graph.name, ops=_copy_ops(graph.ops[k:]), inputs=[out], outputs=list(graph.outputs), meta={})
     opts = replace(options, patches="off", planner="heuristic")
-    g = memory_opt.run(g, opts)
+    g = memory_opt.run(g, opts, search=False)
     g = prepare.run(g, opts)
     g = plan_memory.run(g, opts)
     return g.meta["memory_plan"].arena_bytes
 
 
-def stage_estimate(stage: PatchStage, alignment: int) -> int:
+def stage_estimate(stage: PatchStage, alignment: int, io_in_arena: bool = True) -> int:
     """Bytes the stage needs: patch buffers (planned by lifetime, largest patch), the stage input
     and the stage output (which may overlap the consumed input)."""
     pos_of = {id(op.outputs[0]): j for j, op in enumerate(stage.ops)}
@@ -105,7 +105,7 @@ def stage_estimate(stage: PatchStage, alignment: int) -> int:
         pl = get_planner("greedy")(bufs, alignment, [])
         scratch = align_up(max(pl[b.id] + b.size for b in bufs), alignment)
     # global: input, output (overlapping the input by the output gap), scratch
-    x_bytes = sum(t.nbytes for t in stage.external)
+    x_bytes = sum(t.nbytes for t in stage.external) if io_in_arena else 0
     y_bytes = y.nbytes
     gap = output_gap(stage)
     gb = [Buffer(id="x", size=x_bytes, first=0, last=0), Buffer(id="y", size=y_bytes, first=0, last=1),
@@ -142,7 +142,7 @@ def search(graph: Graph, options, base_arena: int) -> tuple[Candidate | None, li
             over = 0
             if k not in rest_cache:
                 rest_cache[k] = rest_arena(graph, k, options)
-            sb = stage_estimate(st, options.alignment)
+            sb = stage_estimate(st, options.alignment, options.io_in_arena)
             found.append(Candidate(k=k, grid=st.grid, peak_bytes=max(sb, rest_cache[k]), stage_bytes=sb,
                                    rest_bytes=rest_cache[k], mac_overhead=overhead))
     if not found:

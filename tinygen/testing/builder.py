@@ -66,9 +66,17 @@ class GraphBuilder:
         data = np.asarray(data)
         return Tensor(name=name or self._name("const"), shape=data.shape, dtype=dtype, quant=quant, data=data)
 
+    #: pick weight scales that keep activations at a steady spread through deep networks
+    #: (scale ~ 1 / (sqrt(fan_in) * weight spread), like a normalized network), instead of a fixed range
+    normalize_weights: bool = False
+
     def weights(self, shape: Sequence[int], per_channel: bool, axis: int = 0,
                 scale_range: tuple[float, float] = (0.002, 0.05)) -> Tensor:
         w = self.rng.integers(-127, 128, size=tuple(shape)).astype(np.int8)
+        if self.normalize_weights:
+            fan_in = max(1, int(np.prod(shape)) // max(1, shape[axis]))
+            center = 1.0 / (math.sqrt(fan_in) * 73.0)
+            scale_range = (center / 1.5, center * 1.5)
         n = shape[axis] if per_channel else 1
         scales = np.exp(self.rng.uniform(np.log(scale_range[0]), np.log(scale_range[1]), size=n)).astype(np.float32)
         return self.const(w, "int8", Quant(scale=scales, zero_point=np.zeros(n, dtype=np.int64), axis=axis if per_channel else 0),
@@ -118,6 +126,17 @@ class GraphBuilder:
         y = self.op("CONV_2D", [x, w, b], Conv2DAttrs(padding=padding, stride=tuple(stride),
                                                        dilation=tuple(dilation), activation=activation), out_quant)
         self.spread[id(y)] = 128.0 / 3.0
+        return y
+
+    def reshape(self, x: Tensor, shape: Sequence[int]) -> Tensor:
+        from ..ops.reshape import ReshapeAttrs
+
+        shape = tuple(int(d) for d in shape)
+        s = self.const(np.array(shape, dtype=np.int32), "int32", name=self._name("shape"))
+        y = self.op("RESHAPE", [x, s], ReshapeAttrs(new_shape=shape), Quant(scale=x.quant.scale.copy(),
+                    zero_point=x.quant.zero_point.copy()) if x.quant is not None else None,
+                    out_dtype=x.dtype, out_shape=shape)
+        self.spread[id(y)] = self.spread.get(id(x), _U8_STD)
         return y
 
     # -- result -------------------------------------------------------------------------------

@@ -209,12 +209,6 @@ def build_host(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[HostMo
 
 
 # -- compile-time queries of the kernel library ------------------------------------------------
-_QUERY_TYPES = """
-typedef struct { int32_t n, h, w, c; } tg_dims;
-typedef struct { int32_t h, w; } tg_hw;
-"""
-
-
 @lru_cache(maxsize=None)
 def kernel_query():
     """The kernel library's *_get_buffer_size functions, callable from Python (cffi).
@@ -232,9 +226,12 @@ def kernel_query():
              "linking the kernel library for compile-time queries")
         os.replace(tmp, so)
     header = (KERNELS_INCLUDE / "tg_nn.h").read_text()
+    # the header's own type definitions (plain structs and enums), then the size queries
+    types = re.findall(r"^#define \w+ \d+\s*$", header, flags=re.M)
+    types += re.findall(r"^typedef (?:struct|enum) \{[^{}]*\} \w+;", header, flags=re.M)
     protos = re.findall(r"^int32_t tg_\w+_get_buffer_size\([^;]*\);", header, flags=re.M)
     ffi = cffi.FFI()
-    ffi.cdef(_QUERY_TYPES + "\n".join(" ".join(p.split()) for p in protos))
+    ffi.cdef("\n".join(types) + "\n" + "\n".join(" ".join(p.split()) for p in protos))
     lib = ffi.dlopen(str(so))
     return _KernelQuery(ffi, lib)
 
@@ -252,6 +249,10 @@ class _KernelQuery:
             s = tuple(int(v) for v in d)
             vals = (1,) * (4 - len(s)) + s
         return self.ffi.new("tg_dims *", vals)
+
+    def struct(self, ctype: str, **fields) -> object:
+        """A pointer to a new C struct (e.g. struct("tg_dw_conv_params", stride={"h": 1, "w": 1}))."""
+        return self.ffi.new(f"{ctype} *", fields)
 
     def __getattr__(self, name: str):
         return getattr(self.lib, name)

@@ -2,10 +2,15 @@
  * tg_depthwise_conv_inplace_s8.c - int8 depthwise 2-D convolution (depth multiplier 1) whose
  * output overwrites its input (portable C).
  *
- * Channel by channel: output channel c of every output pixel is computed into the scratch buffer
- * (it only reads input channel c), then copied to the slots of channel c. Each write lands on a
- * channel-c slot of the current or an earlier batch, whose input has already been consumed, so the
- * input channels still to be read are never touched.
+ * Channel by channel: output channel c only reads input channel c, so its results can go to the
+ * slots of channel c once the input values they replace are no longer needed.
+ *   - General case: the whole output channel is computed into the scratch buffer (OH * OW bytes),
+ *     then copied over channel c. Each write lands on a channel-c slot of the current or an earlier
+ *     batch, whose input has already been consumed.
+ *   - Same height and width, vertical stride 1 (the usual 3x3 SAME depthwise layer): output row r
+ *     is computed into a ring of (padding.h + 1) rows; input row i is last read by output row
+ *     i + padding.h, so after computing row r, row r - padding.h goes back over input row
+ *     r - padding.h. Scratch: (padding.h + 1) * OW bytes.
  */
 #include "tg_nn.h"
 #include "../tg_internal.h"
@@ -21,6 +26,8 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
     const int32_t k_h = filter_dims->h, k_w = filter_dims->w;
     const int32_t out_h = output_dims->h, out_w = output_dims->w;
     const int32_t out_pixels = out_h * out_w;
+    /* row-rolling scheme: same height and width, vertical stride 1 (see the file comment) */
+    const int rolling = out_h == in_h && out_w == in_w && params->stride.h == 1 && params->padding.h >= 0;
     int8_t *tmp;
     int32_t b, c, oy, ox, p;
 
@@ -28,7 +35,8 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
         input_dims->n != output_dims->n || out_h > in_h || out_w > in_w) {
         return TG_ERR_ARG;
     }
-    if (ctx == NULL || (out_pixels > 0 && (ctx->buf == NULL || ctx->size < out_pixels))) {
+    if (ctx == NULL || (out_pixels > 0 && (ctx->buf == NULL ||
+                        ctx->size < tg_depthwise_conv_inplace_s8_get_buffer_size(params, input_dims, output_dims)))) {
         return TG_ERR_BUFFER;
     }
     tmp = (int8_t *)ctx->buf;
@@ -38,9 +46,13 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
         for (c = 0; c < ch; ++c) {
             const int32_t mult = quant->multiplier[c], shift = quant->shift[c];
             const int32_t bias_c = bias != NULL ? bias[c] : 0;
-            int8_t *dst = tmp;
+            int32_t row_ring = out_h; /* rows of output kept in the scratch buffer */
+            if (rolling) {
+                row_ring = TG_MIN(params->padding.h + 1, out_h);
+            }
             for (oy = 0; oy < out_h; ++oy) {
                 const int32_t y0 = oy * params->stride.h - params->padding.h;
+                int8_t *dst = tmp + (oy % row_ring) * out_w;
                 for (ox = 0; ox < out_w; ++ox) {
                     const int32_t x0 = ox * params->stride.w - params->padding.w;
                     int32_t acc = 0;
@@ -68,16 +80,39 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
                     acc = tg_clamp(acc, params->activation.min, params->activation.max);
                     *dst++ = (int8_t)acc;
                 }
+                if (rolling && oy - params->padding.h >= 0) {
+                    /* input row oy - padding.h has been read for the last time */
+                    const int32_t r = oy - params->padding.h;
+                    const int8_t *src = tmp + (r % row_ring) * out_w;
+                    for (ox = 0; ox < out_w; ++ox) {
+                        out_b[((int32_t)r * out_w + ox) * ch + c] = src[ox];
+                    }
+                }
             }
-            for (p = 0; p < out_pixels; ++p) {
-                out_b[p * ch + c] = tmp[p];
+            if (rolling) {
+                int32_t r;
+                for (r = TG_MAX(0, out_h - params->padding.h); r < out_h; ++r) {
+                    const int8_t *src = tmp + (r % row_ring) * out_w;
+                    for (ox = 0; ox < out_w; ++ox) {
+                        out_b[((int32_t)r * out_w + ox) * ch + c] = src[ox];
+                    }
+                }
+            } else {
+                for (p = 0; p < out_pixels; ++p) {
+                    out_b[p * ch + c] = tmp[p];
+                }
             }
         }
     }
     return TG_OK;
 }
 
-int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dims *output_dims)
+int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
+                                                     const tg_dims *output_dims)
 {
+    if (output_dims->h == input_dims->h && output_dims->w == input_dims->w && params->stride.h == 1 &&
+        params->padding.h >= 0) {
+        return TG_MIN(params->padding.h + 1, output_dims->h) * output_dims->w;
+    }
     return output_dims->h * output_dims->w;
 }
