@@ -322,7 +322,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
 
 
 def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random: int = 1, seed: int = 0,
-                          opt: str = "O2") -> list[dict]:
+                          opt: str = "O2", options: Sequence[CompileOptions] | None = None) -> list[dict]:
     """Compile several .tflite models (named m0, m1, ...) into ONE firmware whose main runs each
     in turn, emulate it n_random times (random inputs) and compare every output with TFLM. One
     build and one emulation per input set for the whole batch: how random-graph tests cover the
@@ -335,7 +335,8 @@ def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random:
     from .toolchain.elfinfo import ElfInfo
 
     b = load_board(board)
-    cms = [compile_model(bytes(d), CompileOptions(name=f"m{i}", alignment=b.arena_alignment))
+    cms = [compile_model(bytes(d), replace(options[i], name=f"m{i}", alignment=b.arena_alignment)
+                         if options is not None else CompileOptions(name=f"m{i}", alignment=b.arena_alignment))
            for i, d in enumerate(models)]
     sources: dict[str, str] = {}
     for cm in cms:
