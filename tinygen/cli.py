@@ -138,11 +138,11 @@ def mem_cmd(model: Path, json_path, plot_path, planner, no_inplace, no_overlap, 
     arena, the layer-wise lower bound and what in-place and overlap saved."""
     from dataclasses import replace
 
-    from .memory.report import ascii_timeline, model_memory_report, plot_plan
+    from .memory.report import ascii_timeline, model_memory_report, plot_plans
 
     opts = replace(_options(None, planner), inplace=not no_inplace, overlap=not no_overlap, patches=patches,
                    max_overhead=max_overhead)
-    rep, cm = model_memory_report(model, opts)
+    rep, cm, unpatched = model_memory_report(model, opts)
     console.print(ascii_timeline(cm.plan), markup=False, highlight=False, soft_wrap=True)
     lines = [f"arena {rep['arena_bytes']:,} B; layer-wise lower bound {rep['lower_bound_bytes']:,} B "
              f"({rep['arena_bytes'] - rep['lower_bound_bytes']:+,} B)",
@@ -161,7 +161,14 @@ def mem_cmd(model: Path, json_path, plot_path, planner, no_inplace, no_overlap, 
     if json_path:
         write_json(json_path, rep)
     if plot_path:
-        plot_plan(cm.plan, plot_path, title=f"{model.name}: arena {rep['arena_bytes']:,} B")
+        if unpatched is not None:
+            p = rep["patches"]
+            plot_plans([unpatched.plan, cm.plan], plot_path,
+                       [f"{model.name} layer by layer: arena {unpatched.arena_bytes:,} B",
+                        f"{model.name} with patches (first {p['k']} operators, {p['grid'][0]}x{p['grid'][1]} grid, "
+                        f"+{p['mac_overhead_percent']:.1f} % MACs): arena {cm.arena_bytes:,} B"])
+        else:
+            plot_plans([cm.plan], plot_path, [f"{model.name}: arena {rep['arena_bytes']:,} B"])
         console.print(f"plot: {plot_path}")
 
 

@@ -101,17 +101,10 @@ def ascii_timeline(plan: MemoryPlan, width: int = 64, show_buffers: bool = True)
     return "\n".join(head + rows + legend)
 
 
-def plot_plan(plan: MemoryPlan, path: str | Path, title: str | None = None, label_min_fraction: float = 0.04) -> Path:
-    """Draw the arena over the schedule to `path` (.png or .svg, by its suffix)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _draw_plan(ax, plan: MemoryPlan, title: str | None, ymax: float, label_min_fraction: float) -> None:
     from matplotlib.patches import Rectangle
 
-    path = Path(path)
     n = max(len(plan.ops), 1)
-    fig = Figure(figsize=(max(6.0, min(0.35 * n + 2.5, 30.0)), 5.0), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
     colors = ["#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD", "#DD8452", "#937860"]
     arena = max(plan.arena_bytes, 1)
     for k, b in enumerate(plan.buffers):
@@ -134,23 +127,46 @@ def plot_plan(plan: MemoryPlan, path: str | Path, title: str | None = None, labe
         ax.axhline(plan.lower_bound_bytes, color="#55A868", linestyle=":", linewidth=1.0,
                    label=f"lower bound {plan.lower_bound_bytes:,} B")
     ax.set_xlim(-0.6, n - 0.4)
-    ax.set_ylim(0, arena * 1.08)
+    ax.set_ylim(0, ymax)
     ax.set_xticks(range(len(plan.ops)))
     ax.set_xticklabels([f"{p} {op.kind}" for p, op in enumerate(plan.ops)], rotation=90, fontsize=6)
     ax.set_ylabel("arena offset (bytes)")
     status = "proven optimal" if plan.proven_optimal else "not proven optimal"
     ax.set_title(title or f"arena {plan.arena_bytes:,} B ({plan.planner}, {status})", fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
+
+
+def plot_plans(plans: list[MemoryPlan], path: str | Path, titles: list[str | None] | None = None,
+               label_min_fraction: float = 0.04) -> Path:
+    """Draw several plans (e.g. without and with patches) one above the other, on the same byte
+    scale, to `path` (.png or .svg, by its suffix)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    titles = titles or [None] * len(plans)
+    n = max(max(len(p.ops) for p in plans), 1)
+    fig = Figure(figsize=(max(6.0, min(0.35 * n + 2.5, 30.0)), 5.0 * len(plans)), dpi=110)
+    FigureCanvasAgg(fig)
+    ymax = max(max(p.arena_bytes, max(p.live_per_op, default=0)) for p in plans) * 1.08 or 1.0
+    for i, (plan, title) in enumerate(zip(plans, titles)):
+        _draw_plan(fig.add_subplot(len(plans), 1, i + 1), plan, title, ymax, label_min_fraction)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(str(path), format=path.suffix.lstrip(".").lower() or "png")
     return path
 
 
+def plot_plan(plan: MemoryPlan, path: str | Path, title: str | None = None, label_min_fraction: float = 0.04) -> Path:
+    """Draw the arena over the schedule to `path` (.png or .svg, by its suffix)."""
+    return plot_plans([plan], path, [title], label_min_fraction)
+
+
 def model_memory_report(model, options=None) -> tuple[dict[str, Any], "object"]:
     """Compile `model` and describe its memory: the plan report plus what in-place depthwise
     convolution and partial overlap saved (the arena planned without them), and the patch stage
-    when one is used. Returns (report dict, CompiledModel)."""
+    when one is used. Returns (report dict, CompiledModel, the CompiledModel without patches or
+    None when no patch stage is used)."""
     from dataclasses import replace
 
     from ..compiler import compile_model
@@ -167,6 +183,9 @@ def model_memory_report(model, options=None) -> tuple[dict[str, Any], "object"]:
     rep["inplace_ops"] = inplace_ops
     rep["overlapped_ops"] = sorted({b for r in cm.plan.overlaps for b in (r.below,)})
     rep["model"] = str(model) if not isinstance(model, (bytes, bytearray)) else cm.name
+    unpatched = None
     if "patch_stage" in cm.graph.meta:
         rep["patches"] = cm.graph.meta["patch_stage"]
-    return rep, cm
+        if rep["patches"].get("applied"):
+            unpatched = compile_model(model, replace(options, patches="off"))
+    return rep, cm, unpatched
