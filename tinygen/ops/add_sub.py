@@ -14,7 +14,8 @@ import numpy as np
 from .. import quant as Q
 from ..frontend.schema import schema
 from ..ir import Op
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 from .common import check_fused, check_int8_activation, fused_activation, fused_activation_code
 
 #: TFLite Micro's RuntimeShape holds at most 6 dimensions
@@ -179,7 +180,7 @@ def add_sub_multipliers(op: Op, s1: float, s2: float, so: float):
             _smaller_than_one(op, ro, "output"))
 
 
-class _AddSub(OpDef):
+class _AddSub(ElementwiseOp):
     options_class = "AddOptionsT"
 
     def parse(self, opts, inputs, outputs):
@@ -212,15 +213,7 @@ class _AddSub(OpDef):
     def macs(self, op):
         return op.outputs[0].size
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
 
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 
 @register
 class Add(_AddSub):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..frontend.schema import ACTIVATION_CODES, ACTIVATION_NAMES, PADDING_CODES, PADDING_NAMES
 from ..ir import Op, Quant, Tensor
-from .base import unsupported
+from .base import OpDef, unsupported
 
 SUPPORTED_FUSED = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
@@ -119,3 +119,43 @@ def elementwise_gaps(op: Op) -> list[tuple[int, int, int]]:
         if t is not None and not t.is_const and tuple(t.shape) == tuple(y.shape) and t.itemsize == y.itemsize:
             out.append((i, 0, 0))
     return out
+
+
+class WindowedOp(OpDef):
+    """Sliding-window operators (convolutions, pooling): one definition of which input rows an
+    output region reads (patch-based inference) and how far the output may overlap the input
+    (memory planning), from the operator's window."""
+
+    def window(self, op: Op) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+        """(kernel (h, w), stride, dilation) of the operator."""
+        raise NotImplementedError
+
+    def window_padding(self, op: Op) -> tuple[int, int]:
+        from .conv2d import conv_padding
+
+        k, s, d = self.window(op)
+        return conv_padding(op.inputs[0].shape[1:3], k, op.outputs[0].shape[1:3], s, d)
+
+    def input_regions(self, op, out):
+        from ..patching.regions import window_region
+
+        k, s, d = self.window(op)
+        x = op.inputs[0]
+        return [window_region(out, s, self.window_padding(op), k, d, x.shape[1:3])] + [None] * (len(op.inputs) - 1)
+
+    def overlap_gaps(self, op):
+        from ..memory.overlap import window_gap
+
+        k, s, d = self.window(op)
+        return [(0, 0, window_gap(op.inputs[0].shape, op.outputs[0].shape, s, self.window_padding(op), k, d))]
+
+
+class ElementwiseOp(OpDef):
+    """Elementwise operators (element i of the output from element i of the inputs): they run on
+    any region of same-shaped inputs (patches) and may write over an input that dies (memory)."""
+
+    def input_regions(self, op, out):
+        return elementwise_regions(op, out)
+
+    def overlap_gaps(self, op):
+        return elementwise_gaps(op)

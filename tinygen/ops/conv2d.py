@@ -9,8 +9,8 @@ import numpy as np
 from ..frontend.schema import schema
 from ..ir import Op
 from .. import quant as Q
-from .base import OpDef, register, unsupported
-from .common import (Dims4, check_dtype, check_fused, check_int8_activation, check_rank, check_shape,
+from .base import register, unsupported
+from .common import (WindowedOp, Dims4, check_dtype, check_fused, check_int8_activation, check_rank, check_shape,
                      dims4, fused_activation, fused_activation_code, padding_code, padding_name, quant)
 
 
@@ -58,9 +58,12 @@ def per_channel_multipliers(op: Op, input_scale: float, filter_q, output_scale: 
 
 
 @register
-class Conv2D(OpDef):
+class Conv2D(WindowedOp):
     kind = "CONV_2D"
     options = "Conv2DOptions"
+
+    def window(self, op):
+        return tuple(op.inputs[1].shape[1:3]), op.attrs.stride, op.attrs.dilation
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -130,20 +133,4 @@ class Conv2D(OpDef):
         w, y = op.inputs[1], op.outputs[0]
         return y.size * w.shape[1] * w.shape[2] * w.shape[3]
 
-    def input_regions(self, op, out):
-        from ..patching.regions import window_region
-
-        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        a: Conv2DAttrs = op.attrs
-        pad = conv_padding(x.shape[1:3], w.shape[1:3], y.shape[1:3], a.stride, a.dilation)
-        reg = window_region(out, a.stride, pad, w.shape[1:3], a.dilation, x.shape[1:3])
-        return [reg] + [None] * (len(op.inputs) - 1)
-
-    def overlap_gaps(self, op):
-        from ..memory.overlap import window_gap
-
-        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        a = op.attrs
-        pad = conv_padding(x.shape[1:3], w.shape[1:3], y.shape[1:3], a.stride, a.dilation)
-        return [(0, 0, window_gap(x.shape, y.shape, a.stride, pad, w.shape[1:3], a.dilation))]
 

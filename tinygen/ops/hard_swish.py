@@ -16,7 +16,8 @@ import numpy as np
 from .. import quant as Q
 from ..frontend.schema import schema
 from .activation_utils import check_unary_s8
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 
 
 @dataclass
@@ -51,7 +52,7 @@ def hard_swish_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int
 
 
 @register
-class HardSwish(OpDef):
+class HardSwish(ElementwiseOp):
     kind = "HARD_SWISH"
     options = "HardSwishOptions"
 
@@ -74,13 +75,4 @@ class HardSwish(OpDef):
         x, y = op.inputs[0], op.outputs[0]
         return hard_swish_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
-
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 

@@ -14,7 +14,8 @@ import numpy as np
 from .. import quant as Q
 from ..frontend.schema import schema
 from .activation_utils import check_unary_s8
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 
 
 @dataclass
@@ -45,7 +46,7 @@ def leaky_relu_multipliers(in_scale: float, alpha: float, out_scale: float):
 
 
 @register
-class LeakyRelu(OpDef):
+class LeakyRelu(ElementwiseOp):
     kind = "LEAKY_RELU"
     options = "LeakyReluOptions"
 
@@ -82,13 +83,4 @@ class LeakyRelu(OpDef):
                                alpha_multiplier=abs(ma), alpha_shift=sa, alpha_negative=int(ma < 0),
                                size=x.size)
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
-
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 

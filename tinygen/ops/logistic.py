@@ -7,11 +7,12 @@ the scale 1/256 (TFLM does not check the output scale, so neither do we: same by
 from __future__ import annotations
 
 from .activation_utils import check_unary_s8, q4_input_params
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 
 
 @register
-class Logistic(OpDef):
+class Logistic(ElementwiseOp):
     kind = "LOGISTIC"
 
     def infer(self, op):
@@ -30,13 +31,4 @@ class Logistic(OpDef):
         x = op.inputs[0]
         return q4_input_params(x.quant.s, x.quant.zp, x.size)
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
-
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 

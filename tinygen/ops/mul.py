@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from .. import quant as Q
 from ..frontend.schema import schema
 from .add_sub import ActivationAttrs, Broadcast, check_binary, infer_binary, plan_broadcast
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 from .common import fused_activation, fused_activation_code
 
 
@@ -35,7 +36,7 @@ def mul_multiplier(op, s1: float, s2: float, so: float) -> tuple[int, int]:
 
 
 @register
-class Mul(OpDef):
+class Mul(ElementwiseOp):
     kind = "MUL"
     options = "MulOptions"
 
@@ -68,13 +69,4 @@ class Mul(OpDef):
     def macs(self, op):
         return op.outputs[0].size
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
-
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 

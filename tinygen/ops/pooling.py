@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import quant as Q
 from ..frontend.schema import schema
-from .base import OpDef, register, unsupported
-from .common import (Dims4, check_fused, check_int8_activation, check_rank, check_shape, dims4,
+from .base import register, unsupported
+from .common import (WindowedOp, Dims4, check_fused, check_int8_activation, check_rank, check_shape, dims4,
                      fused_activation, fused_activation_code, padding_code, padding_name)
 from .conv2d import conv_out_hw, conv_padding
 
@@ -34,8 +34,11 @@ class PoolParams:
     out_dims: Dims4
 
 
-class _Pool2D(OpDef):
+class _Pool2D(WindowedOp):
     options = "Pool2DOptions"
+
+    def window(self, op):
+        return tuple(op.attrs.filter), op.attrs.stride, (1, 1)
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -91,21 +94,7 @@ class _Pool2D(OpDef):
             stride=a.stride, padding=conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1)),
             filter=a.filter, act_min=act_min, act_max=act_max, in_dims=dims4(x.shape), out_dims=dims4(y.shape))
 
-    def input_regions(self, op, out):
-        from ..patching.regions import window_region
 
-        x, y = op.inputs[0], op.outputs[0]
-        a: Pool2DAttrs = op.attrs
-        pad = conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1))
-        return [window_region(out, a.stride, pad, a.filter, (1, 1), x.shape[1:3])]
-
-    def overlap_gaps(self, op):
-        from ..memory.overlap import window_gap
-
-        x, y = op.inputs[0], op.outputs[0]
-        a = op.attrs
-        pad = conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1))
-        return [(0, 0, window_gap(x.shape, y.shape, a.stride, pad, a.filter, (1, 1)))]
 
 @register
 class AveragePool2D(_Pool2D):

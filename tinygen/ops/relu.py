@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import quant as Q
 from .activation_utils import RequantizeParams, check_unary_s8
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 
 
 @dataclass
@@ -44,7 +45,7 @@ def quantized_six(scale: float, zero_point: int) -> int:
 
 
 @register
-class Relu(OpDef):
+class Relu(ElementwiseOp):
     kind = "RELU"
 
     def infer(self, op):
@@ -63,18 +64,10 @@ class Relu(OpDef):
         x, y = op.inputs[0], op.outputs[0]
         return relu_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
 
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 
 @register
-class Relu6(OpDef):
+class Relu6(ElementwiseOp):
     kind = "RELU6"
 
     def infer(self, op):
@@ -90,13 +83,4 @@ class Relu6(OpDef):
         q = x.quant
         return Relu6Params(lo=q.zp, hi=quantized_six(q.s, q.zp), size=x.size)
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
-
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 

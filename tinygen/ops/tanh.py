@@ -7,11 +7,12 @@ checks neither the output scale nor its zero point, so neither do we (same bytes
 from __future__ import annotations
 
 from .activation_utils import check_unary_s8, q4_input_params
-from .base import OpDef, register, unsupported
+from .base import register, unsupported
+from .common import ElementwiseOp
 
 
 @register
-class Tanh(OpDef):
+class Tanh(ElementwiseOp):
     kind = "TANH"
 
     def infer(self, op):
@@ -28,13 +29,4 @@ class Tanh(OpDef):
         x = op.inputs[0]
         return q4_input_params(x.quant.s, x.quant.zp, x.size)
 
-    def input_regions(self, op, out):
-        from .common import elementwise_regions
-
-        return elementwise_regions(op, out)
-
-    def overlap_gaps(self, op):
-        from .common import elementwise_gaps
-
-        return elementwise_gaps(op)
 
