@@ -25,6 +25,10 @@ class CheckReport:
     mismatches: list[dict] = field(default_factory=list)
     first_diverging_op: dict | None = None
     arena_bytes: int = 0
+    #: cross-check with LiteRT's reference kernels (when asked): inputs where its outputs equal
+    #: ours, and the largest difference (LiteRT's FULLY_CONNECTED rounds once: +-1-2 steps)
+    litert_identical: int | None = None
+    litert_max_abs_diff: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -133,7 +137,8 @@ def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, x
 
 def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int = 20,
                    extra_inputs: Sequence[Sequence[list[np.ndarray]]] | None = None,
-                   seed: int = 0, diagnose: bool = True, isolate: bool = False) -> list[CheckReport]:
+                   seed: int = 0, diagnose: bool = True, isolate: bool = False,
+                   litert: bool = False) -> list[CheckReport]:
     """Check several compiled models, built into one host library. With isolate=True the TFLM
     oracle runs in a worker process (it can abort on some inputs)."""
     hosts = build_host([cm for cm, _ in items])
@@ -141,12 +146,22 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
     for k, ((cm, data), host) in enumerate(zip(items, hosts)):
         rep = CheckReport(model=cm.graph.meta.get("source") or cm.name, arena_bytes=cm.arena_bytes)
         ref = IsolatedTFLMReference(data) if isolate else TFLMReference(data)
+        lite = None
+        if litert:
+            from .reference.litert import LiteRTReference
+
+            lite = LiteRTReference(data)
+            rep.litert_identical, rep.litert_max_abs_diff = 0, 0.0
         sets = random_inputs(cm.graph, n_random, seed)
         if extra_inputs is not None:
             sets += list(extra_inputs[k])
         for i, xs in enumerate(sets):
             ours = host.invoke(xs)
             theirs = ref.run(xs)
+            if lite is not None:
+                same_l, diff_l = _compare(ours, lite.run(xs))
+                rep.litert_identical += int(same_l)
+                rep.litert_max_abs_diff = max(rep.litert_max_abs_diff, diff_l)
             same, diff = _compare(ours, theirs)
             rep.inputs_checked += 1
             if not same:
@@ -161,8 +176,10 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
 
 def check_model(model: str | Path | bytes, n_random: int = 20, input_files: Sequence[str | Path] = (),
                 options: CompileOptions | None = None, seed: int = 0,
-                extra_inputs: Sequence[list[np.ndarray]] = (), isolate: bool = False) -> CheckReport:
+                extra_inputs: Sequence[list[np.ndarray]] = (), isolate: bool = False,
+                litert: bool = False) -> CheckReport:
     data = Path(model).read_bytes() if not isinstance(model, (bytes, bytearray)) else bytes(model)
     cm = compile_model(model if not isinstance(model, (bytes, bytearray)) else data, options)
     given = [load_input_file(f, cm.graph) for f in input_files] + [list(x) for x in extra_inputs]
-    return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed, isolate=isolate)[0]
+    return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed, isolate=isolate,
+                          litert=litert)[0]

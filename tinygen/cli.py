@@ -93,19 +93,24 @@ def compile_cmd(model: Path, out_dir: Path, name: str | None, planner: str | Non
               help="An input .npy (repeatable).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--litert", is_flag=True, help="Also compare with LiteRT's reference kernels (a cross-check; "
+              "its FULLY_CONNECTED rounds once, so +-1-2 steps there are expected).")
 @click.option("--name", help="C symbol prefix.")
 @click.option("--planner", help="Memory planner.")
-def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, name, planner) -> None:
+def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, name, planner) -> None:
     """Run random and given inputs through the generated C (host build) and TensorFlow Lite Micro;
     exit 0 only if every output is bit-identical."""
     from .check import check_model
 
     with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
         rep = check_model(model, n_random=n_inputs, input_files=input_files, options=_options(name, planner), seed=seed,
-                          isolate=True)
+                          isolate=True, litert=litert)
     rep.model = str(model)
     if json_path:
         write_json(json_path, rep.to_dict())
+    if litert:
+        console.print(f"LiteRT (reference kernels) cross-check: identical on {rep.litert_identical} of "
+                      f"{rep.inputs_checked} inputs, max |diff| {rep.litert_max_abs_diff:g}")
     if rep.bit_exact:
         console.print(f"[green]bit-exact[/green]: {rep.inputs_checked} inputs, every output identical to TensorFlow Lite Micro "
                       f"({model.name}, arena {rep.arena_bytes} B)")
