@@ -178,7 +178,9 @@ def check_model(model: str | Path | bytes, n_random: int = 20, input_files: Sequ
                 options: CompileOptions | None = None, seed: int = 0,
                 extra_inputs: Sequence[list[np.ndarray]] = (), isolate: bool = False,
                 litert: bool = False) -> CheckReport:
-    data = Path(model).read_bytes() if not isinstance(model, (bytes, bytearray)) else bytes(model)
+    from .frontend.tflite import read_model_file
+
+    data = read_model_file(model) if not isinstance(model, (bytes, bytearray)) else bytes(model)
     cm = compile_model(model if not isinstance(model, (bytes, bytearray)) else data, options)
     given = [load_input_file(f, cm.graph) for f in input_files] + [list(x) for x in extra_inputs]
     return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed, isolate=isolate,

@@ -13,6 +13,13 @@
  *   - Kernels that need scratch memory take a tg_context and export *_get_buffer_size(); the
  *     compiler queries that function (never a copy of its formula) and plans the buffer.
  *   - Every kernel returns TG_OK or a negative tg_status.
+ *   - Write-order contract (the memory planner relies on it to let an output overlap the part of
+ *     its input already consumed; see tinygen/memory/overlap.py): convolution, depthwise
+ *     convolution and pooling kernels write output pixels in raster order (batch, row, column),
+ *     all channels of a pixel together, each value computed from its input window just before it
+ *     is written; fully connected writes row by row, each row after reading its input row;
+ *     elementwise kernels write element i after reading element i. A kernel that changes its
+ *     order must change its operator's overlap_gaps() in tinygen/ops/ too.
  */
 #ifndef TG_NN_H
 #define TG_NN_H

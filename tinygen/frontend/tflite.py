@@ -19,17 +19,22 @@ from .schema import BUILTIN_NAMES, OPTIONS_NAMES, TENSOR_TYPE_NAMES, TFLITE_TO_D
 MAX_TENSOR_BYTES = 1 << 28  # 256 MiB: far beyond any microcontroller; guards against corrupt shapes
 
 
-def load_tflite(path: str | Path) -> Graph:
+def read_model_file(path: str | Path) -> bytes:
+    """The bytes of a model file, or a one-line TinygenError saying why not."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise TinygenError(f"{p}: no such file") from None
     except IsADirectoryError:
         raise TinygenError(f"{p}: is a directory, expected a .tflite file") from None
     except OSError as e:
         raise TinygenError(f"{p}: cannot read: {e.strerror or e}") from None
-    return parse_tflite(data, name=p.stem, source=str(p))
+
+
+def load_tflite(path: str | Path) -> Graph:
+    p = Path(path)
+    return parse_tflite(read_model_file(p), name=p.stem, source=str(p))
 
 
 def parse_tflite(data: bytes, name: str = "model", source: str | None = None) -> Graph:

@@ -1,0 +1,79 @@
+"""The `tinygen` command: exit codes, one-line errors, nothing half-written, JSON reports."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tinygen.testing import GraphBuilder
+
+
+def tinygen(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tinygen.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    b = GraphBuilder("cli", seed=7)
+    x = b.input((1, 8, 8, 3))
+    y = b.conv2d(x, 4, stride=(2, 2), activation="RELU")
+    y = b.depthwise_conv2d(y)
+    p = tmp_path_factory.mktemp("m") / "small.tflite"
+    p.write_bytes(b.tflite([y]))
+    return p
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model at all", b"\x00" * 64])
+def test_bad_file_one_line_exit_2_nothing_written(tmp_path, content):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(content)
+    out = tmp_path / "out"
+    r = tinygen("compile", bad, "-o", out)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tinygen: error:") and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_missing_file(tmp_path):
+    r = tinygen("check", tmp_path / "nope.tflite")
+    assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_truncated_model_is_refused(tmp_path, model):
+    bad = tmp_path / "cut.tflite"
+    bad.write_bytes(model.read_bytes()[:300])
+    r = tinygen("compile", bad, "-o", tmp_path / "o")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_compile_writes_c_and_header(tmp_path, model):
+    r = tinygen("compile", model, "-o", tmp_path / "out", "--name", "net")
+    assert r.returncode == 0, r.stderr
+    c = (tmp_path / "out" / "net.c").read_text()
+    h = (tmp_path / "out" / "net.h").read_text()
+    assert "int net_invoke(const int8_t *input, int8_t *output)" in c
+    assert "NET_ARENA_BYTES" in h and "sha256" in c
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["net.c", "net.h"]
+
+
+def test_check_json_report(tmp_path, model):
+    r = tinygen("check", model, "--inputs", "4", "--json", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["bit_exact"] is True and rep["inputs_checked"] == 4
+    for key in ("model", "mismatches", "first_diverging_op"):
+        assert key in rep
+
+
+def test_mem_json_and_plot(tmp_path, model):
+    r = tinygen("mem", model, "--json", tmp_path / "m.json", "--plot", tmp_path / "m.svg")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path / "m.json").read_text())
+    for key in ("arena_bytes", "lower_bound_bytes", "planner", "peak_op", "per_op"):
+        assert key in rep
+    assert all({"op", "live_bytes"} <= set(p) for p in rep["per_op"])
+    assert (tmp_path / "m.svg").read_text().lstrip().startswith("<?xml")
