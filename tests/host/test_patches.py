@@ -93,3 +93,31 @@ def test_bad_patch_spec_is_a_clear_error():
     if z is not y:
         with pytest.raises(TinygenError, match="cannot run as a patch stage"):
             compile_model(data, CompileOptions(patches="3:2x2"))
+
+
+def test_auto_with_an_sram_budget_takes_the_least_overhead_that_fits():
+    from tinygen.frontend import parse_tflite
+    from tinygen.patching.search import search
+    from tinygen.testing import GraphBuilder
+
+    b = GraphBuilder("budget", seed=5)
+    x = b.input((1, 40, 40, 3))
+    y = b.conv2d(x, 16, stride=(2, 2), activation="RELU6")
+    y = b.depthwise_conv2d(y, activation="RELU6")
+    y = b.conv2d(y, 24, kernel=(1, 1))
+    y = b.depthwise_conv2d(y, stride=(2, 2))
+    y = b.avg_pool2d(y, filter=(10, 10), stride=(1, 1))
+    data = b.tflite([y])
+    plain = compile_model(data, CompileOptions(name="plain")).arena_bytes
+    _, found = search(parse_tflite(data), CompileOptions(patches="auto", max_overhead=0.5), plain)
+    fitting = sorted({c.peak_bytes for c in found if c.peak_bytes < plain})
+    assert fitting, "no candidate lowers the peak"
+    budget = fitting[len(fitting) // 2]
+    cm = compile_model(data, CompileOptions(name="fit", patches="auto", max_overhead=0.5, sram_budget=budget))
+    info = cm.graph.meta["patch_stage"]
+    assert info["applied"] and cm.arena_bytes <= budget + 64  # the estimate vs the final plan
+    least = min(c.mac_overhead for c in found if c.peak_bytes <= budget)
+    assert abs(info["mac_overhead_percent"] / 100 - least) < 1e-9
+    # a budget the plain model already meets: no patches
+    cm2 = compile_model(data, CompileOptions(name="nofit", patches="auto", sram_budget=plain))
+    assert not cm2.graph.meta["patch_stage"]["applied"]
