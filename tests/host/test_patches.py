@@ -121,3 +121,16 @@ def test_auto_with_an_sram_budget_takes_the_least_overhead_that_fits():
     # a budget the plain model already meets: no patches
     cm2 = compile_model(data, CompileOptions(name="nofit", patches="auto", sram_budget=plain))
     assert not cm2.graph.meta["patch_stage"]["applied"]
+
+
+def test_patched_with_the_input_outside_the_arena():
+    """The stage reads the caller's input buffer in place (MCUNetV2's accounting of the image)."""
+    from tinygen.testing.mobilenet import mobilenet_v2
+
+    data = mobilenet_v2(0.35, 48, classes=10, seed=3)
+    inside = compile_model(data, CompileOptions(name="mn_in", patches="auto"))
+    outside = compile_model(data, CompileOptions(name="mn_out", patches="auto", io_in_arena=False))
+    assert outside.graph.meta["patch_stage"]["applied"]
+    assert outside.arena_bytes < inside.arena_bytes
+    reports = check_compiled([(inside, data), (outside, data)], n_random=2)
+    assert all(r.bit_exact for r in reports), [r.first_diverging_op for r in reports]
