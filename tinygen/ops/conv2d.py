@@ -38,6 +38,22 @@ class ConvParams:
     out_dims: Dims4
 
 
+def window_options(opts) -> dict:
+    """The options CONV_2D and DEPTHWISE_CONV_2D share, from their TFLite options table."""
+    return dict(padding=padding_name(opts.padding), stride=(int(opts.strideH), int(opts.strideW)),
+                dilation=(int(opts.dilationHFactor or 1), int(opts.dilationWFactor or 1)),
+                activation=fused_activation(opts.fusedActivationFunction))
+
+
+def write_window_options(o, a):
+    """Fill a Conv2DOptionsT / DepthwiseConv2DOptionsT with the shared options of attrs `a`."""
+    o.padding = padding_code(a.padding)
+    o.strideH, o.strideW = a.stride
+    o.dilationHFactor, o.dilationWFactor = a.dilation
+    o.fusedActivationFunction = fused_activation_code(a.activation)
+    return o
+
+
 def conv_out_hw(in_hw, k_hw, stride, dilation, padding):
     return (Q.out_size(padding, in_hw[0], k_hw[0], stride[0], dilation[0]),
             Q.out_size(padding, in_hw[1], k_hw[1], stride[1], dilation[1]))
@@ -66,22 +82,10 @@ class Conv2D(WindowedOp):
         return tuple(op.inputs[1].shape[1:3]), op.attrs.stride, op.attrs.dilation
 
     def parse(self, opts, inputs, outputs):
-        if opts is None:
-            return Conv2DAttrs()
-        return Conv2DAttrs(
-            padding=padding_name(opts.padding),
-            stride=(int(opts.strideH), int(opts.strideW)),
-            dilation=(int(opts.dilationHFactor or 1), int(opts.dilationWFactor or 1)),
-            activation=fused_activation(opts.fusedActivationFunction),
-        )
+        return Conv2DAttrs() if opts is None else Conv2DAttrs(**window_options(opts))
 
     def write_options(self, a: Conv2DAttrs):
-        o = schema.Conv2DOptionsT()
-        o.padding = padding_code(a.padding)
-        o.strideH, o.strideW = a.stride
-        o.dilationHFactor, o.dilationWFactor = a.dilation
-        o.fusedActivationFunction = fused_activation_code(a.activation)
-        return o
+        return write_window_options(schema.Conv2DOptionsT(), a)
 
     def infer(self, op):
         x, w = op.inputs[0], op.inputs[1]

@@ -11,9 +11,9 @@ import numpy as np
 from .. import quant as Q
 from ..frontend.schema import schema
 from .base import register, unsupported
-from .common import (WindowedOp, Dims4, check_dtype, check_fused, check_int8_activation, check_rank, check_shape,
-                     dims4, fused_activation, fused_activation_code, padding_code, padding_name, quant)
-from .conv2d import conv_out_hw, conv_padding, per_channel_multipliers
+from .common import (Dims4, WindowedOp, check_dtype, check_fused, check_int8_activation, check_rank, check_shape,
+                     dims4, quant)
+from .conv2d import conv_out_hw, conv_padding, per_channel_multipliers, window_options, write_window_options
 
 #: TFLite's depthwise filters are [1, KH, KW, C * multiplier], quantized along the last axis
 QUANTIZED_AXIS = 3
@@ -59,21 +59,11 @@ class DepthwiseConv2D(WindowedOp):
     def parse(self, opts, inputs, outputs):
         if opts is None:
             return DepthwiseConv2DAttrs()
-        return DepthwiseConv2DAttrs(
-            padding=padding_name(opts.padding),
-            stride=(int(opts.strideH), int(opts.strideW)),
-            dilation=(int(opts.dilationHFactor or 1), int(opts.dilationWFactor or 1)),
-            depth_multiplier=int(opts.depthMultiplier),
-            activation=fused_activation(opts.fusedActivationFunction),
-        )
+        return DepthwiseConv2DAttrs(depth_multiplier=int(opts.depthMultiplier), **window_options(opts))
 
     def write_options(self, a: DepthwiseConv2DAttrs):
-        o = schema.DepthwiseConv2DOptionsT()
-        o.padding = padding_code(a.padding)
-        o.strideH, o.strideW = a.stride
-        o.dilationHFactor, o.dilationWFactor = a.dilation
+        o = write_window_options(schema.DepthwiseConv2DOptionsT(), a)
         o.depthMultiplier = a.depth_multiplier
-        o.fusedActivationFunction = fused_activation_code(a.activation)
         return o
 
     def infer(self, op):

@@ -149,7 +149,7 @@ class FullyConnected(OpDef):
         """Rows in order; every output of row r is written after row r is read in full and before
         row r + 1 is read (the kernel's documented order): the output may start
         max_r((r + 1) * O - r * I) bytes below the input."""
-        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        x, w = op.inputs[0], op.inputs[1]
         i_feat, o_feat = w.shape[1], w.shape[0]
         rows = x.size // i_feat
         return [(0, 0, max(o_feat + r * (o_feat - i_feat) for r in range(rows)))]
