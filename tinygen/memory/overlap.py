@@ -33,27 +33,13 @@ def window_gap(in_shape: tuple[int, ...], out_shape: tuple[int, ...], stride: tu
     NHWC tensors."""
     n, h, w, c = in_shape
     _, oh, ow, oc = out_shape
-    if n != 1:
-        # pixels of later images are read after earlier images are written: treat batches as rows
-        pass
     rows = _lowest_taps(oh, stride[0], pad[0], kernel[0], dilation[0], h)
     cols = _lowest_taps(ow, stride[1], pad[1], kernel[1], dilation[1], w)
-    # lowest input byte read by each output pixel (row-major), per image
-    low = (rows[:, None] * w + np.minimum(cols[None, :], w - 1)) * c * in_itemsize
-    low = low.reshape(-1)
-    img_in = h * w * c * in_itemsize
-    img_out = oh * ow * oc * out_itemsize
-    low = np.concatenate([low + b * img_in for b in range(n)])
+    # lowest input byte read by each output pixel (row-major); later images come after earlier ones
+    low = ((rows[:, None] * w + np.minimum(cols[None, :], w - 1)) * c * in_itemsize).reshape(-1)
+    low = np.concatenate([low + b * h * w * c * in_itemsize for b in range(n)])
     # the input is needed from min over later pixels
     suffix_min = np.minimum.accumulate(low[::-1])[::-1]
     written = (np.arange(low.size, dtype=np.int64) + 1) * oc * out_itemsize
-    del img_out
     return int(max(0, (written - suffix_min).max()))
 
-
-def elementwise_gap(in_itemsize: int = 1, out_itemsize: int = 1) -> int:
-    """Element i is written after element i is read: the output may start at the input's address
-    (gap 0) when elements are the same size; a wider output needs the growth of the last element."""
-    if out_itemsize <= in_itemsize:
-        return 0
-    return None  # type: ignore[return-value]

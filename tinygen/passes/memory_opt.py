@@ -65,15 +65,28 @@ def _inplace_scratch(op) -> int:
         op.notes, op.params = saved_notes, saved_params
 
 
-def _arena(graph: Graph, options, planner: str = "heuristic") -> int:
-    """Arena of the graph with the current in-place/overlap choices."""
-    from ..memory import make_plan
-
-    scratch = {}
+def _scratch_sizes(graph: Graph, eligible) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
+    """Scratch bytes of every operator, and of each eligible depthwise operator under both choices
+    (prepared once here, so the trials below only re-plan)."""
+    base, both = {}, {}
     for pos, op in enumerate(graph.ops):
         d = get_op_def(op.kind)
         op.params = d.prepare(op)
-        scratch[pos] = d.scratch_bytes(op)
+        base[pos] = d.scratch_bytes(op)
+    for pos, _ in eligible:
+        op = graph.ops[pos]
+        both[pos] = {"inplace": _inplace_scratch(op), "overlap": 0}
+    return base, both
+
+
+def _arena(graph: Graph, options, base: dict[int, int], both: dict[int, dict[str, int]],
+           planner: str = "heuristic") -> int:
+    """Arena of the graph with the current in-place/overlap choices."""
+    from ..memory import make_plan
+
+    scratch = dict(base)
+    for pos, sizes in both.items():
+        scratch[pos] = sizes["inplace" if graph.ops[pos].notes.get("inplace") else "overlap"]
     return make_plan(graph, scratch, planner=planner, alignment=options.alignment,
                      io_in_arena=options.io_in_arena, check=False,
                      time_limit=min(options.planner_time_limit, 1.0)).arena_bytes
@@ -109,22 +122,23 @@ def run(graph: Graph, options, search: bool = True) -> Graph:
         if gaps:
             op.notes[IO_OVERLAP_NOTE] = gaps
     if search and eligible and len(eligible) <= 64:
+        base, both = _scratch_sizes(graph, eligible)
         local = {pos: ("inplace" if graph.ops[pos].notes.get("inplace") else "overlap") for pos, _ in eligible}
         configs = [local, {pos: "overlap" for pos, _ in eligible}, {pos: "inplace" for pos, _ in eligible}]
         results = []
         for cfg in configs:
             for pos, gaps in eligible:
                 _choose(graph.ops[pos], cfg[pos], gaps)
-            results.append(_arena(graph, options, planner="exact"))
+            results.append(_arena(graph, options, base, both, planner="exact"))
         cfg = configs[min(range(len(configs)), key=lambda i: (results[i], i))]
         for pos, gaps in eligible:
             _choose(graph.ops[pos], cfg[pos], gaps)
-        best = _arena(graph, options)
+        best = _arena(graph, options, base, both)
         for pos, gaps in eligible:
             op = graph.ops[pos]
             current = "inplace" if op.notes.get("inplace") else "overlap"
             _choose(op, "overlap" if current == "inplace" else "inplace", gaps)
-            arena = _arena(graph, options)
+            arena = _arena(graph, options, base, both)
             if arena < best:
                 best = arena
             else:

@@ -7,30 +7,13 @@ holds the per-patch operator sequence and its memory plan (tinygen.patching.lowe
 
 from __future__ import annotations
 
-import copy
 import time
-from dataclasses import replace
 
 from ..errors import TinygenError
 from ..ir import Graph, Op
 from ..patching.lower import build_patch_plan
-from ..patching.search import parse_spec, search, total_macs
+from ..patching.search import parse_spec, plan_ops, search, total_macs
 from ..patching.stage import NotPatchable, make_stage
-
-
-def _unpatched_arena(graph: Graph, options) -> int:
-    from . import memory_opt, plan_memory, prepare
-
-    ops = []
-    for op in graph.ops:
-        c = copy.copy(op)
-        c.notes = dict(op.notes)
-        ops.append(c)
-    g = Graph(name=graph.name, ops=ops, inputs=list(graph.inputs), outputs=list(graph.outputs), meta={})
-    opts = replace(options, patches="off")
-    for p in (memory_opt, prepare, plan_memory):
-        g = p.run(g, opts)
-    return g.meta["memory_plan"].arena_bytes
 
 
 def run(graph: Graph, options) -> Graph:
@@ -38,7 +21,7 @@ def run(graph: Graph, options) -> Graph:
     if spec in ("off", "none", "no"):
         return graph
     t0 = time.perf_counter()
-    base = _unpatched_arena(graph, options)
+    base = plan_ops(graph, graph.ops, graph.inputs, options)  # the arena without patches
     info: dict = dict(requested=spec, peak_without_patches_bytes=base)
     if spec == "auto":
         if options.sram_budget and base <= options.sram_budget:

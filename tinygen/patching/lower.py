@@ -160,7 +160,7 @@ def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exa
             lop.params = d.prepare(lop)
             if j is not None and lop.kind in WINDOW_KINDS:
                 op = stage.ops[j]
-                full_pad = d.prepare(op).padding  # the model operator's own padding
+                full_pad = d.window_padding(op)  # the model operator's own padding
                 x = op.inputs[0]
                 # an external input (graph input) is passed whole: its buffer starts at row 0
                 r_in = Region.full(x.shape) if id(x) in ext else p.regions[id(x)]

@@ -51,28 +51,30 @@ def total_macs(graph: Graph) -> int:
     return sum(get_op_def(op.kind).macs(op) for op in graph.ops)
 
 
-def _copy_ops(ops):
-    out = []
+def plan_ops(graph: Graph, ops, inputs, options, search: bool = True) -> int:
+    """Arena of `ops` (copies; the graph is not changed) run layer by layer with the memory
+    passes of the pipeline: the measure of a candidate schedule."""
+    from ..passes import memory_opt, plan_memory, prepare
+
+    copies = []
     for op in ops:
         c = copy.copy(op)
         c.notes = dict(op.notes)
-        out.append(c)
-    return out
+        copies.append(c)
+    g = Graph(name=graph.name, ops=copies, inputs=list(inputs), outputs=list(graph.outputs), meta={})
+    opts = replace(options, patches="off")
+    g = memory_opt.run(g, opts, search=search)
+    g = prepare.run(g, opts)
+    g = plan_memory.run(g, opts)
+    return g.meta["memory_plan"].arena_bytes
 
 
 def rest_arena(graph: Graph, k: int, options) -> int:
     """Arena of the model after a stage of k operators (the stage output is its input)."""
-    from ..passes import memory_opt, plan_memory, prepare
-
     out = graph.ops[k - 1].outputs[0]
     if k >= len(graph.ops):
         return out.nbytes
-    g = Graph(name=graph.name, ops=_copy_ops(graph.ops[k:]), inputs=[out], outputs=list(graph.outputs), meta={})
-    opts = replace(options, patches="off", planner="heuristic")
-    g = memory_opt.run(g, opts, search=False)
-    g = prepare.run(g, opts)
-    g = plan_memory.run(g, opts)
-    return g.meta["memory_plan"].arena_bytes
+    return plan_ops(graph, graph.ops[k:], [out], replace(options, planner="heuristic"), search=False)
 
 
 def stage_estimate(stage: PatchStage, alignment: int, io_in_arena: bool = True) -> int:

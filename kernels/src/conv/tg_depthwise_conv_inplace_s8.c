@@ -13,7 +13,7 @@
  *     r - padding.h. Scratch: (padding.h + 1) * OW bytes.
  */
 #include "tg_nn.h"
-#include "../tg_internal.h"
+#include "tg_dw_internal.h"
 
 tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_params *params,
                                        const tg_pc_quant *quant,
@@ -44,8 +44,6 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
         const int8_t *in_b = data + (int32_t)b * in_h * in_w * ch;
         int8_t *out_b = data + (int32_t)b * out_pixels * ch;
         for (c = 0; c < ch; ++c) {
-            const int32_t mult = quant->multiplier[c], shift = quant->shift[c];
-            const int32_t bias_c = bias != NULL ? bias[c] : 0;
             int32_t row_ring = out_h; /* rows of output kept in the scratch buffer */
             if (rolling) {
                 row_ring = TG_MIN(params->padding.h + 1, out_h);
@@ -55,30 +53,7 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
                 int8_t *dst = tmp + (oy % row_ring) * out_w;
                 for (ox = 0; ox < out_w; ++ox) {
                     const int32_t x0 = ox * params->stride.w - params->padding.w;
-                    int32_t acc = 0;
-                    int32_t ky, kx;
-                    for (ky = 0; ky < k_h; ++ky) {
-                        const int32_t y = y0 + ky * params->dilation.h;
-                        const int8_t *in_row;
-                        const int8_t *f_row;
-                        if (y < 0 || y >= in_h) {
-                            continue;
-                        }
-                        in_row = in_b + (int32_t)y * in_w * ch + c;
-                        f_row = filter + (int32_t)ky * k_w * ch + c;
-                        for (kx = 0; kx < k_w; ++kx) {
-                            const int32_t x = x0 + kx * params->dilation.w;
-                            if (x < 0 || x >= in_w) {
-                                continue;
-                            }
-                            acc += (int32_t)f_row[kx * ch] * ((int32_t)in_row[x * ch] + params->input_offset);
-                        }
-                    }
-                    acc += bias_c;
-                    acc = tg_requantize(acc, mult, shift);
-                    acc += params->output_offset;
-                    acc = tg_clamp(acc, params->activation.min, params->activation.max);
-                    *dst++ = (int8_t)acc;
+                    *dst++ = tg_dw_value(params, quant, in_b, in_h, in_w, ch, c, filter, k_h, k_w, ch, c, bias, y0, x0);
                 }
                 if (rolling && oy - params->padding.h >= 0) {
                     /* input row oy - padding.h has been read for the last time */

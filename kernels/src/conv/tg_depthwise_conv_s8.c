@@ -3,7 +3,7 @@
  * (portable C).
  */
 #include "tg_nn.h"
-#include "../tg_internal.h"
+#include "tg_dw_internal.h"
 
 tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *params,
                                const tg_pc_quant *quant,
@@ -31,34 +31,8 @@ tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *p
                 const int32_t x0 = ox * params->stride.w - params->padding.w;
                 for (ic = 0; ic < in_c; ++ic) {
                     for (m = 0; m < mult; ++m) {
-                        const int32_t oc = ic * mult + m;
-                        int32_t acc = 0;
-                        int32_t ky, kx;
-                        for (ky = 0; ky < k_h; ++ky) {
-                            const int32_t y = y0 + ky * params->dilation.h;
-                            const int8_t *in_row;
-                            const int8_t *f_row;
-                            if (y < 0 || y >= in_h) {
-                                continue;
-                            }
-                            in_row = in_b + (int32_t)y * in_w * in_c + ic;
-                            f_row = filter + (int32_t)ky * k_w * out_c + oc;
-                            for (kx = 0; kx < k_w; ++kx) {
-                                const int32_t x = x0 + kx * params->dilation.w;
-                                if (x < 0 || x >= in_w) {
-                                    continue;
-                                }
-                                acc += (int32_t)f_row[kx * out_c] *
-                                       ((int32_t)in_row[x * in_c] + params->input_offset);
-                            }
-                        }
-                        if (bias != NULL) {
-                            acc += bias[oc];
-                        }
-                        acc = tg_requantize(acc, quant->multiplier[oc], quant->shift[oc]);
-                        acc += params->output_offset;
-                        acc = tg_clamp(acc, params->activation.min, params->activation.max);
-                        *output++ = (int8_t)acc;
+                        *output++ = tg_dw_value(params, quant, in_b, in_h, in_w, in_c, ic, filter, k_h, k_w,
+                                                out_c, ic * mult + m, bias, y0, x0);
                     }
                 }
             }
