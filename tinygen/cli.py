@@ -155,18 +155,19 @@ def mem_cmd(model: Path, json_path, plot_path, planner, no_inplace, no_overlap, 
         lines[-1] += f"; saved {rep['saved_by_inplace_and_overlap_bytes']:,} B"
     lines.append(f"in-place depthwise: {len(rep['inplace_ops'])} operators; partial overlaps used: "
                  f"{len(rep['overlaps'])}")
-    if "patches" in rep:
-        p = rep["patches"]
+    p = rep.get("patches")
+    if p is not None and p.get("applied"):
         lines.append(f"patch stage: first {p['k']} operators on a {p['grid'][0]}x{p['grid'][1]} grid; "
                      f"peak {p['peak_with_patches_bytes']:,} B with patches vs {p['peak_without_patches_bytes']:,} B "
                      f"without; MAC overhead {p['mac_overhead_percent']:.1f} %")
+    elif p is not None:
+        lines.append(f"patch stage: not used: {p.get('reason', 'no reason given')}")
     for ln in lines:
         console.print(ln, markup=False, highlight=False)
     if json_path:
         write_json(json_path, rep)
     if plot_path:
         if unpatched is not None:
-            p = rep["patches"]
             plot_plans([unpatched.plan, cm.plan], plot_path,
                        [f"{model.name} layer by layer: arena {unpatched.arena_bytes:,} B",
                         f"{model.name} with patches (first {p['k']} operators, {p['grid'][0]}x{p['grid'][1]} grid, "

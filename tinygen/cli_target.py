@@ -64,8 +64,8 @@ def boards_cmd(json_path: Path | None) -> None:
               help="Optimization level of the firmware build.")
 @click.option("--stack", "stack_bytes", type=click.IntRange(256, 1 << 24),
               help="Stack reservation in bytes (default: the board's).")
-@click.option("--max-instructions", default=2_000_000_000, show_default=True, type=click.IntRange(1000),
-              help="Stop a run after this many instructions (runaway fault).")
+@click.option("--max-instructions", type=click.IntRange(1000),
+              help="Stop a run after this many instructions (default: 100 x the model's MACs + 1,000,000,000).")
 @click.option("--name", help="C symbol prefix.")
 @click.option("--planner", help="Memory planner.")
 @click.option("--patches", default="off", show_default=True,
@@ -73,7 +73,7 @@ def boards_cmd(json_path: Path | None) -> None:
 @click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
               help="Largest MAC overhead --patches auto accepts (fraction of the model's MACs).")
 def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json_path: Path | None, opt: str,
-            stack_bytes: int | None, max_instructions: int, name: str | None, planner: str | None,
+            stack_bytes: int | None, max_instructions: int | None, name: str | None, planner: str | None,
             patches: str, max_overhead: float) -> None:
     """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator, compare every
     output with TensorFlow Lite Micro and the host build (bit-identical), and check the board's

@@ -34,6 +34,13 @@ class CompiledModel:
         return self._files
 
     @property
+    def macs(self) -> int:
+        """Multiply-accumulates of one inference (patch stages with their recomputed halos)."""
+        from .ops import get_op_def
+
+        return sum(get_op_def(op.kind).macs(op) for op in self.graph.ops)
+
+    @property
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
 

@@ -40,8 +40,9 @@ class TargetOptions:
     opt: str = "O2"
     #: stack reservation in bytes (default: the board's stack_bytes)
     stack_bytes: int | None = None
-    #: a run executing more instructions is stopped and reported as a runaway fault
-    max_instructions: int = 2_000_000_000
+    #: a run executing more instructions is stopped with an "instruction limit" fault; None: the
+    #: default for the model (instruction_limit(): a generous multiple of its MACs plus a floor)
+    max_instructions: int | None = None
     #: wall-clock limit per emulation phase, seconds (None: only the instruction limit)
     timeout_s: float | None = None
     #: compare with the host build too (TFLM is always compared when the model bytes are known)
@@ -71,6 +72,8 @@ class RunReport:
     instructions_min: int = 0
     instructions_max: int = 0
     startup_instructions: int = 0
+    #: the run was stopped past this many instructions (see TargetOptions.max_instructions)
+    instruction_limit: int = 0
     fits: bool = False
     flash_budget_bytes: int = 0
     sram_budget_bytes: int = 0
@@ -102,6 +105,18 @@ class RunReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: default instruction limit: INSTRUCTIONS_PER_MAC x the model's multiply-accumulates + this floor
+INSTRUCTION_LIMIT_FLOOR = 1_000_000_000
+#: the portable kernels need about 13-18 instructions per MAC (M4 to M0+); 100 leaves a wide margin
+INSTRUCTIONS_PER_MAC = 100
+
+
+def instruction_limit(macs: int) -> int:
+    """The default limit of one emulated run: long inferences finish, code that never ends is
+    stopped after at most a few seconds to a minute of emulation."""
+    return INSTRUCTIONS_PER_MAC * int(macs) + INSTRUCTION_LIMIT_FLOOR
 
 
 def _tensor_bytes(x: np.ndarray, dtype: str) -> bytes:
@@ -275,7 +290,8 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     arena = elf.address(f"{cm.name}_arena")
     in_at = [arena + cm.plan.tensor_offset(t) for t in g.inputs]
     out_at = [(arena + cm.plan.tensor_offset(t), t.nbytes) for t in g.outputs]
-    emu = CortexM(elf, b, fw.layout, max_instructions=tgt.max_instructions, timeout_s=tgt.timeout_s)
+    rep.instruction_limit = tgt.max_instructions or instruction_limit(cm.macs)
+    emu = CortexM(elf, b, fw.layout, max_instructions=rep.instruction_limit, timeout_s=tgt.timeout_s)
     ref = TFLMReference(data) if data is not None else None
     match_tflm = match_host = True
     counts = []

@@ -140,9 +140,9 @@ def test_cli_emulator_fault_writes_json(tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(capsys, "run", str(model), "--board", "generic-m4", "--max-instructions", "5000",
                              "--json", str(js))
     assert code == 2
-    assert err.startswith("tinygen: error: emulator fault: runaway at pc 0x") and err.count("\n") == 1
+    assert err.startswith("tinygen: error: emulator fault: instruction limit at pc 0x") and err.count("\n") == 1
     d = json.loads(js.read_text())
-    assert d["error"].startswith("emulator fault: runaway") and d["flash_bytes"] > 0
+    assert d["error"].startswith("emulator fault: instruction limit") and d["flash_bytes"] > 0
 
 
 def test_cli_boards(tmp_path, capsys):

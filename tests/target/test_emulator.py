@@ -59,7 +59,7 @@ int main(void)
     tg_done(0, 0);
     return 0;
 }"""),
-    "runaway": ("spin", r"""
+    "instruction limit": ("spin", r"""
 static volatile int forever = 1;
 __attribute__((noinline)) static void spin(void)
 {
@@ -132,12 +132,13 @@ def test_fault_kinds(kind, board):
         assert e.address == e.pc
     if kind == "stack overflow":
         assert "reserve more stack" in msg
-    if kind == "runaway":
-        assert e.instructions > 200_000 and "200,000 instructions" in msg
+    if kind == "instruction limit":
+        assert e.instructions > 200_000 and f"stopped after {e.instructions:,} instructions" in msg
+        assert "--max-instructions 200,000" in msg and "runaway" not in msg
 
 
 def test_timeout_is_a_fault_not_a_hang():
-    b, fw, elf = program("generic-m4", FAULT_PROGRAMS["runaway"][1], name="fault")
+    b, fw, elf = program("generic-m4", FAULT_PROGRAMS["instruction limit"][1], name="fault")
     t = time.perf_counter()
     with pytest.raises(EmulatorFault) as ei:
         CortexM(elf, b, fw.layout, max_instructions=0, timeout_s=0.3).run()
@@ -145,8 +146,8 @@ def test_timeout_is_a_fault_not_a_hang():
 
 
 def test_python_counter_enforces_the_limit_too():
-    b, fw, elf = program("generic-m0plus", FAULT_PROGRAMS["runaway"][1], name="fault")
-    with pytest.raises(EmulatorFault, match="runaway"):
+    b, fw, elf = program("generic-m0plus", FAULT_PROGRAMS["instruction limit"][1], name="fault")
+    with pytest.raises(EmulatorFault, match="instruction limit"):
         CortexM(elf, b, fw.layout, max_instructions=50_000, native=False).run()
 
 
@@ -350,3 +351,22 @@ def test_every_fault_kind_is_tested():
     here = open(__file__).read()
     for kind in KINDS:
         assert f'"{kind}"' in here, kind
+
+
+def test_default_instruction_limit_scales_with_the_model():
+    """Regression: the default limit was a fixed 2,000,000,000 instructions, which stopped
+    MobileNet-size inferences (about 3-4 G instructions) as 'runaways'. It now grows with the
+    model's multiply-accumulates."""
+    from tinygen.compiler import compile_model
+    from tinygen.options import CompileOptions
+    from tinygen.target import instruction_limit, run_on_board
+    from tinygen.testing.mobilenet import mobilenet_v2
+
+    from ._util import small_conv_model
+
+    rep = run_on_board(small_conv_model(seed=4), "generic-m4")
+    cm = compile_model(small_conv_model(seed=4), CompileOptions(alignment=8))
+    assert rep.instruction_limit == instruction_limit(cm.macs) > 1_000_000_000 > rep.instructions
+    big = compile_model(mobilenet_v2(1.0, 224), CompileOptions(name="m"))
+    # measured: 4.4 G instructions on the M4 with the portable kernels (benchmarks/patches_results.md)
+    assert big.macs > 250_000_000 and instruction_limit(big.macs) > 5 * 4_400_000_000

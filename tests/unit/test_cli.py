@@ -77,3 +77,20 @@ def test_mem_json_and_plot(tmp_path, model):
         assert key in rep
     assert all({"op", "live_bytes"} <= set(p) for p in rep["per_op"])
     assert (tmp_path / "m.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_mem_patches_auto_without_a_useful_stage_writes_json(tmp_path):
+    """Regression: `mem --patches auto --json` on a model where no patch stage lowers the peak (an
+    MLP) crashed with KeyError 'k' and wrote no JSON. It must say why and write the report."""
+    b = GraphBuilder("mlp", seed=3)
+    x = b.input((1, 32))
+    y = b.fully_connected(b.fully_connected(x, 16, activation="RELU"), 4)
+    model = tmp_path / "mlp.tflite"
+    model.write_bytes(b.tflite([y]))
+    js = tmp_path / "mem.json"
+    r = tinygen("mem", model, "--patches", "auto", "--json", js)
+    assert r.returncode == 0, r.stderr
+    assert "patch stage: not used: no patch stage lowers the peak" in r.stdout
+    d = json.loads(js.read_text())
+    assert d["patches"]["applied"] is False and d["patches"]["reason"].startswith("no patch stage lowers the peak")
+    assert d["arena_bytes"] > 0

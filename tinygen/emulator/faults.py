@@ -11,19 +11,20 @@ UNMAPPED_FETCH = "unmapped fetch"
 FLASH_WRITE = "write to flash"
 INVALID_INSTRUCTION = "invalid instruction"
 STACK_OVERFLOW = "stack overflow"
-RUNAWAY = "runaway"
+#: the run reached its instruction limit (a long inference, or code that never ends)
+INSTRUCTION_LIMIT = "instruction limit"
 TIMEOUT = "timeout"
 BREAKPOINT = "breakpoint"
 EXCEPTION = "exception"
 UNEXPECTED_STOP = "unexpected stop"
 MODEL_ERROR = "model error"
 
-KINDS = (UNMAPPED_READ, UNMAPPED_WRITE, UNMAPPED_FETCH, FLASH_WRITE, INVALID_INSTRUCTION, STACK_OVERFLOW, RUNAWAY,
+KINDS = (UNMAPPED_READ, UNMAPPED_WRITE, UNMAPPED_FETCH, FLASH_WRITE, INVALID_INSTRUCTION, STACK_OVERFLOW, INSTRUCTION_LIMIT,
          TIMEOUT, BREAKPOINT, EXCEPTION, UNEXPECTED_STOP, MODEL_ERROR)
 
 
 class EmulatorFault(EmulatorError):
-    """The firmware faulted (or ran away) under the emulator.
+    """The firmware faulted, or did not finish within its limits, under the emulator.
 
     str(e) == "emulator fault: <kind> at address 0x..., pc 0x... in <function>[: detail]"
     """

@@ -245,8 +245,10 @@ class CortexM:
                 raise self._fault(kind, None, pc, _EXCP_NAMES.get(intno, f"exception {intno}"), counter.count)
             pc = pc_of()
             if counter.limit_hit:
-                raise self._fault(F.RUNAWAY, None, pc, f"more than {self.max_instructions:,} instructions executed "
-                                  "without reaching the end of the program", counter.count)
+                raise self._fault(F.INSTRUCTION_LIMIT, None, pc, f"stopped after {counter.count:,} instructions, "
+                                  f"the limit of this run (--max-instructions {self.max_instructions:,}), before "
+                                  "the end of the program; raise the limit if the inference is just long",
+                                  counter.count)
             if pc != until & ~1:
                 if self.timeout_s and time.perf_counter() - t >= self.timeout_s * 0.99:
                     raise self._fault(F.TIMEOUT, None, pc, f"still running after {self.timeout_s:g} s", counter.count)

@@ -6,7 +6,7 @@
  * Thumb instruction is 32 bits wide when its first halfword starts with 0b11101, 0b11110 or
  * 0b11111, else 16 bits) and cached in an open-addressing table keyed by (address, size); the hook
  * adds it to a running total. When the total passes the limit, the hook stops the emulation and
- * raises a flag, which the Python side reports as a runaway program.
+ * raises a flag, which the Python side reports as a hit instruction limit.
  *
  * Built with the host C compiler by tinygen.emulator.native and loaded with ctypes; Unicorn's
  * uc_mem_read and uc_emu_stop are passed in as function pointers, so nothing links against
