@@ -18,16 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import TinygenError
+from .cpus import CORES
 from .paths import BOARDS_DIR
-
-#: Cortex-M cores: the -mcpu name, its architecture, and what it can have
-CORES = {
-    "cortex-m0plus": dict(arch="armv6-m", fpus=("none",), dsp=False, fault_vectors=False, secure=False),
-    "cortex-m4": dict(arch="armv7e-m", fpus=("none", "fpv4-sp-d16"), dsp=True, fault_vectors=True, secure=False),
-    "cortex-m7": dict(arch="armv7e-m", fpus=("none", "fpv5-sp-d16", "fpv5-d16"), dsp=True, fault_vectors=True,
-                      secure=False),
-    "cortex-m33": dict(arch="armv8-m.main", fpus=("none", "fpv5-sp-d16"), dsp=True, fault_vectors=True, secure=True),
-}
 
 BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")
 

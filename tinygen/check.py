@@ -138,13 +138,15 @@ def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, x
 def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int = 20,
                    extra_inputs: Sequence[Sequence[list[np.ndarray]]] | None = None,
                    seed: int = 0, diagnose: bool = True, isolate: bool = False,
-                   litert: bool = False) -> list[CheckReport]:
+                   litert: bool = False, labels: Sequence[str] | None = None) -> list[CheckReport]:
     """Check several compiled models, built into one host library. With isolate=True the TFLM
-    oracle runs in a worker process (it can abort on some inputs)."""
+    oracle runs in a worker process (it can abort on some inputs). `labels` name the models in
+    the reports (default: the model file's name)."""
     hosts = build_host([cm for cm, _ in items])
     reports = []
     for k, ((cm, data), host) in enumerate(zip(items, hosts)):
-        rep = CheckReport(model=cm.graph.meta.get("source") or cm.name, arena_bytes=cm.arena_bytes)
+        label = labels[k] if labels else (cm.graph.source.file_name if cm.graph.source else cm.name)
+        rep = CheckReport(model=label, arena_bytes=cm.arena_bytes)
         ref = IsolatedTFLMReference(data) if isolate else TFLMReference(data)
         lite = None
         if litert:

@@ -16,7 +16,9 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cpus import CORES
 from .errors import TinygenError
+from .memory.planners import planner_names
 from .options import CompileOptions
 
 console = Console(stderr=False, highlight=False)
@@ -52,12 +54,47 @@ def _json_default(o):
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
-def _options(name, planner) -> CompileOptions:
-    kw = {}
-    if name:
-        kw["name"] = name
-    if planner:
-        kw["planner"] = planner
+#: options of every command that compiles a model (tinygen.options.CompileOptions)
+_COMPILE_OPTION_NAMES = ("name", "cpu", "planner", "schedule", "no_inplace", "no_overlap", "patches", "max_overhead")
+
+
+def compile_options(fn):
+    """Decorator: the compile options shared by compile, check, mem, run, firmware (and any
+    command that compiles a model). The command receives them as keyword arguments; pass its
+    kwargs to options_from()."""
+    opts = [
+        click.option("--name", help="C symbol prefix (default: from the model file name)."),
+        click.option("--cpu", type=click.Choice(["generic", *CORES]),
+                     help="Core the code is for: picks the kernel variants (DSP kernels on cores with the DSP "
+                          "extension). Default: portable C (generic); with --board, the board's core."),
+        click.option("--planner", type=click.Choice(planner_names()), default="exact", show_default=True,
+                     help="Memory placement algorithm."),
+        click.option("--schedule", type=click.Choice(["memory", "file"]), default="memory", show_default=True,
+                     help="Operator order: the least peak memory, or the model's order."),
+        click.option("--no-inplace", is_flag=True, help="Disable in-place depthwise convolution."),
+        click.option("--no-overlap", is_flag=True, help="Disable partial input/output overlap."),
+        click.option("--patches", default="off", show_default=True,
+                     help="Patch-based first stage: off; min (the least peak within --max-overhead); auto (with "
+                          "--board: the least MAC overhead that fits the board's SRAM, else as min); or K:NxM."),
+        click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
+                     help="Largest MAC overhead the patch search accepts (fraction of the model's MACs)."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def options_from(kwargs: dict, **overrides) -> CompileOptions:
+    """CompileOptions from a command's keyword arguments (removing the compile options from them)."""
+    v = {k: kwargs.pop(k) for k in _COMPILE_OPTION_NAMES if k in kwargs}
+    kw = dict(planner=v.get("planner") or "exact", schedule=v.get("schedule") or "memory",
+              inplace=not v.get("no_inplace", False), overlap=not v.get("no_overlap", False),
+              patches=v.get("patches") or "off", max_overhead=v.get("max_overhead", 0.20))
+    if v.get("name"):
+        kw["name"] = v["name"]
+    if v.get("cpu"):
+        kw["cpu"] = v["cpu"]
+    kw.update(overrides)
     return CompileOptions(**kw)
 
 
@@ -72,13 +109,12 @@ def cli() -> None:
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for <name>.c and <name>.h.")
-@click.option("--name", help="C symbol prefix (default: from the model file name).")
-@click.option("--planner", help="Memory planner (default: exact).")
-def compile_cmd(model: Path, out_dir: Path, name: str | None, planner: str | None) -> None:
+@compile_options
+def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
     """Compile MODEL (.tflite, int8) to C."""
     from .compiler import compile_model
 
-    cm = compile_model(model, _options(name, planner))
+    cm = compile_model(model, options_from(kw))
     files = cm.write(out_dir)
     console.print(f"{model.name}: {len(cm.graph.ops)} operators -> " + ", ".join(str(f) for f in files))
     console.print(f"arena {cm.arena_bytes} B (lower bound {cm.plan.lower_bound_bytes} B), "
@@ -95,15 +131,14 @@ def compile_cmd(model: Path, out_dir: Path, name: str | None, planner: str | Non
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @click.option("--litert", is_flag=True, help="Also compare with LiteRT's reference kernels (a cross-check; "
               "its FULLY_CONNECTED rounds once, so +-1-2 steps there are expected).")
-@click.option("--name", help="C symbol prefix.")
-@click.option("--planner", help="Memory planner.")
-def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, name, planner) -> None:
+@compile_options
+def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, **kw) -> None:
     """Run random and given inputs through the generated C (host build) and TensorFlow Lite Micro;
     exit 0 only if every output is bit-identical."""
     from .check import check_model
 
     with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
-        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=_options(name, planner), seed=seed,
+        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=options_from(kw), seed=seed,
                           isolate=True, litert=litert)
     rep.model = str(model)
     if json_path:
@@ -131,22 +166,14 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, lit
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan as JSON.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Draw the arena over the operators (.png or .svg).")
-@click.option("--planner", help="Memory planner (default: exact).")
-@click.option("--no-inplace", is_flag=True, help="Disable in-place depthwise convolution.")
-@click.option("--no-overlap", is_flag=True, help="Disable partial input/output overlap.")
-@click.option("--patches", default="off", show_default=True, help="Patch-based first stage: off, auto or K:NxM.")
-@click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
-              help="Largest MAC overhead --patches auto accepts (fraction).")
-def mem_cmd(model: Path, json_path, plot_path, planner, no_inplace, no_overlap, patches, max_overhead) -> None:
+@compile_options
+def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
     """Show the memory plan of MODEL: per operator the live buffers with offsets and sizes, the
     arena, the layer-wise lower bound and what in-place and overlap saved."""
-    from dataclasses import replace
+    from .memory.report import ascii_timeline, plot_plans
+    from .memory_report import model_memory_report
 
-    from .memory.report import ascii_timeline, model_memory_report, plot_plans
-
-    opts = replace(_options(None, planner), inplace=not no_inplace, overlap=not no_overlap, patches=patches,
-                   max_overhead=max_overhead)
-    rep, cm, unpatched = model_memory_report(model, opts)
+    rep, cm, unpatched = model_memory_report(model, options_from(kw))
     console.print(ascii_timeline(cm.plan), markup=False, highlight=False, soft_wrap=True)
     lines = [f"arena {rep['arena_bytes']:,} B; layer-wise lower bound {rep['lower_bound_bytes']:,} B "
              f"({rep['arena_bytes'] - rep['lower_bound_bytes']:+,} B)",

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .cli import cli, console, write_json
+from .cli import cli, compile_options, console, options_from, write_json
 from .errors import TinygenError
-from .options import CompileOptions
 
 
 def _fmt_size(n: int) -> str:
@@ -66,33 +65,20 @@ def boards_cmd(json_path: Path | None) -> None:
               help="Stack reservation in bytes (default: the board's).")
 @click.option("--max-instructions", type=click.IntRange(1000),
               help="Stop a run after this many instructions (default: 100 x the model's MACs + 1,000,000,000).")
-@click.option("--name", help="C symbol prefix.")
-@click.option("--planner", help="Memory planner.")
-@click.option("--patches", default="off", show_default=True,
-              help="Patch-based first stage: off, auto (the least MAC overhead that fits the board's SRAM), or K:NxM.")
-@click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
-              help="Largest MAC overhead --patches auto accepts (fraction of the model's MACs).")
+@compile_options
 def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json_path: Path | None, opt: str,
-            stack_bytes: int | None, max_instructions: int | None, name: str | None, planner: str | None,
-            patches: str, max_overhead: float) -> None:
+            stack_bytes: int | None, max_instructions: int | None, **kw) -> None:
     """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator, compare every
     output with TensorFlow Lite Micro and the host build (bit-identical), and check the board's
     flash and SRAM budgets. Exit 0 when identical and fitting, 1 when not, 2 on errors."""
     from .boards import load_board
-    from .target import RunReport, TargetOptions, raise_for_report, run_and_print
+    from .target import RunReport, TargetOptions, board_compile_options, raise_for_report, run_and_print
 
     tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions)
     try:
         b = load_board(board)
-        kw: dict = dict(alignment=b.arena_alignment, patches=patches, max_overhead=max_overhead)
-        if patches.strip().lower() == "auto":
-            # the arena must leave room for the stack reservation and a little static data
-            kw["sram_budget"] = b.sram_budget - (stack_bytes or b.stack_bytes) - 512
-        if name:
-            kw["name"] = name
-        if planner:
-            kw["planner"] = planner
-        rep = run_and_print(model, b, console=console, options=CompileOptions(**kw), target=tgt, n_random=n_inputs,
+        options = board_compile_options(options_from(kw), b, stack_bytes)
+        rep = run_and_print(model, b, console=console, options=options, target=tgt, n_random=n_inputs,
                             seed=seed, input_files=input_files)
     except TinygenError as e:
         if json_path:  # the report is written in every case
@@ -115,24 +101,18 @@ def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json
               help="Directory for the model's C, the start-up code, the firmware main and board.ld.")
 @click.option("--stack", "stack_bytes", type=click.IntRange(256, 1 << 24),
               help="Stack reservation in bytes (default: the board's).")
-@click.option("--name", help="C symbol prefix.")
-@click.option("--planner", help="Memory planner.")
-def firmware_cmd(model: Path, board: str, out_dir: Path, stack_bytes: int | None, name: str | None,
-                 planner: str | None) -> None:
+@compile_options
+def firmware_cmd(model: Path, board: str, out_dir: Path, stack_bytes: int | None, **kw) -> None:
     """Write the sources of a firmware for BOARD running MODEL: <name>.c/.h, tg_startup.c
     (vector table, reset handler), tg_main.c (one inference), boot headers where the part needs
     them, and the linker script board.ld. Build them with the top-level CMakeLists.txt
     (-DTINYGEN_MODEL_DIR=DIR -DTINYGEN_FIRMWARE=ON) or your own build."""
     from .boards import load_board
     from .compiler import compile_model
+    from .target import board_compile_options
     from .toolchain.arm import write_firmware_sources
 
     b = load_board(board)
-    kw: dict = dict(alignment=b.arena_alignment)
-    if name:
-        kw["name"] = name
-    if planner:
-        kw["planner"] = planner
-    cm = compile_model(model, CompileOptions(**kw))
+    cm = compile_model(model, board_compile_options(options_from(kw), b, stack_bytes))
     files = write_firmware_sources(cm, b, out_dir, stack_bytes=stack_bytes)
     console.print(f"{model.name} for {b.name}: " + ", ".join(f.name for f in files) + f" in {out_dir}")

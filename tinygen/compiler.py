@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codegen import generate_c
-from .codegen.sanitize import c_identifier
 from .errors import TinygenError
 from .frontend import load_tflite, parse_tflite
-from .ir import Graph
+from .ir import Graph, Target
 from .memory import MemoryPlan
+from .memory.variants import VariantChoice
+from .ops import op_def
 from .options import CompileOptions
+from .passes.patch import PatchResult
 from .passes.pipeline import run_pipeline
+from .passes.schedule import ScheduleResult
+from .sanitize import c_identifier
 
 
 @dataclass
@@ -24,6 +28,11 @@ class CompiledModel:
     graph: Graph
     plan: MemoryPlan
     options: CompileOptions
+    target: Target = field(default_factory=Target)
+    #: the pipeline's typed results (None where the pass did not run)
+    schedule: ScheduleResult | None = None
+    patches: PatchResult | None = None
+    variants: VariantChoice | None = None
     const_bytes: int = 0
     _files: dict[str, str] | None = field(default=None, repr=False)
 
@@ -36,9 +45,7 @@ class CompiledModel:
     @property
     def macs(self) -> int:
         """Multiply-accumulates of one inference (patch stages with their recomputed halos)."""
-        from .ops import get_op_def
-
-        return sum(get_op_def(op.kind).macs(op) for op in self.graph.ops)
+        return sum(op_def(op).macs(op) for op in self.graph.ops)
 
     @property
     def arena_bytes(self) -> int:
@@ -67,9 +74,9 @@ class CompiledModel:
 def compile_graph(graph: Graph, options: CompileOptions | None = None) -> CompiledModel:
     options = options or CompileOptions()
     name = c_identifier(options.name or graph.name)
-    graph = run_pipeline(graph, options)
-    cm = CompiledModel(name=name, graph=graph, plan=graph.meta["memory_plan"], options=options)
-    return cm
+    c = run_pipeline(graph, options)
+    return CompiledModel(name=name, graph=c.graph, plan=c.plan, options=options, target=c.target,
+                         schedule=c.schedule, patches=c.patches, variants=c.variants)
 
 
 def compile_model(model: str | Path | bytes | Graph, options: CompileOptions | None = None) -> CompiledModel:

@@ -31,6 +31,8 @@ import numpy as np
 
 #: C type name of a dataclass, set by @cstruct
 CTYPE_ATTR = "__ctype__"
+#: every @cstruct dataclass defined so far (tests check each against tg_nn.h)
+REGISTRY: list[type] = []
 
 
 def cstruct(ctype: str):
@@ -40,6 +42,7 @@ def cstruct(ctype: str):
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"@cstruct({ctype!r}) needs a dataclass")
         setattr(cls, CTYPE_ATTR, ctype)
+        REGISTRY.append(cls)
         return cls
 
     return deco
@@ -99,6 +102,16 @@ class Quant:
     shift: int
 
 
+@cstruct("tg_pc_quant")
+@dataclass(frozen=True, eq=False)
+class PerChannelQuant:
+    """Per-channel requantization: one Q31 multiplier and shift per output channel (int32 arrays,
+    placed in flash)."""
+
+    multiplier: np.ndarray
+    shift: np.ndarray
+
+
 def _scalar(v: Any) -> str:
     if isinstance(v, (bool, np.bool_)):
         return "1" if v else "0"
@@ -130,4 +143,4 @@ def struct_fields(cls: type) -> list[tuple[str, Any]]:
     return [(f.name, f.type) for f in dataclasses.fields(cls)]
 
 
-__all__ = ["CTYPE_ATTR", "Dims", "HW", "Quant", "Range", "cstruct", "ctype_of", "render_initializer", "struct_fields"]
+__all__ = ["CTYPE_ATTR", "Dims", "HW", "PerChannelQuant", "Quant", "REGISTRY", "Range", "cstruct", "ctype_of", "render_initializer", "struct_fields"]

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+#: values of CompileOptions.patches besides "K:NxM"
+PATCH_MODES = ("off", "auto", "min")
+
 
 @dataclass(frozen=True)
 class CompileOptions:
     #: C symbol prefix; default: derived from the model file name
     name: str | None = None
+    #: the core the code is for (-mcpu name, e.g. "cortex-m4"): picks kernel variants (DSP kernels
+    #: on cores with the DSP extension); "generic": portable C for any core or the host; None: not
+    #: said (portable C, except where a board is named: then the board's core)
+    cpu: str | None = None
     #: memory placement algorithm (see tinygen.memory.planners)
     planner: str = "exact"
-    #: time limit of the exact planner, seconds (then the best placement found)
-    planner_time_limit: float = 2.0
+    #: optional wall-clock limit of the search planners, seconds; None (the default): node budgets
+    #: alone decide, so the plan is the same on every machine
+    planner_time_limit: float | None = None
     #: operator order: "memory" (peak-minimizing) or "file" (the model's order)
     schedule: str = "memory"
     #: byte alignment of every arena buffer
@@ -23,9 +31,11 @@ class CompileOptions:
     inplace: bool = True
     #: outputs may partly overlap their dying inputs (vMCU-style partial overlap)
     overlap: bool = True
-    #: patch-based inference of the first stage: "off", "auto" or "K:NxM" (see tinygen.patching)
+    #: patch-based inference of the first stage (see tinygen.patching): "off"; "min" (the least
+    #: peak within max_overhead); "auto" (with sram_budget: the least MAC overhead that fits it,
+    #: else as "min"); "K:NxM" (the first K operators on an N x M grid)
     patches: str = "off"
-    #: largest MAC overhead the automatic patch search accepts (fraction of the model's MACs)
+    #: largest MAC overhead the patch search accepts (fraction of the model's MACs)
     max_overhead: float = 0.20
     #: with patches="auto": SRAM bytes to fit (then the least overhead that fits); None: least memory
     sram_budget: int | None = None

@@ -119,6 +119,28 @@ def instruction_limit(macs: int) -> int:
     return INSTRUCTIONS_PER_MAC * int(macs) + INSTRUCTION_LIMIT_FLOOR
 
 
+#: SRAM left free for static data besides the stack when --patches auto sizes the arena for a board
+STATIC_DATA_RESERVE = 512
+
+
+def patch_sram_budget(board: Board, stack_bytes: int | None = None) -> int:
+    """The SRAM an arena may use on `board`: its main RAM minus the stack reservation and a little
+    static data (the budget policy of `--patches auto`)."""
+    return board.sram_budget - int(stack_bytes or board.stack_bytes) - STATIC_DATA_RESERVE
+
+
+def board_compile_options(options: CompileOptions, board: Board, stack_bytes: int | None = None) -> CompileOptions:
+    """`options` for `board`: its arena alignment; its core unless options.cpu names one (which
+    must be the board's, or "generic" for portable C); with patches="auto", the board's SRAM as
+    the budget to fit."""
+    if options.cpu not in (None, "generic", board.core):
+        raise TinygenError(f"--cpu {options.cpu}: board {board.name} has a {board.core} core")
+    kw: dict = dict(alignment=board.arena_alignment, cpu=options.cpu or board.core)
+    if options.patches.strip().lower() == "auto" and options.sram_budget is None:
+        kw["sram_budget"] = patch_sram_budget(board, stack_bytes)
+    return replace(options, **kw)
+
+
 def _tensor_bytes(x: np.ndarray, dtype: str) -> bytes:
     return np.ascontiguousarray(x, dtype=np_dtype(dtype)).tobytes()
 
@@ -237,7 +259,9 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
         except IsADirectoryError:
             raise TinygenError(f"{p}: is a directory, not a .tflite file") from None
         label = str(model)
-    opts = options or CompileOptions(alignment=b.arena_alignment)
+    opts = options or board_compile_options(CompileOptions(), b, tgt.stack_bytes)
+    if opts.cpu is None:
+        opts = replace(opts, cpu=b.core)
     if not opts.io_in_arena:
         opts = replace(opts, io_in_arena=True)
     rep.model = label
@@ -253,9 +277,8 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     rep.compile_seconds = time.perf_counter() - t
     rep.arena_bytes = cm.arena_bytes
     rep.const_bytes = cm.const_bytes
-    ps = cm.graph.meta.get("patch_stage")
-    if ps is not None:
-        rep.patches = {k: v for k, v in ps.items() if k != "candidates_list"}
+    if cm.patches is not None:
+        rep.patches = cm.patches.to_dict()
     g = cm.graph
 
     given = ([list(x) for x in inputs] if inputs is not None else []) + [load_input_file(f, g) for f in input_files]

@@ -114,7 +114,7 @@ int32_t tg_conv_s8_get_buffer_size(const tg_dims *input_dims, const tg_dims *fil
  *   padding as in tg_conv_s8: implicit rows/columns before the first input row/column, and
  *   everything past the end of input_dims is padding too (so a sub-region of an image can be
  *   processed). Output pixels are written in raster order, all channels of a pixel together.
- *   No scratch memory (ctx may be NULL).
+ *   No scratch memory: tg_depthwise_conv_s8_get_buffer_size() returns 0 (ctx may be NULL).
  */
 tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *params,
                                const tg_pc_quant *quant,
@@ -122,6 +122,8 @@ tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *p
                                const tg_dims *filter_dims, const int8_t *filter,
                                const int32_t *bias,
                                const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
+                                             const tg_dims *output_dims);
 
 /*
  * tg_depthwise_conv_inplace_s8 - the same computation for ch_mult == 1, with the output written
@@ -140,8 +142,6 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
                                        const tg_dims *output_dims);
 int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
                                                      const tg_dims *output_dims);
-
-/* @@DEPTHWISE@@ (declarations of depthwise-convolution kernels go here) */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Fully connected and pooling (kernels/src/fully_connected, kernels/src/pooling)              */
@@ -232,8 +232,6 @@ typedef struct {
 /* tg_pad_s8 - output dimension d = before[d] + input_dims[d] + after[d]; the input bytes are
  *   copied unchanged (no requantization), everything else is pad_value. */
 tg_status tg_pad_s8(const tg_pad_params *params, const int8_t *input, int8_t *output);
-
-/* @@FC_POOL@@ */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise, data movement and reductions (kernels/src/basic)                               */
@@ -341,8 +339,6 @@ typedef struct {
 } tg_copy_params;
 tg_status tg_copy_region(const tg_copy_params *params, const void *src, void *dst);
 
-/* @@BASIC@@ */
-
 /* ------------------------------------------------------------------------------------------ */
 /* Activations, softmax and (de)quantization (kernels/src/activations, softmax, quantize)      */
 /* ------------------------------------------------------------------------------------------ */
@@ -430,8 +426,6 @@ tg_status tg_quantize_f32_s8(const tg_affine_f32 *quant, int32_t size, const flo
 
 /* tg_dequantize_s8_f32 - int8 -> float32: scale * (q - zero_point), bit-identical to TFLite Micro. */
 tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const int8_t *input, float *output);
-
-/* @@ACTIVATIONS@@ */
 
 #ifdef __cplusplus
 }

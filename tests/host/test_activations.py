@@ -225,7 +225,7 @@ def test_relu_n1_to_1_is_refused():
     """TFLM has no RELU_N1_TO_1 kernel; tinygen refuses the model too, with one clear line."""
     import flatbuffers
 
-    from tinygen.frontend.schema import BUILTIN_CODES, schema
+    from tinygen.schema import BUILTIN_CODES, schema
 
     b = GraphBuilder("n1", seed=0)
     x = b.input((1, 8), scale=0.05, zero_point=0)

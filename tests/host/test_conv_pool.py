@@ -11,6 +11,8 @@ from tinygen.compiler import compile_graph, compile_model
 from tinygen.errors import UnsupportedError
 from tinygen.frontend import parse_tflite
 from tinygen.ir import Quant
+from tinygen.memory import MemoryProblem, memory_options, plan_memory
+from tinygen.ops import op_def
 from tinygen.options import CompileOptions
 from tinygen.reference import TFLMReference
 from tinygen.testing.builder import GraphBuilder
@@ -83,9 +85,16 @@ def _dw_inplace_model(seed, shape, stride, pad, kernel=(3, 3), dilation=(1, 1)):
     return b.tflite([y])
 
 
+def _force_inplace(cm, op):
+    """Give `op` the in-place depthwise kernel and plan the model's memory again."""
+    op.kernel = op_def(op).inplace_kernel(op)
+    cm.plan = plan_memory(MemoryProblem.of_graph(cm.graph), memory_options(cm.options))
+    cm._files = None
+
+
 def test_depthwise_inplace_kernel_bit_exact():
-    """tg_depthwise_conv_inplace_s8: the output is written over the input. The op gets
-    notes['inplace'] before compiling; the plan then puts the output at the input's offset."""
+    """tg_depthwise_conv_inplace_s8: the output is written over the input (batches too). The op
+    gets the in-place kernel; the memory plan then puts the output at the input's offset."""
     items = []
     cases = [((1, 9, 11, 6), (1, 1), "SAME", (3, 3), (1, 1)), ((2, 8, 7, 5), (2, 2), "SAME", (3, 3), (1, 1)),
              ((1, 10, 10, 3), (1, 2), "VALID", (3, 2), (1, 1)), ((2, 12, 9, 4), (2, 1), "VALID", (3, 3), (2, 2)),
@@ -94,28 +103,23 @@ def test_depthwise_inplace_kernel_bit_exact():
         data = _dw_inplace_model(i, shape, stride, pad, kernel, dil)
         g = parse_tflite(data)
         (op,) = g.ops
-        op.notes["inplace"] = True
-        cm = compile_graph(g, CompileOptions(name=f"inplace{i}"))
-        assert op.params.inplace and cm.plan.scratch(op) is not None
-        plan = cm.plan
-        bin_ = plan._tensor_buf[id(op.inputs[0])]
-        bout = plan._tensor_buf[id(op.outputs[0])]
-        plan.offsets[bout.id] = plan.offsets[bin_.id]  # alias the output onto the input
-        cm._files = None
+        cm = compile_graph(g, CompileOptions(name=f"inplace{i}", inplace=False))
+        _force_inplace(cm, op)
+        assert op.kernel.inplace and cm.plan.scratch(op) is not None
+        assert cm.plan.tensor_offset(op.inputs[0]) == cm.plan.tensor_offset(op.outputs[0])
         assert "tg_depthwise_conv_inplace_s8" in cm.files[f"inplace{i}.c"]
         items.append((cm, data))
     reports = check_compiled(items, n_random=4)
     assert all(r.bit_exact for r in reports), [r.mismatches for r in reports]
 
 
-def test_depthwise_inplace_note_makes_output_share_the_input_buffer():
-    """op.notes["inplace"] (set by the memory_opt pass) makes the memory plan alias output and
-    input, and the generated code calls the in-place kernel."""
+def test_memory_opt_picks_the_inplace_variant_and_the_output_shares_the_input_buffer():
+    """Without partial overlap, the memory_opt pass chooses the in-place depthwise kernel; the
+    memory plan then aliases output and input, and the generated code calls that kernel."""
     data = _dw_inplace_model(0, (1, 6, 6, 4), (1, 1), "SAME")
-    g = parse_tflite(data)
-    g.ops[0].notes["inplace"] = True
-    cm = compile_model(g, CompileOptions(name="inplace_note", overlap=False, inplace=False))
+    cm = compile_model(parse_tflite(data), CompileOptions(name="inplace_note", overlap=False))
     op = cm.graph.ops[0]
+    assert op.kernel.variant == "inplace" and cm.variants.inplace_positions(cm.graph.ops) == [0]
     assert cm.plan.tensor_offset(op.inputs[0]) == cm.plan.tensor_offset(op.outputs[0])
     assert "tg_depthwise_conv_inplace_s8" in cm.files["inplace_note.c"]
     (rep,) = check_compiled([(cm, data)], n_random=3)

@@ -41,11 +41,11 @@ def test_patched_models_are_bit_exact(cases):
         if spec is None:
             continue
         cm = compile_model(data, CompileOptions(name=f"p{i}", patches=spec))
-        assert cm.graph.meta["patch_stage"]["applied"]
+        assert cm.patches.applied
         items.append((cm, data))
         plain.append(compile_model(data, CompileOptions(name=f"u{i}")))
     reports = check_compiled(items, n_random=3)
-    bad = [(r.first_diverging_op, cm.graph.meta["patch_stage"]) for r, (cm, _) in zip(reports, items) if not r.bit_exact]
+    bad = [(r.first_diverging_op, cm.patches.to_dict()) for r, (cm, _) in zip(reports, items) if not r.bit_exact]
     assert not bad, bad[:2]
     # patched == unpatched on the host as well (same inputs)
     hosts = build_host([cm for cm, _ in items] + plain)
@@ -70,7 +70,7 @@ def test_auto_lowers_the_peak_of_a_cnn_with_a_big_first_stage():
     data = b.tflite([y])
     plain = compile_model(data, CompileOptions(name="plain"))
     cm = compile_model(data, CompileOptions(name="auto", patches="auto", max_overhead=0.3))
-    info = cm.graph.meta["patch_stage"]
+    info = cm.patches.to_dict()
     assert info["applied"], info
     assert info["mac_overhead_percent"] <= 30.0
     assert cm.arena_bytes < plain.arena_bytes
@@ -97,6 +97,8 @@ def test_bad_patch_spec_is_a_clear_error():
 
 def test_auto_with_an_sram_budget_takes_the_least_overhead_that_fits():
     from tinygen.frontend import parse_tflite
+    from tinygen.ir import Target
+    from tinygen.passes import lower
     from tinygen.patching.search import search
     from tinygen.testing import GraphBuilder
 
@@ -109,18 +111,20 @@ def test_auto_with_an_sram_budget_takes_the_least_overhead_that_fits():
     y = b.avg_pool2d(y, filter=(10, 10), stride=(1, 1))
     data = b.tflite([y])
     plain = compile_model(data, CompileOptions(name="plain")).arena_bytes
-    _, found = search(parse_tflite(data), CompileOptions(patches="auto", max_overhead=0.5), plain)
+    g = parse_tflite(data)
+    lower.run(g, Target())
+    _, found = search(g, CompileOptions(patches="auto", max_overhead=0.5), Target(), plain)
     fitting = sorted({c.peak_bytes for c in found if c.peak_bytes < plain})
     assert fitting, "no candidate lowers the peak"
     budget = fitting[len(fitting) // 2]
     cm = compile_model(data, CompileOptions(name="fit", patches="auto", max_overhead=0.5, sram_budget=budget))
-    info = cm.graph.meta["patch_stage"]
+    info = cm.patches.to_dict()
     assert info["applied"] and cm.arena_bytes <= budget + 64  # the estimate vs the final plan
     least = min(c.mac_overhead for c in found if c.peak_bytes <= budget)
     assert abs(info["mac_overhead_percent"] / 100 - least) < 1e-9
     # a budget the plain model already meets: no patches
     cm2 = compile_model(data, CompileOptions(name="nofit", patches="auto", sram_budget=plain))
-    assert not cm2.graph.meta["patch_stage"]["applied"]
+    assert not cm2.patches.applied
 
 
 def test_patched_with_the_input_outside_the_arena():
@@ -130,7 +134,7 @@ def test_patched_with_the_input_outside_the_arena():
     data = mobilenet_v2(0.35, 48, classes=10, seed=3)
     inside = compile_model(data, CompileOptions(name="mn_in", patches="auto"))
     outside = compile_model(data, CompileOptions(name="mn_out", patches="auto", io_in_arena=False))
-    assert outside.graph.meta["patch_stage"]["applied"]
+    assert outside.patches.applied
     assert outside.arena_bytes < inside.arena_bytes
     reports = check_compiled([(inside, data), (outside, data)], n_random=2)
     assert all(r.bit_exact for r in reports), [r.first_diverging_op for r in reports]

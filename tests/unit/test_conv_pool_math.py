@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 
 from tinygen import quant as Q
-from tinygen.ops.mean import LOOP_NEST_MAX_DIMS, loop_nest, mean_multiplier, resolve_axes
+from tinygen.kernel_library import constant
+from tinygen.ops.mean import loop_nest, mean_multiplier, resolve_axes
 
 
 def _walk(nest, base=0):
     """The element offsets a tg_loop_nest visits, in order (what tg_mean_s8 does in C)."""
-    if not nest.sizes:
+    if not nest.size:
         return [base]
     out = []
-    for idx in itertools.product(*[range(s) for s in nest.sizes]):
-        out.append(base + sum(i * st for i, st in zip(idx, nest.strides)))
+    for idx in itertools.product(*[range(s) for s in nest.size]):
+        out.append(base + sum(i * st for i, st in zip(idx, nest.stride)))
     return out
 
 
@@ -27,17 +28,17 @@ def test_loop_nests_enumerate_the_reduction(shape, axes):
     x = np.arange(int(np.prod(shape))).reshape(shape)
     kept = [i for i in range(len(shape)) if i not in axes]
     outer, inner = loop_nest(shape, kept), loop_nest(shape, sorted(axes))
-    assert len(outer.sizes) <= LOOP_NEST_MAX_DIMS and len(inner.sizes) <= LOOP_NEST_MAX_DIMS
+    assert outer.count <= constant("TG_LOOP_NEST_MAX_DIMS") and inner.count <= constant("TG_LOOP_NEST_MAX_DIMS")
     flat = x.reshape(-1)
     sums = [int(flat[_walk(inner, b)].sum()) for b in _walk(outer)]
     assert sums == x.sum(axis=tuple(axes)).reshape(-1).tolist()
 
 
 def test_loop_nest_merges_contiguous_dimensions():
-    assert loop_nest((1, 5, 5, 8), [1, 2]).sizes == (25,)
-    assert loop_nest((1, 5, 5, 8), [1, 2]).strides == (8,)
-    assert loop_nest((1, 5, 5, 8), [0, 3]).sizes == (8,)
-    assert loop_nest((2, 3, 4, 5), [0, 2]).sizes == (2, 4)
+    assert loop_nest((1, 5, 5, 8), [1, 2]).size == (25,)
+    assert loop_nest((1, 5, 5, 8), [1, 2]).stride == (8,)
+    assert loop_nest((1, 5, 5, 8), [0, 3]).size == (8,)
+    assert loop_nest((2, 3, 4, 5), [0, 2]).size == (2, 4)
 
 
 def test_resolve_axes():

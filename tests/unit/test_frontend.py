@@ -6,7 +6,7 @@ import pytest
 from tinygen.compiler import compile_model
 from tinygen.errors import ModelFormatError, TinygenError, UnsupportedError
 from tinygen.frontend import parse_tflite
-from tinygen.frontend.schema import schema
+from tinygen.schema import schema
 from tinygen.ir import Graph, Op, Quant, Tensor
 from tinygen.testing import GraphBuilder
 from tinygen.writer import write_tflite

@@ -8,7 +8,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygen.ir import Graph, Op, Tensor
-from tinygen.memory import compute_buffers, live_buffers_per_op, live_bytes_per_op, value_model
+from tinygen.memory import MemoryProblem, StepMemory, live_buffers_per_op, live_bytes_per_op
+from tinygen.memory import compute_buffers as _compute_buffers
+from tinygen.memory import value_model as _value_model
+from tinygen.ops import op_def
+
+
+def problem(g, scratch_by_op=None):
+    """The graph as memory sees it, with scratch bytes given per operator (by id)."""
+    steps = [StepMemory(scratch=(scratch_by_op or {}).get(id(o), 0), alias=op_def(o).alias) for o in g.ops]
+    return MemoryProblem(ops=list(g.ops), inputs=list(g.inputs), outputs=list(g.outputs), steps=steps)
+
+
+def compute_buffers(g, scratch=None, io_in_arena=True):
+    """Buffers of g with scratch bytes given per operator position."""
+    return _compute_buffers(problem(g, {id(g.ops[p]): n for p, n in (scratch or {}).items()}), io_in_arena)
+
+
+def value_model(g, scratch=None, io_in_arena=True):
+    return _value_model(problem(g, scratch), io_in_arena=io_in_arena)
 
 
 def t(name, nbytes, const=False):

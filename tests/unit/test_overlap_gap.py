@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygen import quant as Q
-from tinygen.memory.overlap import window_gap
+from tinygen.geometry import window_gap
 
 
 def simulate(in_shape, out_shape, stride, pad, k, dil, gap, depthwise=False):

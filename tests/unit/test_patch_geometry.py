@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from tinygen.frontend import parse_tflite
 from tinygen.ops import get_op_def
-from tinygen.ops.conv2d import conv_padding
-from tinygen.patching.regions import Region, split, window_rows
+from tinygen.ops.common import window_padding
+from tinygen.geometry import Region, split, window_rows
 from tinygen.patching.stage import NotPatchable, make_stage, stage_candidates
 from tinygen.testing import GraphBuilder
 
@@ -58,7 +58,7 @@ def _read_sets(op, out_region):
     a = op.attrs
     k = op.inputs[1].shape[1:3] if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D") else a.filter
     dil = getattr(a, "dilation", (1, 1))
-    pad = conv_padding(x.shape[1:3], k, op.outputs[0].shape[1:3], a.stride, dil)
+    pad = window_padding(op, k, a.stride, dil, a.padding)
     ys, xs = set(), set()
     for oy in range(out_region.y0, out_region.y1):
         for ty in range(k[0]):

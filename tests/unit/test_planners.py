@@ -15,9 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygen.ir import Graph, Op, Tensor
-from tinygen.memory import (IO_OVERLAP_NOTE, Buffer, Overlap, PlanError, check_plan, get_planner, make_plan,
-                            planner_names)
-from tinygen.memory.planners import _Problem
+from tinygen.memory import (Buffer, MemoryOptions, MemoryProblem, Overlap, PlanError, PlannerBudget, StepMemory,
+                            check_plan, get_planner, plan_memory, planner_names)
+from tinygen.memory.planners.bnb import improve
+from tinygen.memory.planners.milp import solve
+from tinygen.memory.planners.problem import Problem as _Problem
+from tinygen.ops import op_def
 from tinygen.memory.report import ascii_timeline, plan_report, plot_plan
 
 from tests.conftest import needs_shared, shared_model_paths
@@ -209,16 +212,16 @@ def test_hard_instance_needs_highs_and_budgets_fall_back_to_valid_plans():
     h = get_planner("heuristic")(bufs, 1)
     assert (h.arena_bytes, h.lower_bound_bytes) == (14, 12), "the instance must defeat the heuristics"
     for name in ["milp", "exact"]:
-        p = get_planner(name)(bufs, 1, time_limit=20)
+        p = get_planner(name)(bufs, 1, budget=PlannerBudget(time_limit=20))
         check_plan(bufs, p, (), 1)
         assert (p.arena_bytes, p.proven_optimal, p.stopped) == (13, True, "exhausted"), p.summary()
     # out of budget: the best placement found, valid, flagged as not proven
-    p = get_planner("bnb")(bufs, 1, node_limit=600)
+    p = get_planner("bnb")(bufs, 1, budget=PlannerBudget(bnb_nodes=600))
     check_plan(bufs, p, (), 1)
     assert (p.proven_optimal, p.stopped) == (False, "node_limit") and 13 <= p.arena_bytes <= 14
-    assert dict(get_planner("bnb")(bufs, 1, node_limit=600)) == dict(p)  # node budgets are deterministic
+    assert dict(get_planner("bnb")(bufs, 1, budget=PlannerBudget(bnb_nodes=600))) == dict(p)  # node budgets are deterministic
     t0 = time.perf_counter()
-    q = get_planner("exact")(bufs, 1, time_limit=0.0)
+    q = get_planner("exact")(bufs, 1, budget=PlannerBudget(time_limit=0.0))
     assert time.perf_counter() - t0 < 1.0
     check_plan(bufs, q, (), 1)
     assert (q.proven_optimal, q.stopped) == (False, "time_limit")
@@ -310,11 +313,11 @@ def test_search_engines_reach_the_optimum_from_a_poor_start(problem):
     bufs, overlaps, alignment = problem
     prob = _Problem(bufs, alignment, overlaps)
     best = brute_force_arena(bufs, alignment, overlaps)
-    units, stopped, _ = prob.branch_and_bound(_naive_start(prob), 10**6, time.perf_counter() + 60)
+    units, stopped, _ = improve(prob, _naive_start(prob), 10**6, time.perf_counter() + 60)
     assert stopped in ("bound", "exhausted")
     check_plan(bufs, prob.placement(units, "bnb", 0.0), overlaps, alignment)
     assert prob.arena_units(units) * alignment == best
-    units, proven, _, _ = prob.solve_milp(_naive_start(prob), time.perf_counter() + 60, None)
+    units, proven, _, _ = solve(prob, _naive_start(prob), time.perf_counter() + 60, None)
     assert proven
     check_plan(bufs, prob.placement(units, "milp", 0.0), overlaps, alignment)
     assert prob.arena_units(units) * alignment == best
@@ -324,8 +327,8 @@ def test_search_engines_reach_the_optimum_from_a_poor_start(problem):
 @given(network_like())
 def test_branch_and_bound_and_highs_agree(bufs):
     prob = _Problem(bufs, 16, ())
-    a, stopped, _ = prob.branch_and_bound(_naive_start(prob), 3_000, time.perf_counter() + 20)
-    b, proven, _, _ = prob.solve_milp(_naive_start(prob), time.perf_counter() + 20, None)
+    a, stopped, _ = improve(prob, _naive_start(prob), 3_000, time.perf_counter() + 20)
+    b, proven, _, _ = solve(prob, _naive_start(prob), time.perf_counter() + 20, None)
     check_plan(bufs, prob.placement(a, "bnb", 0.0), (), 16)
     check_plan(bufs, prob.placement(b, "milp", 0.0), (), 16)
     assert proven
@@ -333,13 +336,21 @@ def test_branch_and_bound_and_highs_agree(bufs):
         assert prob.arena_units(a) == prob.arena_units(b)
     else:
         assert prob.arena_units(a) >= prob.arena_units(b)
-    assert prob.arena_units(b) * 16 == get_planner("exact")(bufs, 16, time_limit=20).arena_bytes
+    assert prob.arena_units(b) * 16 == get_planner("exact")(bufs, 16, budget=PlannerBudget(time_limit=20)).arena_bytes
 
 
 # -- the memory plan -------------------------------------------------------------------------------
 
 def t(name, nbytes):
     return Tensor(name, (nbytes,), "int8")
+
+
+def make_plan(g, scratch=None, planner="exact", alignment=16, overlaps=None):
+    """Plan g's memory with scratch bytes and allowed overlaps given per operator position."""
+    steps = [StepMemory(scratch=(scratch or {}).get(p, 0), alias=op_def(o).alias, overlap=tuple((overlaps or {}).get(p, ())))
+             for p, o in enumerate(g.ops)]
+    problem = MemoryProblem(ops=list(g.ops), inputs=list(g.inputs), outputs=list(g.outputs), steps=steps)
+    return plan_memory(problem, MemoryOptions(alignment=alignment, planner=planner))
 
 
 def _graph():
@@ -364,22 +375,22 @@ def test_make_plan_records_everything_codegen_and_reports_need():
     assert greedy.arena_bytes >= plan.arena_bytes
 
 
-def test_make_plan_honours_overlap_requests_from_op_notes():
+def test_plan_honours_the_overlaps_kernels_allow():
     g = _graph()
     assert make_plan(g, {}, alignment=16).arena_bytes == 304 + 608
-    g.ops[0].notes[IO_OVERLAP_NOTE] = [(0, 0, 304)]  # a (600 B) may start 304 bytes below x
-    plan = make_plan(g, {}, alignment=16)
+    allowed = {0: [(0, 0, 304)]}  # a (600 B) may start 304 bytes below x
+    plan = make_plan(g, {}, alignment=16, overlaps=allowed)
     assert plan.overlaps == [Overlap(below="t1", above="t0", gap=304)]
     check_plan(plan.buffers, plan.offsets, plan.overlaps, 16)
     # x over a at op 0 now takes 608 bytes; op 1 (a + b) is the peak
     assert plan.arena_bytes == 608 + 208 == brute_force_arena(plan.buffers, 16, plan.overlaps)
-    g.ops[1].notes[IO_OVERLAP_NOTE] = [(0, 0, 0)]  # op 1 may write b in place of a
-    plan = make_plan(g, {}, alignment=16)
+    allowed[1] = [(0, 0, 0)]  # op 1 may write b in place of a
+    plan = make_plan(g, {}, alignment=16, overlaps=allowed)
     assert len(plan.overlaps) == 2 and plan.arena_bytes == 608
     assert plan.tensor_offset(g.ops[1].outputs[0]) == plan.tensor_offset(g.ops[1].inputs[0])
     # an input that outlives the operator (here: a, made a graph output) cannot be overwritten
     g.outputs.append(g.ops[0].outputs[0])
-    assert make_plan(g, {}, alignment=16).overlaps == [Overlap(below="t1", above="t0", gap=304)]
+    assert make_plan(g, {}, alignment=16, overlaps=allowed).overlaps == [Overlap(below="t1", above="t0", gap=304)]
 
 
 # -- reports -----------------------------------------------------------------------------------------

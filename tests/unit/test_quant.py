@@ -101,7 +101,7 @@ def test_c_requantize_matches_python(c_helpers, x, real):
 
 
 def test_sanitize_comment_cannot_break_out():
-    from tinygen.codegen.sanitize import c_comment, c_identifier
+    from tinygen.sanitize import c_comment, c_identifier
 
     evil = "a*/ int x; /* b\n#define X ??/ \\"
     out = c_comment(evil)

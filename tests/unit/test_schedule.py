@@ -7,8 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygen.ir import Graph, Op, Tensor
-from tinygen.memory import compute_buffers, live_bytes_per_op, value_model
-from tinygen.passes.schedule import best_order, schedule_graph
+from tinygen.memory import MemoryProblem, StepMemory, live_bytes_per_op
+from tinygen.memory import compute_buffers as _compute_buffers
+from tinygen.memory import value_model as _value_model
+from tinygen.ops import get_op_def
+from tinygen.passes.schedule import best_order
+from tinygen.passes.schedule import schedule_graph as _schedule_graph
 from tinygen.passes.validate import validate
 
 
@@ -16,23 +20,49 @@ def t(name, nbytes):
     return Tensor(name, (nbytes,), "int8")
 
 
+#: test label of every operator, by id
+NAMES: dict[int, str] = {}
+
+
 def op(kind, ins, outs, name=None):
     o = Op(kind=kind, inputs=list(ins), outputs=list(outs))
-    o.notes["name"] = name or outs[0].name
+    NAMES[id(o)] = name or outs[0].name
     return o
 
 
+def name_of(o):
+    return NAMES[id(o)]
+
+
 def names(g):
-    return [o.notes["name"] for o in g.ops]
+    return [name_of(o) for o in g.ops]
+
+
+def problem(g, scratch_by_op=None):
+    steps = [StepMemory(scratch=(scratch_by_op or {}).get(id(o), 0), alias=bool(get_op_def(o.kind) and get_op_def(o.kind).alias))
+             for o in g.ops]
+    return MemoryProblem(ops=list(g.ops), inputs=list(g.inputs), outputs=list(g.outputs), steps=steps)
+
+
+def compute_buffers(g, scratch=None):
+    return _compute_buffers(problem(g, {id(g.ops[p]): n for p, n in (scratch or {}).items()}))
+
+
+def value_model(g, scratch=None, io_in_arena=True):
+    return _value_model(problem(g, scratch), io_in_arena=io_in_arena)
+
+
+def schedule_graph(g, scratch=None, **kw):
+    return _schedule_graph(g, problem=problem(g, scratch), **kw)
 
 
 def peak(g, scratch=None):
-    s = {p: (scratch or {}).get(o.notes["name"], 0) for p, o in enumerate(g.ops)}
+    s = {p: (scratch or {}).get(name_of(o), 0) for p, o in enumerate(g.ops)}
     return max(live_bytes_per_op(compute_buffers(g, s), len(g.ops)))
 
 
 def brute_force_peak(g, scratch=None):
-    m = value_model(g, {id(o): (scratch or {}).get(o.notes["name"], 0) for o in g.ops})
+    m = value_model(g, {id(o): (scratch or {}).get(name_of(o), 0) for o in g.ops})
     best = None
     for order in itertools.permutations(range(len(g.ops))):
         pos = {o: k for k, o in enumerate(order)}
@@ -107,7 +137,7 @@ def squeeze_excite_with_side_branch():
 def test_squeeze_and_excite():
     g = squeeze_excite_with_side_branch()
     scratch = {"mul": 64}
-    res = schedule_graph(g, scratch={id(o): scratch.get(o.notes["name"], 0) for o in g.ops})
+    res = schedule_graph(g, scratch={id(o): scratch.get(name_of(o), 0) for o in g.ops})
     validate(g)
     assert (res.original_peak_bytes, res.peak_bytes) == (600 + 600 + 900, 600 + 900 + 60)
     assert names(g) == ["big", "small", "pool", "fc1", "fc2", "mul", "z"]
@@ -118,7 +148,7 @@ def test_scratch_counts_at_its_operator():
     # same shapes as the concat case; a huge scratch on a2 makes running it while b1 is live costly
     g = two_branch_concat()
     scratch = {"a2": 1000}
-    res = schedule_graph(g, scratch={id(o): scratch.get(o.notes["name"], 0) for o in g.ops})
+    res = schedule_graph(g, scratch={id(o): scratch.get(name_of(o), 0) for o in g.ops})
     assert res.peak_bytes == peak(g, scratch) == brute_force_peak(two_branch_concat(), scratch)
 
 
@@ -175,7 +205,7 @@ def test_exact_schedule_is_optimal_valid_and_stable(case):
     best = brute_force_peak(g, scratch)
     before = peak(g, scratch)
     ops = list(g.ops)
-    res = schedule_graph(g, scratch={id(o): scratch[o.notes["name"]] for o in g.ops})
+    res = schedule_graph(g, scratch={id(o): scratch[name_of(o)] for o in g.ops})
     validate(g)
     assert sorted(map(id, g.ops)) == sorted(map(id, ops))
     assert res.proven_optimal and res.peak_bytes == best == peak(g, scratch)
@@ -187,7 +217,7 @@ def test_exact_schedule_is_optimal_valid_and_stable(case):
 @given(dags(), st.integers(1, 4))
 def test_beam_search_is_valid_and_never_worse_than_the_file_order(case, width):
     g, scratch = case
-    m = value_model(g, {id(o): scratch[o.notes["name"]] for o in g.ops})
+    m = value_model(g, {id(o): scratch[name_of(o)] for o in g.ops})
     res = best_order(m, beam_width=width)
     assert sorted(res.order) == list(range(len(g.ops)))
     pos = {o: k for k, o in enumerate(res.order)}
@@ -254,7 +284,7 @@ def test_pipeline_reorders_and_stays_bit_exact():
     c2 = b.conv2d(c1, 2, kernel=(1, 1), stride=(2, 2))
     model = b.tflite([a2, c2])
     cm = compile_model(model)
-    sched = cm.graph.meta["schedule"]
+    sched = cm.schedule.summary()
     assert sched["reordered"] and sched["peak_bytes"] < sched["original_peak_bytes"]
     assert [o.source_index for o in cm.graph.ops] == [0, 2, 1, 3]
     assert cm.plan.lower_bound_bytes == sched["peak_bytes"]

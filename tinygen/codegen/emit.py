@@ -9,11 +9,11 @@ import jinja2
 
 from .. import __version__
 from ..ir import c_type
-from ..ops import get_op_def
+from ..ops import op_def
 from ..paths import TEMPLATES_DIR
+from ..sanitize import c_comment
 from .cformat import c_float
 from .context import EmitContext
-from .sanitize import c_comment
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compiler import CompiledModel
@@ -67,24 +67,30 @@ def generate_c(cm: "CompiledModel") -> dict[str, str]:
 
     steps = []
     for pos, op in enumerate(g.ops):
-        d = get_op_def(op.kind)
-        code = d.emit(op, ctx).rstrip("\n")
-        ins = ", ".join(c_comment(t.name, 40) for t in op.inputs if t is not None and not t.is_const)
-        outs = ", ".join(c_comment(t.name, 40) for t in op.outputs)
+        d = op_def(op)
+        label = f"{op.kind.lower()}_{op.source_index if op.source_index is not None else f'p{pos}'}"
+        with ctx.emitting(op, label):
+            code = d.emit(op, ctx).rstrip("\n")
+        ins = ", ".join(c_comment(t.name, 48) for t in op.inputs if t is not None and not t.is_const)
+        outs = ", ".join(c_comment(t.name, 48) for t in op.outputs)
         src = "" if op.source_index is None else f" (TFLite operator {op.source_index})"
+        k = op.kernel
+        kernel = "" if k is None or k.function is None else \
+            f"; kernel {k.describe()}" + (f", scratch {k.scratch_bytes} B" if k.scratch_bytes else "")
         traces = []
         if code and not d.alias:
             for t in op.outputs:
                 traces.append(dict(tensor=-1 if t.source_index is None else t.source_index,
                                    ptr=ctx.ptr(t), nbytes=t.nbytes))
-        steps.append(dict(pos=pos, code=code, traces=traces,
-                          comment=f"{op.kind}{src}: {ins} -> {outs}"))
+        steps.append(dict(pos=pos, code=code, traces=traces, comment=f"{op.kind}{src}: {ins} -> {outs}",
+                          kernel=c_comment(kernel.lstrip("; "), 200) if kernel else ""))
 
     common = dict(
         name=name, NAME=name.upper(), version=__version__,
-        source=c_comment(g.meta.get("source") or g.name, 200),
-        sha256=g.meta.get("sha256", "-"),
-        options=c_comment(cm.options.describe(), 300),
+        source=c_comment(g.source.file_name if g.source else f"{g.name} (built in memory)", 200),
+        sha256=g.source.sha256 if g.source else "-",
+        options=c_comment(cm.options.describe(), 400),
+        target=c_comment(cm.target.describe(), 60),
         arena_bytes=cm.plan.arena_bytes,
         lower_bound_bytes=cm.plan.lower_bound_bytes,
         planner=cm.plan.planner,

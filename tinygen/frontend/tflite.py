@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelFormatError, TinygenError, UnsupportedError
-from ..ir import Graph, Op, Quant, Tensor
+from ..ir import Graph, ModelSource, Op, Quant, Tensor
 from ..ir.tensor import np_dtype
-from .schema import BUILTIN_NAMES, OPTIONS_NAMES, TENSOR_TYPE_NAMES, TFLITE_TO_DTYPE, options_class, schema
+from ..schema import BUILTIN_NAMES, OPTIONS_NAMES, TENSOR_TYPE_NAMES, TFLITE_TO_DTYPE, options_class, schema
 
 MAX_TENSOR_BYTES = 1 << 28  # 256 MiB: far beyond any microcontroller; guards against corrupt shapes
 
@@ -53,11 +53,8 @@ def parse_tflite(data: bytes, name: str = "model", source: str | None = None) ->
     except Exception as e:  # flatbuffers raises struct.error, IndexError, ValueError... on corrupt data
         raise ModelFormatError(f"{where}: corrupt TFLite flatbuffer ({type(e).__name__}: {str(e)[:80]} while {reader.context})") from None
     graph.name = name
-    graph.meta.update(
-        source=source,
-        sha256=hashlib.sha256(data).hexdigest(),
-        model_bytes=len(data),
-    )
+    graph.source = ModelSource(file_name=Path(source).name if source else f"{name}.tflite",
+                               sha256=hashlib.sha256(data).hexdigest(), nbytes=len(data))
     return graph
 
 
@@ -135,11 +132,7 @@ class _Reader:
         for t in inputs:
             if t.is_const:
                 raise ModelFormatError(f"{self.where}: graph input {t.name!r} is a constant tensor")
-            t.notes["graph_input"] = True
-        for t in outputs:
-            t.notes["graph_output"] = True
-        return Graph(name="model", ops=ops, inputs=inputs, outputs=outputs,
-                     meta={"tflite_version": int(self.model.Version())})
+        return Graph(name="model", ops=ops, inputs=inputs, outputs=outputs)
 
     def read_op(self, idx: int, o) -> Op:
         from ..ops import get_op_def, unsupported
@@ -158,7 +151,7 @@ class _Reader:
         opdef = get_op_def(kind)
         if opdef is None:
             # kept in the graph (so it can be inspected); the `check` pass refuses it before any C
-            op.notes["unsupported"] = (f"custom operator {custom!r}" if custom else f"operator type {kind}") + \
+            op.unsupported = (f"custom operator {custom!r}" if custom else f"operator type {kind}") + \
                 " is not supported by tinygen"
             return op
         opts = None

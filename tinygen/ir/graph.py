@@ -2,15 +2,17 @@
 
 Passes transform a Graph in place; `tinygen.ir.validate.validate` states the invariants every
 pass output must satisfy. Operators carry a typed `attrs` object (what the model says, parsed by
-the op's definition in tinygen/ops/) and, after the `prepare` pass, a typed `params` object (what
-the kernel needs: requantization multipliers, activation ranges, padding...).
+the op's definition in tinygen/ops/) and, after the `lower` pass, the chosen `kernel`
+(tinygen.ir.kernel.Kernel: the kernel variant and its typed arguments: requantization multipliers,
+activation ranges, padding...).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator
 
+from .kernel import Kernel
 from .tensor import Tensor
 
 
@@ -22,10 +24,10 @@ class Op:
     attrs: Any = None
     #: operator index in the source .tflite subgraph, if any
     source_index: int | None = None
-    #: kernel-ready parameters, set by the `prepare` pass
-    params: Any = None
-    #: free-form annotations set by passes (e.g. memory placement hints)
-    notes: dict = field(default_factory=dict)
+    #: the kernel variant and its arguments, chosen by the `lower` and `memory_opt` passes
+    kernel: Kernel | None = None
+    #: why the front end could not read this operator (the `check` pass refuses it), if it could not
+    unsupported: str | None = None
 
     @property
     def label(self) -> str:
@@ -36,14 +38,24 @@ class Op:
         return f"<Op {self.label} in={[t.name if t else None for t in self.inputs]} out={[t.name for t in self.outputs]}>"
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a graph came from (for the generated code's provenance header): the model file's name
+    (no directory, so the output does not depend on where the model is), its sha256 and size."""
+
+    file_name: str
+    sha256: str
+    nbytes: int
+
+
 @dataclass(eq=False)
 class Graph:
     name: str
     ops: list[Op]
     inputs: list[Tensor]
     outputs: list[Tensor]
-    #: provenance and options: source path, sha256, tinygen options...
-    meta: dict = field(default_factory=dict)
+    #: the .tflite file the graph was read from, if any
+    source: ModelSource | None = None
 
     # -- queries ---------------------------------------------------------------------------
     def tensors(self) -> list[Tensor]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -72,8 +72,6 @@ class Tensor:
     data: np.ndarray | None = None
     #: index of the tensor in the source .tflite subgraph (to compare with TFLM), if any
     source_index: int | None = None
-    #: free-form annotations set by passes (e.g. "graph_input")
-    notes: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.shape = tuple(int(d) for d in self.shape)

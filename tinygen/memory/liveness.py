@@ -1,9 +1,16 @@
-"""Buffers and their lifetimes over the schedule.
+"""What memory planning sees of a (sub)graph, and its buffers with their lifetimes.
 
-A *buffer* is a piece of arena memory: one activation tensor, the group of tensors that alias it
-(RESHAPE/SQUEEZE/EXPAND_DIMS outputs share their input's memory), or an operator's scratch space.
-Lifetimes are inclusive operator positions in the schedule; graph inputs are live from position 0
-(they are written before the first operator runs), graph outputs until the last position.
+A `MemoryProblem` is a list of scheduled operators, the tensors that enter it (graph inputs, or a
+sub-graph's external tensors) and leave it (graph outputs), and per operator a `StepMemory`: what
+its chosen kernel needs (scratch bytes), whether its output is its input reinterpreted (an alias:
+RESHAPE...) or written over it (in place), and how far its output may overlap a dying input (the
+kernel's write order). The whole model and the per-patch sequence of a patch stage are both
+planned from a MemoryProblem (tinygen.memory.plan.plan_memory).
+
+A *buffer* is a piece of arena memory: one activation tensor, the group of tensors that share its
+memory (aliases, in-place outputs), or an operator's scratch space. Lifetimes are inclusive
+operator positions in the schedule; inputs are live from position 0 (they are written before the
+first operator runs), outputs until the last position.
 
 The same rules, independent of any order, are in `ValueModel`: the scheduler uses it to price
 candidate orders (`ValueModel.live_bytes_per_step(order)` equals `live_bytes_per_op` of the
@@ -13,9 +20,61 @@ buffers of the graph run in that order).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
-from ..ir import Graph, Op, Tensor
-from ..ops import get_op_def
+from ..ir import Gap, Graph, Kernel, Op, Tensor
+from ..ops import op_def
+
+
+@dataclass(frozen=True)
+class StepMemory:
+    """What memory planning needs to know of one operator (from its definition and kernel)."""
+
+    #: bytes of scratch memory the kernel needs during this operator only
+    scratch: int = 0
+    #: output 0 is input 0 reinterpreted: no code, the same memory
+    alias: bool = False
+    #: output 0 is written over input 0: the same memory
+    inplace: bool = False
+    #: (input index, output index, gap): partial overlaps the kernel's write order allows
+    overlap: tuple[Gap, ...] = ()
+
+
+def step_memory(op: Op, kernel: Kernel | None = None) -> StepMemory:
+    """The memory facts of `op` running `kernel` (default: its chosen kernel; none yet: no scratch,
+    no overlap)."""
+    if op_def(op).alias:
+        return StepMemory(alias=True)
+    k = kernel if kernel is not None else op.kernel
+    if k is None:
+        return StepMemory()
+    return StepMemory(scratch=k.scratch_bytes, inplace=k.inplace, overlap=tuple(k.overlap))
+
+
+@dataclass
+class MemoryProblem:
+    """A scheduled (sub)graph as memory planning sees it."""
+
+    ops: list[Op]
+    inputs: list[Tensor]
+    outputs: list[Tensor]
+    steps: list[StepMemory]
+
+    @staticmethod
+    def of(ops: Sequence[Op], inputs: Sequence[Tensor], outputs: Sequence[Tensor],
+           kernels: Mapping[int, Kernel] | None = None) -> "MemoryProblem":
+        """The problem of `ops` with their chosen kernels, or the kernels in `kernels` (by id(op))
+        where given: how passes price alternatives without changing the operators."""
+        kernels = kernels or {}
+        return MemoryProblem(ops=list(ops), inputs=list(inputs), outputs=list(outputs),
+                             steps=[step_memory(op, kernels.get(id(op))) for op in ops])
+
+    @staticmethod
+    def of_graph(graph: Graph, kernels: Mapping[int, Kernel] | None = None) -> "MemoryProblem":
+        return MemoryProblem.of(graph.ops, graph.inputs, graph.outputs, kernels)
+
+    def is_input(self, t: Tensor) -> bool:
+        return any(t is g for g in self.inputs)
 
 
 @dataclass(eq=False)
@@ -39,25 +98,24 @@ class Buffer:
         return [t.name for t in self.tensors]
 
 
-def alias_root_map(graph: Graph) -> dict[int, Tensor]:
-    """id(tensor) -> the tensor whose memory it uses (itself unless produced by an alias op)."""
+def alias_root_map(problem: MemoryProblem) -> dict[int, Tensor]:
+    """id(tensor) -> the tensor whose memory it uses (itself unless produced by an alias or an
+    in-place operator)."""
     root: dict[int, Tensor] = {}
-    for op in graph.ops:
-        d = get_op_def(op.kind)
-        if (d is not None and d.alias) or op.notes.get("inplace"):
+    for op, step in zip(problem.ops, problem.steps):
+        if step.alias or step.inplace:
             # aliases reinterpret their input; in-place operators write over it
             src = op.inputs[0]
             root[id(op.outputs[0])] = root.get(id(src), src)
     return root
 
 
-def compute_buffers(graph: Graph, scratch: dict[int, int] | None = None,
-                    io_in_arena: bool = True) -> list[Buffer]:
-    """Arena buffers of a scheduled graph. `scratch` maps op position -> scratch bytes.
-
-    Tensors whose memory is a constant (an alias op applied to a constant) get no buffer."""
-    roots = alias_root_map(graph)
-    n = len(graph.ops)
+def compute_buffers(problem: MemoryProblem, io_in_arena: bool = True) -> list[Buffer]:
+    """Arena buffers of a scheduled (sub)graph, scratch buffers included. Tensors whose memory is
+    a constant (an alias op applied to a constant) get no buffer; with io_in_arena=False, neither
+    do the inputs and outputs (they live elsewhere)."""
+    roots = alias_root_map(problem)
+    n = len(problem.ops)
     by_root: dict[int, Buffer] = {}
     order: list[Buffer] = []
 
@@ -75,23 +133,24 @@ def compute_buffers(graph: Graph, scratch: dict[int, int] | None = None,
         b.first = min(b.first, pos)
         b.last = max(b.last, pos)
 
-    for t in graph.inputs:
+    for t in problem.inputs:
         touch(t, 0)
-    for pos, op in enumerate(graph.ops):
+    for pos, op in enumerate(problem.ops):
         for t in op.inputs:
             if t is not None and not t.is_const:
                 touch(t, pos)
         for t in op.outputs:
             touch(t, pos)
-    for t in graph.outputs:
+    for t in problem.outputs:
         touch(t, max(n - 1, 0))
     bufs = order
     if not io_in_arena:
-        io = {id(roots.get(id(t), t)) for t in list(graph.inputs) + list(graph.outputs)}
+        io = {id(roots.get(id(t), t)) for t in list(problem.inputs) + list(problem.outputs)}
         bufs = [b for b in bufs if id(b.tensors[0]) not in io]
-    for pos, size in sorted((scratch or {}).items()):
-        if size > 0:
-            bufs.append(Buffer(id=f"s{pos}", size=size, first=pos, last=pos, kind="scratch", op=graph.ops[pos]))
+    for pos, step in enumerate(problem.steps):
+        if step.scratch > 0:
+            bufs.append(Buffer(id=f"s{pos}", size=step.scratch, first=pos, last=pos, kind="scratch",
+                               op=problem.ops[pos]))
     return bufs
 
 
@@ -169,12 +228,12 @@ class ValueModel:
         return out
 
 
-def value_model(graph: Graph, scratch: dict[int, int] | None = None, io_in_arena: bool = True) -> ValueModel:
-    """`scratch` maps id(op) -> scratch bytes (ids, since the scheduler moves ops around)."""
-    roots = alias_root_map(graph)
+def value_model(problem: MemoryProblem, io_in_arena: bool = True) -> ValueModel:
+    """The order-independent view of `problem` (operator k of the model is problem.ops[k])."""
+    roots = alias_root_map(problem)
     index: dict[int, int] = {}
     sizes: list[int] = []
-    io_roots = {id(roots.get(id(t), t)) for t in list(graph.inputs) + list(graph.outputs)}
+    io_roots = {id(roots.get(id(t), t)) for t in list(problem.inputs) + list(problem.outputs)}
 
     def value(t: Tensor | None) -> int | None:
         if t is None:
@@ -189,16 +248,16 @@ def value_model(graph: Graph, scratch: dict[int, int] | None = None, io_in_arena
         return v
 
     initial = []
-    for t in graph.inputs:
+    for t in problem.inputs:
         v = value(t)
         if v is not None and v not in initial:
             initial.append(v)
     producer: dict[int, int] = {}  # id(tensor) -> op index
     reads, creates, scr, preds = [], [], [], []
-    for k, op in enumerate(graph.ops):
+    for k, op in enumerate(problem.ops):
         for t in op.outputs:
             producer[id(t)] = k
-    for k, op in enumerate(graph.ops):
+    for k, (op, step) in enumerate(zip(problem.ops, problem.steps)):
         rs = []
         pr = set()
         for t in op.inputs:
@@ -209,9 +268,8 @@ def value_model(graph: Graph, scratch: dict[int, int] | None = None, io_in_arena
             v = value(t)
             if v is not None and v not in rs:
                 rs.append(v)
-        d = get_op_def(op.kind)
         cs = []
-        if not (d is not None and d.alias):
+        if not (step.alias or step.inplace):
             for t in op.outputs:
                 v = value(t)
                 if v is not None and v not in cs and v not in initial:
@@ -221,12 +279,12 @@ def value_model(graph: Graph, scratch: dict[int, int] | None = None, io_in_arena
                 value(t)
         reads.append(tuple(rs))
         creates.append(tuple(cs))
-        scr.append(int((scratch or {}).get(id(op), 0)))
+        scr.append(int(step.scratch))
         preds.append(tuple(sorted(pr)))
     readers: list[list[int]] = [[] for _ in sizes]
     for k, rs in enumerate(reads):
         for v in rs:
             readers[v].append(k)
-    pinned = frozenset(v for v in (value(t) for t in graph.outputs) if v is not None)
+    pinned = frozenset(v for v in (value(t) for t in problem.outputs) if v is not None)
     return ValueModel(sizes=sizes, reads=reads, creates=creates, scratch=scr, preds=preds,
                       readers=[tuple(r) for r in readers], initial=tuple(initial), pinned=pinned)

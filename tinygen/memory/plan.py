@@ -1,17 +1,44 @@
-"""The memory plan consumed by code generation: where every tensor and scratch buffer lives."""
+"""The memory planning service: a MemoryProblem in, a checked MemoryPlan out.
+
+    plan = plan_memory(MemoryProblem.of_graph(graph), MemoryOptions(alignment=16))
+    plan.arena_bytes, plan.tensor_offset(t), plan.scratch(op)
+
+One function for every (sub)graph the compiler plans: the whole model (the `plan_memory` pass),
+the alternatives the `memory_opt` pass compares (in place or partial overlap), the candidates of
+the patch search, and the per-patch operator sequence of a patch stage (tinygen.patching). It
+computes the buffers and their lifetimes (tinygen.memory.liveness), turns the kernels' allowed
+overlaps into planner rules, runs the named planner within its budget, and checks the result.
+"""
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 
-from ..ir import Graph, Op, Tensor
-from .liveness import Buffer, alias_root_map, compute_buffers, live_buffers_per_op, live_bytes_per_op
-from .planners import DEFAULT_TIME_LIMIT, Overlap, check_plan, get_planner
+from ..ir import Op, Tensor
+from ..options import CompileOptions
+from .liveness import Buffer, MemoryProblem, alias_root_map, compute_buffers, live_buffers_per_op, live_bytes_per_op
+from .planners import DEFAULT_BUDGET, Overlap, PlannerBudget, check_plan, get_planner
 
-#: Op.notes key through which a pass allows an operator to write its output over its input:
-#: a list of (input index, output index, gap bytes) — see `planners.Overlap`.
-IO_OVERLAP_NOTE = "io_overlap"
+
+@dataclass(frozen=True)
+class MemoryOptions:
+    #: byte alignment of every buffer
+    alignment: int = 16
+    #: the problem's inputs and outputs get buffers (False: they live elsewhere, e.g. the caller's)
+    io_in_arena: bool = True
+    #: placement algorithm (tinygen.memory.planners)
+    planner: str = "exact"
+    budget: PlannerBudget = DEFAULT_BUDGET
+    #: verify the placement (check_plan); trials that only compare arena sizes may skip it
+    check: bool = True
+
+
+def memory_options(options: CompileOptions, **overrides) -> MemoryOptions:
+    """The memory planning options of a compilation (overrides: MemoryOptions fields)."""
+    kw = dict(alignment=options.alignment, io_in_arena=options.io_in_arena, planner=options.planner,
+              budget=PlannerBudget(time_limit=options.planner_time_limit))
+    kw.update(overrides)
+    return MemoryOptions(**kw)
 
 
 @dataclass
@@ -41,6 +68,7 @@ class MemoryPlan:
     ops: list[Op] = field(default_factory=list)
     _tensor_buf: dict[int, Buffer] = field(default_factory=dict, repr=False)
     _scratch_buf: dict[int, Buffer] = field(default_factory=dict, repr=False)
+    _roots: dict[int, Tensor] = field(default_factory=dict, repr=False)
 
     # -- what code generation asks -----------------------------------------------------------------
     def tensor_offset(self, t: Tensor) -> int | None:
@@ -50,6 +78,10 @@ class MemoryPlan:
     def scratch(self, op: Op) -> tuple[int, int] | None:
         b = self._scratch_buf.get(id(op))
         return None if b is None else (self.offsets[b.id], b.size)
+
+    def memory_of(self, t: Tensor) -> Tensor:
+        """The tensor whose memory t uses (t itself unless t aliases another or was written over it)."""
+        return self._roots.get(id(t), t)
 
     # -- what reports ask --------------------------------------------------------------------------
     def buffer_of(self, t: Tensor) -> Buffer | None:
@@ -65,25 +97,29 @@ class MemoryPlan:
         """Position of the first operator where the most bytes are live."""
         return max(range(len(self.live_per_op)), key=lambda p: (self.live_per_op[p], -p)) if self.live_per_op else 0
 
+    def span_at(self, pos: int) -> int:
+        """Arena bytes in use at an operator: the end of the highest buffer live there."""
+        return max((self.offsets[b.id] + b.size for b in self.buffers if b.first <= pos <= b.last), default=0)
+
     def summary(self) -> dict:
         return dict(arena_bytes=self.arena_bytes, lower_bound_bytes=self.lower_bound_bytes, planner=self.planner,
                     proven_optimal=self.proven_optimal, planner_bound_bytes=self.planner_bound_bytes,
                     seconds=round(self.seconds, 4), stopped=self.stopped)
 
 
-def overlaps_from_notes(graph: Graph, buffers: list[Buffer]) -> list[Overlap]:
-    """Overlap rules requested by passes through op.notes[IO_OVERLAP_NOTE]. A request applies
-    only where it is meaningful in the current schedule: the input's buffer dies at that operator,
-    is not a graph output, and is not the output's own buffer; others are ignored."""
+def overlap_rules(problem: MemoryProblem, buffers: list[Buffer]) -> list[Overlap]:
+    """Planner rules from the overlaps the kernels allow (StepMemory.overlap). One applies only
+    where it is meaningful in this schedule: the input's buffer dies at that operator, is not an
+    output of the problem, and is not the output's own buffer; others are ignored."""
     by_tensor: dict[int, Buffer] = {}
     for b in buffers:
         for t in b.tensors:
             by_tensor[id(t)] = b
-    roots = alias_root_map(graph)
-    outputs = {id(roots.get(id(t), t)) for t in graph.outputs}
+    roots = alias_root_map(problem)
+    outputs = {id(roots.get(id(t), t)) for t in problem.outputs}
     rules = []
-    for pos, op in enumerate(graph.ops):
-        for in_idx, out_idx, gap in op.notes.get(IO_OVERLAP_NOTE, ()):
+    for pos, (op, step) in enumerate(zip(problem.ops, problem.steps)):
+        for in_idx, out_idx, gap in step.overlap:
             x, y = op.inputs[in_idx], op.outputs[out_idx]
             if x is None or x.is_const:
                 continue
@@ -91,40 +127,39 @@ def overlaps_from_notes(graph: Graph, buffers: list[Buffer]) -> list[Overlap]:
             bx, by = by_tensor.get(id(rx)), by_tensor.get(id(ry))
             if bx is None or by is None or bx is by or id(rx) in outputs:
                 continue
-            if bx.last != pos or by.first != pos:
+            if bx.last != pos or by.first != pos or gap > by.size:
                 continue
             rules.append(Overlap(below=by.id, above=bx.id, gap=int(gap)))
     return rules
 
 
-def make_plan(graph: Graph, scratch: dict[int, int], planner: str = "exact", alignment: int = 16,
-              io_in_arena: bool = True, overlaps: list[Overlap] | None = None,
-              time_limit: float | None = None, check: bool = True) -> MemoryPlan:
-    """Plan the arena of a scheduled graph. `scratch` maps op position -> scratch bytes;
-    `overlaps` defaults to the rules requested in op.notes (see overlaps_from_notes)."""
-    bufs = compute_buffers(graph, scratch, io_in_arena=io_in_arena)
-    rules = overlaps_from_notes(graph, bufs) if overlaps is None else list(overlaps)
-    fn = get_planner(planner)
-    kw = {}
-    if "time_limit" in inspect.signature(fn).parameters:
-        kw["time_limit"] = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
-    placement = fn(bufs, alignment, rules, **kw)
-    if check:
-        check_plan(bufs, placement, rules, alignment)
-    live = live_bytes_per_op(bufs, len(graph.ops))
-    plan = MemoryPlan(buffers=bufs, offsets=dict(placement), arena_bytes=placement.arena_bytes, planner=planner,
-                      lower_bound_bytes=max(live, default=0), live_per_op=live,
+def plan_memory(problem: MemoryProblem, options: MemoryOptions = MemoryOptions()) -> MemoryPlan:
+    """Place every buffer of `problem` in one arena."""
+    bufs = compute_buffers(problem, io_in_arena=options.io_in_arena)
+    rules = overlap_rules(problem, bufs)
+    placement = get_planner(options.planner)(bufs, options.alignment, rules, options.budget)
+    if options.check:
+        check_plan(bufs, placement, rules, options.alignment)
+    live = live_bytes_per_op(bufs, len(problem.ops))
+    roots = alias_root_map(problem)
+    plan = MemoryPlan(buffers=bufs, offsets=dict(placement), arena_bytes=placement.arena_bytes,
+                      planner=options.planner, lower_bound_bytes=max(live, default=0), live_per_op=live,
                       proven_optimal=placement.proven_optimal, planner_bound_bytes=placement.lower_bound_bytes,
-                      seconds=placement.seconds, stopped=placement.stopped, alignment=alignment, overlaps=rules,
-                      ops=list(graph.ops))
-    roots = alias_root_map(graph)
+                      seconds=placement.seconds, stopped=placement.stopped, alignment=options.alignment,
+                      overlaps=rules, ops=list(problem.ops), _roots=roots)
     for b in bufs:
         if b.kind == "scratch" and b.op is not None:
             plan._scratch_buf[id(b.op)] = b
         for t in b.tensors:
             plan._tensor_buf[id(t)] = b
-    for t in graph.activations():
-        r = roots.get(id(t))
-        if r is not None and id(r) in plan._tensor_buf:
-            plan._tensor_buf[id(t)] = plan._tensor_buf[id(r)]
+    for op in problem.ops:
+        for t in list(op.inputs) + list(op.outputs):
+            if t is None or t.is_const:
+                continue
+            r = roots.get(id(t))
+            if r is not None and id(r) in plan._tensor_buf:
+                plan._tensor_buf[id(t)] = plan._tensor_buf[id(r)]
     return plan
+
+
+__all__ = ["MemoryOptions", "MemoryPlan", "memory_options", "overlap_rules", "plan_memory"]

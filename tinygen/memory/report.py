@@ -36,7 +36,7 @@ def _buffer_dict(plan: MemoryPlan, b: Buffer) -> dict[str, Any]:
 
 def plan_report(plan: MemoryPlan, schedule: dict | None = None) -> dict[str, Any]:
     """A JSON-ready description of the plan. `schedule`: the schedule pass's summary
-    (graph.meta["schedule"]), included when given."""
+    (ScheduleResult.summary()), included when given."""
     live = plan.live_buffers
     per_op = []
     for pos in range(len(plan.ops)):
@@ -160,32 +160,3 @@ def plot_plans(plans: list[MemoryPlan], path: str | Path, titles: list[str | Non
 def plot_plan(plan: MemoryPlan, path: str | Path, title: str | None = None, label_min_fraction: float = 0.04) -> Path:
     """Draw the arena over the schedule to `path` (.png or .svg, by its suffix)."""
     return plot_plans([plan], path, [title], label_min_fraction)
-
-
-def model_memory_report(model, options=None) -> tuple[dict[str, Any], "object"]:
-    """Compile `model` and describe its memory: the plan report plus what in-place depthwise
-    convolution and partial overlap saved (the arena planned without them), and the patch stage
-    when one is used. Returns (report dict, CompiledModel, the CompiledModel without patches or
-    None when no patch stage is used)."""
-    from dataclasses import replace
-
-    from ..compiler import compile_model
-    from ..options import CompileOptions
-
-    options = options or CompileOptions()
-    cm = compile_model(model, options)
-    rep = plan_report(cm.plan, cm.graph.meta.get("schedule"))
-    plain = compile_model(model, replace(options, inplace=False, overlap=False, patches="off")).plan
-    inplace_ops = [op.label for op in cm.graph.ops if op.notes.get("inplace")]
-    rep["without_inplace_and_overlap_bytes"] = plain.arena_bytes
-    rep["saved_by_inplace_and_overlap_bytes"] = plain.arena_bytes - cm.plan.arena_bytes if options.patches == "off" else None
-    rep["gap_to_lower_bound_bytes"] = cm.plan.arena_bytes - cm.plan.lower_bound_bytes
-    rep["inplace_ops"] = inplace_ops
-    rep["overlapped_ops"] = sorted({b for r in cm.plan.overlaps for b in (r.below,)})
-    rep["model"] = str(model) if not isinstance(model, (bytes, bytearray)) else cm.name
-    unpatched = None
-    if "patch_stage" in cm.graph.meta:
-        rep["patches"] = cm.graph.meta["patch_stage"]
-        if rep["patches"].get("applied"):
-            unpatched = compile_model(model, replace(options, patches="off"))
-    return rep, cm, unpatched

@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..ir import Op, Quant, Tensor
 from .. import quant as Q
+from ..cstruct import Quant as CQuant
+from ..cstruct import Range, cstruct
+from ..ir import Op, Quant, Tensor
 from .base import unsupported
-from .common import check_int8_activation
+from .common import ElementwiseOp, check_int8_activation
 
 
 def check_unary(op: Op) -> tuple[Tensor, Tensor]:
@@ -32,29 +34,51 @@ def check_unary_s8(op: Op) -> tuple[Quant, Quant]:
     return qx, qy
 
 
-@dataclass
-class RequantizeParams:
-    """RELU and int8 -> int8 QUANTIZE (tg_requantize_params): rescale, then clamp."""
-    input_offset: int
-    output_offset: int
-    multiplier: int
-    shift: int
-    act_min: int
-    act_max: int
+@dataclass(frozen=True)
+class UnaryArgs:
+    """Arguments of an elementwise kernel kernel(&params, size, input, output)."""
+
+    params: object
     size: int
 
 
-@dataclass
+class UnaryOp(ElementwiseOp):
+    """Elementwise operators with one input and a kernel(&params, size, input, output) call."""
+
+    def infer(self, op):
+        return [op.inputs[0].shape]
+
+    def params(self, op: Op):
+        raise NotImplementedError
+
+    def prepare(self, op) -> UnaryArgs:
+        return UnaryArgs(params=self.params(op), size=op.inputs[0].size)
+
+    def lower(self, op, target):
+        return self.kernel(op, self.prepare(op), template="ops/unary.c.j2")
+
+
+@cstruct("tg_requantize_params")
+@dataclass(frozen=True)
+class RequantizeParams:
+    """RELU and int8 -> int8 QUANTIZE: rescale, then clamp."""
+    input_offset: int
+    output_offset: int
+    quant: CQuant
+    activation: Range
+
+
+@cstruct("tg_fixed_act_params")
+@dataclass(frozen=True)
 class FixedActParams:
-    """LOGISTIC / TANH (tg_fixed_act_params): input rescaled to Q4.27."""
+    """LOGISTIC / TANH: input rescaled to Q4.27."""
     input_offset: int
     input_range_radius: int
     input_multiplier: int
     input_left_shift: int
-    size: int
 
 
-def q4_input_params(input_scale: float, input_zero_point: int, size: int = 0) -> FixedActParams:
+def q4_input_params(input_scale: float, input_zero_point: int) -> FixedActParams:
     """The Prepare() of TFLM's int8 LOGISTIC and TANH: the real multiplier scale * 2^27 (in
     double), split by frexp with an unchecked round of the significand, and the radius beyond
     which the output saturates."""
@@ -68,4 +92,23 @@ def q4_input_params(input_scale: float, input_zero_point: int, size: int = 0) ->
         raise ValueError("input scale too small")
     radius = int(math.floor(((1 << int_bits) - 1) * float(1 << (31 - int_bits)) / float(1 << shift)))
     return FixedActParams(input_offset=-int(input_zero_point), input_range_radius=radius,
-                          input_multiplier=mult, input_left_shift=shift, size=size)
+                          input_multiplier=mult, input_left_shift=shift)
+
+
+class Q4Activation(UnaryOp):
+    """LOGISTIC and TANH: TFLM's int8 Prepare() is the same for both (input rescaled to Q4.27)."""
+
+    def check_output(self, op: Op, qy: Quant) -> None:
+        pass
+
+    def check(self, op):
+        qx, qy = check_unary_s8(op)
+        self.check_output(op, qy)
+        try:
+            q4_input_params(qx.s, qx.zp)
+        except ValueError as e:
+            raise unsupported(op, f"input scale {qx.s}: {e}") from None
+
+    def params(self, op):
+        x = op.inputs[0]
+        return q4_input_params(x.quant.s, x.quant.zp)

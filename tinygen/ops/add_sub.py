@@ -12,16 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..frontend.schema import schema
+from ..cstruct import Quant, Range, cstruct
 from ..ir import Op
+from ..kernel_library import constant
+from ..schema import schema
 from .base import register, unsupported
-from .common import ElementwiseOp
-from .common import check_fused, check_int8_activation, fused_activation, fused_activation_code
+from .common import ElementwiseOp, activation_range, check_fused, check_int8_activation, fused_activation, fused_activation_code
 
 #: TFLite Micro's RuntimeShape holds at most 6 dimensions
 MAX_RANK = 6
-#: loop dimensions of tg_broadcast (TG_BCAST_MAX_DIMS in tg_nn.h)
-BCAST_MAX_DIMS = 6
 #: extra headroom bits of the int8 ADD/SUB rescaling (TFLM: 20 for int8, 15 for int16)
 ADD_LEFT_SHIFT = 20
 
@@ -40,20 +39,16 @@ def broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] |
     return tuple(out)
 
 
+@cstruct("tg_broadcast")
 @dataclass(frozen=True)
 class Broadcast:
-    """The loop nest handed to tg_broadcast: merged output dimensions, input element strides."""
+    """The loop nest of a broadcasting binary kernel: merged output dimensions (at most
+    TG_BCAST_MAX_DIMS; the C arrays' unused entries are zero), input element strides."""
 
+    rank: int
     shape: tuple[int, ...]
     stride1: tuple[int, ...]
     stride2: tuple[int, ...]
-
-    def c_init(self) -> str:
-        pad = BCAST_MAX_DIMS - len(self.shape)
-
-        def arr(v):
-            return "{" + ", ".join(str(x) for x in tuple(v) + (0,) * pad) + "}"
-        return f"{{{len(self.shape)}, {arr(self.shape)}, {arr(self.stride1)}, {arr(self.stride2)}}}"
 
 
 def plan_broadcast(s1: tuple[int, ...], s2: tuple[int, ...], out: tuple[int, ...]) -> Broadcast:
@@ -86,7 +81,10 @@ def plan_broadcast(s1: tuple[int, ...], s2: tuple[int, ...], out: tuple[int, ...
         if not b2:
             stride2[i] = acc2
             acc2 *= n
-    return Broadcast(shape=tuple(n for n, _, _ in loops), stride1=tuple(stride1), stride2=tuple(stride2))
+    if len(loops) > constant("TG_BCAST_MAX_DIMS"):  # cannot happen for rank <= 6: the check refuses more
+        raise ValueError(f"broadcast needs {len(loops)} loop dimensions")
+    return Broadcast(rank=len(loops), shape=tuple(n for n, _, _ in loops), stride1=tuple(stride1),
+                     stride2=tuple(stride2))
 
 
 def check_binary(op: Op) -> None:
@@ -136,17 +134,24 @@ class ActivationAttrs:
     activation: str = "NONE"  # fused activation
 
 
-@dataclass
+@cstruct("tg_add_params")
+@dataclass(frozen=True)
 class AddSubParams:
     input1_offset: int
     input2_offset: int
     output_offset: int
     left_shift: int
-    input1: tuple[int, int]  # (multiplier, shift)
-    input2: tuple[int, int]
-    output: tuple[int, int]
-    act_min: int
-    act_max: int
+    input1: Quant
+    input2: Quant
+    output: Quant
+    activation: Range
+
+
+@dataclass(frozen=True)
+class BinaryArgs:
+    """Arguments of a broadcasting binary kernel (ADD, SUB, MUL)."""
+
+    params: object  # AddSubParams or MulParams
     bcast: Broadcast
 
 
@@ -176,12 +181,15 @@ def add_sub_multipliers(op: Op, s1: float, s2: float, so: float):
     r1 = float(np.float32(s1)) / twice_max
     r2 = float(np.float32(s2)) / twice_max
     ro = twice_max / ((1 << ADD_LEFT_SHIFT) * float(np.float32(so)))
-    return (_smaller_than_one(op, r1, "input 1"), _smaller_than_one(op, r2, "input 2"),
-            _smaller_than_one(op, ro, "output"))
+    return (Quant(*_smaller_than_one(op, r1, "input 1")), Quant(*_smaller_than_one(op, r2, "input 2")),
+            Quant(*_smaller_than_one(op, ro, "output")))
 
 
-class _AddSub(ElementwiseOp):
+class BinaryOp(ElementwiseOp):
+    """What ADD, SUB and MUL share: the options (a fused activation), shapes and checks."""
+
     options_class = "AddOptionsT"
+    template = "ops/binary.c.j2"
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -196,6 +204,15 @@ class _AddSub(ElementwiseOp):
     def infer(self, op):
         return infer_binary(op)
 
+    def lower(self, op, target):
+        return self.kernel(op, self.prepare(op), template=self.template)
+
+    def macs(self, op):
+        return op.outputs[0].size
+
+
+class _AddSub(BinaryOp):
+
     def check(self, op):
         check_binary(op)
         x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
@@ -204,20 +221,16 @@ class _AddSub(ElementwiseOp):
     def prepare(self, op):
         x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
         m1, m2, mo = add_sub_multipliers(op, x1.quant.s, x2.quant.s, y.quant.s)
-        act_min, act_max = Q.activation_range(op.attrs.activation, y.quant.s, y.quant.zp)
-        return AddSubParams(
-            input1_offset=-x1.quant.zp, input2_offset=-x2.quant.zp, output_offset=y.quant.zp,
-            left_shift=ADD_LEFT_SHIFT, input1=m1, input2=m2, output=mo, act_min=act_min, act_max=act_max,
-            bcast=plan_broadcast(x1.shape, x2.shape, y.shape))
-
-    def macs(self, op):
-        return op.outputs[0].size
-
+        params = AddSubParams(input1_offset=-x1.quant.zp, input2_offset=-x2.quant.zp, output_offset=y.quant.zp,
+                              left_shift=ADD_LEFT_SHIFT, input1=m1, input2=m2, output=mo,
+                              activation=activation_range(op.attrs.activation, y))
+        return BinaryArgs(params=params, bcast=plan_broadcast(x1.shape, x2.shape, y.shape))
 
 
 @register
 class Add(_AddSub):
     kind = "ADD"
+    function = "tg_add_s8"
     options = "AddOptions"
     options_class = "AddOptionsT"
 
@@ -225,5 +238,6 @@ class Add(_AddSub):
 @register
 class Sub(_AddSub):
     kind = "SUB"
+    function = "tg_sub_s8"
     options = "SubOptions"
     options_class = "SubOptionsT"

@@ -8,22 +8,33 @@ Life of an operator through the compiler:
   parse()    TFLite builtin options -> typed attrs              (frontend)
   check()    refuse unsupported types/shapes with a clear error  (before any C is written)
   infer()    output shapes from input shapes and attrs           (validation, test graph builder)
-  prepare()  quantization math in Python -> typed params        (the `prepare` pass)
-  emit()     C call through templates/ops/<kind>.c.j2            (codegen)
+  lower()    kernel choice for the target and its typed arguments: the quantization math in
+             Python (requantization multipliers, padding...), scratch size from the kernel's own
+             *_get_buffer_size, overlap its write order allows                (the `lower` pass)
+  inplace_variant()  the variant writing its output over its input, if the kernel has one
+                                                                           (the `memory_opt` pass)
+  emit()     C call through the kernel's template                (codegen)
+  macs(), input_regions()  multiply-accumulates, and the input region an output region reads
+                                                                 (reports, patch-based inference)
   write_options()  attrs -> TFLite builtin options               (.tflite writer for tests)
+
+Operators depend only on leaf modules (the IR, quantization math, geometry, the kernel library's
+queries, errors); the passes, memory planning, patching and code generation call these hooks.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UnsupportedError
-from ..ir import Op, Tensor
+from ..geometry import Region
+from ..ir import Gap, Kernel, Op, Target, Tensor
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codegen.context import EmitContext
-    from ..patching.regions import Region
 
 _REGISTRY: dict[str, "OpDef"] = {}
 
@@ -41,6 +52,14 @@ def get_op_def(kind: str) -> "OpDef | None":
     return _REGISTRY.get(kind)
 
 
+def op_def(op: Op) -> "OpDef":
+    """The definition of an operator the `check` pass accepted."""
+    d = get_op_def(op.kind)
+    if d is None:
+        raise unsupported(op, f"operator type {op.kind} is not supported by tinygen")
+    return d
+
+
 def registry() -> dict[str, "OpDef"]:
     _load_all()
     return dict(sorted(_REGISTRY.items()))
@@ -54,11 +73,7 @@ def _load_all() -> None:
     if _LOADED:
         return
     _LOADED = True
-    import importlib
-    import pkgutil
-
-    from .. import ops as pkg
-
+    pkg = importlib.import_module(__name__.rsplit(".", 1)[0])
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name not in ("base", "common"):
             importlib.import_module(f"{pkg.__name__}.{mod.name}")
@@ -84,8 +99,10 @@ class OpDef:
     options: ClassVar[str | None] = None
     #: output is the input reinterpreted (RESHAPE, SQUEEZE, EXPAND_DIMS): no code, same memory
     alias: ClassVar[bool] = False
-    #: template used by the default emit(); defaults to ops/<kind lowercase>.c.j2
-    template: ClassVar[str | None] = None
+    #: C function of the portable kernel (the default lower() calls it)
+    function: ClassVar[str | None] = None
+    #: names of the inputs, for the names of constants in the generated C (default: input0...)
+    input_names: ClassVar[tuple[str, ...]] = ()
 
     # -- front end ------------------------------------------------------------------------
     def parse(self, opts: Any, inputs: list[Tensor | None], outputs: list[Tensor]) -> Any:
@@ -106,31 +123,53 @@ class OpDef:
 
     # -- lowering ---------------------------------------------------------------------------
     def prepare(self, op: Op) -> Any:
-        """Quantization math and kernel choice; the result becomes op.params."""
+        """The portable kernel's arguments (quantization math in Python)."""
         return None
 
-    def scratch_bytes(self, op: Op) -> int:
-        """Bytes of scratch memory the kernel needs (from the C *_get_buffer_size query)."""
-        return 0
+    def lower(self, op: Op, target: Target) -> Kernel:
+        """The kernel this operator calls on `target`, with its arguments. The default: the
+        portable kernel with prepare()'s arguments. Operators with faster variants override it."""
+        return self.kernel(op, self.prepare(op))
+
+    def inplace_variant(self, op: Op, target: Target) -> Kernel | None:
+        """A kernel writing output 0 over input 0 (they then share memory), or None when the
+        operator has none for these shapes. The memory_opt pass decides whether to use it."""
+        return None
+
+    def kernel(self, op: Op, args: Any, *, variant: str = "portable", function: str | None = None,
+               template: str | None = None, scratch_bytes: int = 0, inplace: bool = False,
+               overlap: tuple[Gap, ...] | None = None) -> Kernel:
+        """A Kernel of this operator (defaults: the portable function, ops/<kind>.c.j2, the
+        overlap of overlap_gaps())."""
+        return Kernel(variant=variant, function=function or self.function, args=args,
+                      template=template or f"ops/{self.kind.lower()}.c.j2", scratch_bytes=int(scratch_bytes),
+                      inplace=inplace, overlap=tuple(self.overlap_gaps(op)) if overlap is None else tuple(overlap))
 
     def emit(self, op: Op, ctx: "EmitContext") -> str:
-        name = self.template or f"ops/{self.kind.lower()}.c.j2"
-        return ctx.render(name, op=op, p=op.params)
+        k = op.kernel
+        if k is None:
+            raise RuntimeError(f"{op.label} was not lowered")
+        return ctx.render(k.template, op=op, k=k, a=k.args)
 
     def macs(self, op: Op) -> int:
         """Multiply-accumulates of one inference (for reports and the patch search)."""
         return 0
 
     # -- memory ---------------------------------------------------------------------------------
-    def overlap_gaps(self, op: Op) -> list[tuple[int, int, int]]:
-        """Partial overlap the kernel tolerates: (input index, output index, gap bytes) such that
-        the output may start `gap` bytes below that input when the input dies here (see
-        tinygen.memory.overlap). Must follow the kernel's actual write order. Default: none."""
+    def overlap_gaps(self, op: Op) -> list[Gap]:
+        """Partial overlap the portable kernel tolerates: (input index, output index, gap bytes)
+        such that the output may start `gap` bytes below that input when the input dies here (see
+        tinygen.geometry). Must follow the kernel's actual write order. Default: none."""
         return []
 
     # -- patch-based execution ------------------------------------------------------------------
-    def input_regions(self, op: Op, out: "Region") -> "list[Region | None] | None":
+    def input_regions(self, op: Op, out: Region) -> list[Region | None] | None:
         """For patch-based inference: the region (rows/columns) of each input that computing the
         output region `out` reads; None for an input read whole (weights, a broadcast vector).
         Returning None (the default) means the operator cannot run on patches."""
         return None
+
+    @property
+    def patchable(self) -> bool:
+        """The operator can run on spatial patches (it defines input_regions)."""
+        return type(self).input_regions is not OpDef.input_regions

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import numpy as np
 
-from ..frontend.schema import ACTIVATION_CODES, ACTIVATION_NAMES, PADDING_CODES, PADDING_NAMES
+from .. import quant as Q
+from ..cstruct import Dims, Range
+from ..geometry import Region, window_gap, window_region
 from ..ir import Op, Quant, Tensor
+from ..schema import ACTIVATION_CODES, ACTIVATION_NAMES, PADDING_CODES, PADDING_NAMES
 from .base import OpDef, unsupported
 
 SUPPORTED_FUSED = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
 
-@dataclass(frozen=True)
-class Dims4:
-    n: int
-    h: int
-    w: int
-    c: int
-
-    def c_init(self) -> str:
-        return f"{{{self.n}, {self.h}, {self.w}, {self.c}}}"
-
-
-def dims4(shape: tuple[int, ...]) -> Dims4:
+def dims4(shape: tuple[int, ...]) -> Dims:
     if len(shape) != 4:
         raise ValueError(f"expected a 4-D shape, got {shape}")
-    return Dims4(*shape)
+    return Dims(*(int(d) for d in shape))
+
+
+def activation_range(activation: str, t: Tensor) -> Range:
+    """The clamp range of a fused activation on the quantized output tensor t."""
+    lo, hi = Q.activation_range(activation, t.quant.s, t.quant.zp)
+    return Range(lo, hi)
 
 
 def fused_activation(code: int | None) -> str:
@@ -65,7 +63,7 @@ def quant(op: Op, t: Tensor, what: str = "tensor") -> Quant:
     """The tensor's quantization; refuses missing quantization (e.g. float models)."""
     if t.quant is None or t.quant.scale.size == 0:
         raise unsupported(op, f"{what} {t.name!r} ({t.dtype}) has no quantization parameters; only int8-quantized models are supported")
-    if not (t.quant.scale > 0).all() or not __import__("numpy").isfinite(t.quant.scale).all():
+    if not (t.quant.scale > 0).all() or not np.isfinite(t.quant.scale).all():
         raise unsupported(op, f"{what} {t.name!r} has a non-positive or non-finite scale")
     return t.quant
 
@@ -90,7 +88,7 @@ def check_shape(op: Op, t: Tensor, expected: tuple[int, ...], what: str = "outpu
         raise unsupported(op, f"{what} {t.name!r} has shape {list(t.shape)} but the operator produces {list(expected)}")
 
 
-def elementwise_regions(op: Op, out):
+def elementwise_regions(op: Op, out: Region):
     """input_regions() for elementwise operators: inputs of the output's shape are read over the
     same region; inputs broadcast over height and width (e.g. [1, 1, 1, C]) or constants are read
     whole; anything else (broadcast along H or W only) cannot be patched."""
@@ -121,33 +119,40 @@ def elementwise_gaps(op: Op) -> list[tuple[int, int, int]]:
     return out
 
 
+def window_padding(op: Op, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+                   padding) -> tuple[int, int]:
+    """(top, left) implicit padding rows/columns of a window operator: from SAME/VALID and the
+    shapes, or given explicitly ((top, left): a patch of a larger image, see tinygen.patching)."""
+    if isinstance(padding, tuple):
+        return padding
+    x, y = op.inputs[0], op.outputs[0]
+    return (Q.padding_with_offset(stride[0], dilation[0], x.shape[1], kernel[0], y.shape[1])[0],
+            Q.padding_with_offset(stride[1], dilation[1], x.shape[2], kernel[1], y.shape[2])[0])
+
+
 class WindowedOp(OpDef):
     """Sliding-window operators (convolutions, pooling): one definition of which input rows an
     output region reads (patch-based inference) and how far the output may overlap the input
-    (memory planning), from the operator's window."""
+    (memory planning), from the operator's window. attrs.padding is "SAME", "VALID" or an explicit
+    (top, left) pair (operators of a patch, whose input is a region of the image)."""
 
     def window(self, op: Op) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
         """(kernel (h, w), stride, dilation) of the operator."""
         raise NotImplementedError
 
     def window_padding(self, op: Op) -> tuple[int, int]:
-        from .conv2d import conv_padding
-
         k, s, d = self.window(op)
-        return conv_padding(op.inputs[0].shape[1:3], k, op.outputs[0].shape[1:3], s, d)
+        return window_padding(op, k, s, d, op.attrs.padding)
 
     def input_regions(self, op, out):
-        from ..patching.regions import window_region
-
         k, s, d = self.window(op)
         x = op.inputs[0]
         return [window_region(out, s, self.window_padding(op), k, d, x.shape[1:3])] + [None] * (len(op.inputs) - 1)
 
     def overlap_gaps(self, op):
-        from ..memory.overlap import window_gap
-
         k, s, d = self.window(op)
-        return [(0, 0, window_gap(op.inputs[0].shape, op.outputs[0].shape, s, self.window_padding(op), k, d))]
+        x, y = op.inputs[0], op.outputs[0]
+        return [(0, 0, window_gap(x.shape, y.shape, s, self.window_padding(op), k, d, x.itemsize, y.itemsize))]
 
 
 class ElementwiseOp(OpDef):

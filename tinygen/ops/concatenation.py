@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..frontend.schema import schema
+from ..cstruct import cstruct
 from ..ir import Op
+from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import check_int8_activation, fused_activation, fused_activation_code
 
@@ -27,10 +28,12 @@ class ConcatAttrs:
     activation: str = "NONE"
 
 
-@dataclass
+@cstruct("tg_concat_params")
+@dataclass(frozen=True, eq=False)
 class ConcatParams:
-    outer: int
-    copy_bytes: np.ndarray  # int32, one per input
+    outer: int               # product of the dimensions before the axis
+    num_inputs: int
+    copy_bytes: np.ndarray   # int32, one per input: its extent along the axis x inner elements x size
 
 
 def _axis(op: Op) -> int:
@@ -43,6 +46,7 @@ def _axis(op: Op) -> int:
 class Concatenation(OpDef):
     kind = "CONCATENATION"
     options = "ConcatenationOptions"
+    function = "tg_concatenation"
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -102,5 +106,5 @@ class Concatenation(OpDef):
         axis = _axis(op)
         outer = int(np.prod(y.shape[:axis], dtype=np.int64))
         inner = int(np.prod(y.shape[axis + 1:], dtype=np.int64)) * y.itemsize
-        return ConcatParams(outer=outer,
+        return ConcatParams(outer=outer, num_inputs=len(op.inputs),
                             copy_bytes=np.array([x.shape[axis] * inner for x in op.inputs], dtype=np.int32))

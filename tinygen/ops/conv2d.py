@@ -1,4 +1,8 @@
-"""CONV_2D: int8 convolution with per-tensor or per-channel weights (kernel: tg_conv_s8)."""
+"""CONV_2D: int8 convolution with per-tensor or per-channel weights (kernel: tg_conv_s8).
+
+Also home of what CONV_2D and DEPTHWISE_CONV_2D share: their options, their checks, and the
+arguments of their kernels (ConvArgs).
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..frontend.schema import schema
-from ..ir import Op
 from .. import quant as Q
+from ..cstruct import HW, Dims, PerChannelQuant, Range, cstruct
+from ..ir import Op
+from ..kernel_library import buffer_size
+from ..schema import schema
 from .base import register, unsupported
-from .common import (WindowedOp, Dims4, check_dtype, check_fused, check_int8_activation, check_rank, check_shape,
-                     dims4, fused_activation, fused_activation_code, padding_code, padding_name, quant)
+from .common import (WindowedOp, activation_range, check_dtype, check_fused, check_int8_activation, check_rank,
+                     check_shape, dims4, fused_activation, fused_activation_code, padding_code, padding_name, quant)
 
 
 @dataclass
 class Conv2DAttrs:
-    padding: str = "SAME"          # "SAME" | "VALID"
+    #: "SAME" | "VALID", or explicit (top, left) padding (an operator of a patch)
+    padding: str | tuple[int, int] = "SAME"
     stride: tuple[int, int] = (1, 1)    # (h, w)
     dilation: tuple[int, int] = (1, 1)  # (h, w)
-    activation: str = "NONE"       # fused activation
+    activation: str = "NONE"            # fused activation
 
 
-@dataclass
+@cstruct("tg_conv_params")
+@dataclass(frozen=True)
 class ConvParams:
     input_offset: int
     output_offset: int
-    stride: tuple[int, int]
-    padding: tuple[int, int]      # (top, left); bottom/right padding is implicit
-    dilation: tuple[int, int]
-    act_min: int
-    act_max: int
-    multiplier: np.ndarray        # int32 per output channel
-    shift: np.ndarray             # int32 per output channel
-    in_dims: Dims4
-    filter_dims: Dims4
-    out_dims: Dims4
+    stride: HW
+    padding: HW     # (top, left); rows/columns past the end of the input are padding too
+    dilation: HW
+    activation: Range
+
+
+@dataclass(frozen=True)
+class ConvArgs:
+    """Arguments of a convolution kernel call (CONV_2D and DEPTHWISE_CONV_2D)."""
+
+    params: object  # ConvParams or DepthwiseConvParams
+    quant: PerChannelQuant
+    input_dims: Dims
+    filter_dims: Dims
+    output_dims: Dims
 
 
 def window_options(opts) -> dict:
@@ -59,11 +72,6 @@ def conv_out_hw(in_hw, k_hw, stride, dilation, padding):
             Q.out_size(padding, in_hw[1], k_hw[1], stride[1], dilation[1]))
 
 
-def conv_padding(in_hw, k_hw, out_hw, stride, dilation) -> tuple[int, int]:
-    return (Q.padding_with_offset(stride[0], dilation[0], in_hw[0], k_hw[0], out_hw[0])[0],
-            Q.padding_with_offset(stride[1], dilation[1], in_hw[1], k_hw[1], out_hw[1])[0])
-
-
 def per_channel_multipliers(op: Op, input_scale: float, filter_q, output_scale: float, channels: int):
     """PopulateConvolutionQuantizationParams: double(in) * double(w[c]) / double(out)."""
     if filter_q.per_channel and filter_q.scale.size != channels:
@@ -73,13 +81,70 @@ def per_channel_multipliers(op: Op, input_scale: float, filter_q, output_scale: 
     return Q.quantize_multiplier_array(eff)
 
 
-@register
-class Conv2D(WindowedOp):
-    kind = "CONV_2D"
-    options = "Conv2DOptions"
+def check_window_conv(op: Op, out_channels_axis: int) -> None:
+    """Checks CONV_2D and DEPTHWISE_CONV_2D share: int8 input/output, a constant int8 4-D filter,
+    an optional constant int32 bias of one value per output channel, SAME/VALID padding, positive
+    strides and dilations, a supported fused activation."""
+    a = op.attrs
+    if len(op.inputs) not in (2, 3) or len(op.outputs) != 1 or op.inputs[0] is None or op.inputs[1] is None:
+        raise unsupported(op, "expects input, filter, optional bias and one output")
+    x, w = op.inputs[0], op.inputs[1]
+    b = op.inputs[2] if len(op.inputs) > 2 else None
+    y = op.outputs[0]
+    check_int8_activation(op, x, "input")
+    check_int8_activation(op, y, "output")
+    check_dtype(op, w, "int8", what="filter")
+    check_rank(op, x, 4, what="input")
+    check_rank(op, y, 4, what="output")
+    check_rank(op, w, 4, what="filter")
+    if not w.is_const:
+        raise unsupported(op, f"filter {w.name!r} is not constant; tinygen keeps weights in flash")
+    quant(op, w, "filter")
+    out_c = w.shape[out_channels_axis]
+    if b is not None:
+        check_dtype(op, b, "int32", what="bias")
+        if not b.is_const or b.size != out_c:
+            raise unsupported(op, f"bias {b.name!r} must be a constant of {out_c} values")
+    if a.padding not in ("SAME", "VALID"):
+        raise unsupported(op, f"padding {a.padding}")
+    if min(a.stride) < 1 or min(a.dilation) < 1:
+        raise unsupported(op, f"stride {a.stride} / dilation {a.dilation} must be >= 1")
+    check_fused(op, a.activation)
+
+
+class WindowConv(WindowedOp):
+    """What CONV_2D and DEPTHWISE_CONV_2D share: window, options, quantization arithmetic."""
+
+    #: axis of the filter holding the output channels
+    out_channels_axis = 0
+    input_names = ("input", "filter", "bias")
 
     def window(self, op):
         return tuple(op.inputs[1].shape[1:3]), op.attrs.stride, op.attrs.dilation
+
+    def infer(self, op):
+        x, w = op.inputs[0], op.inputs[1]
+        a = op.attrs
+        oh, ow = conv_out_hw(x.shape[1:3], w.shape[1:3], a.stride, a.dilation, a.padding)
+        return [(x.shape[0], oh, ow, w.shape[self.out_channels_axis])]
+
+    def conv_args(self, op: Op, params_cls, **extra) -> ConvArgs:
+        """The kernel arguments: offsets, window, activation range, per-channel requantization."""
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        a = op.attrs
+        mult, shift = per_channel_multipliers(op, x.quant.s, w.quant, y.quant.s, w.shape[self.out_channels_axis])
+        params = params_cls(input_offset=-x.quant.zp, output_offset=y.quant.zp, **extra, stride=HW(*a.stride),
+                            padding=HW(*self.window_padding(op)), dilation=HW(*a.dilation),
+                            activation=activation_range(a.activation, y))
+        return ConvArgs(params=params, quant=PerChannelQuant(multiplier=mult, shift=shift), input_dims=dims4(x.shape),
+                        filter_dims=dims4(w.shape), output_dims=dims4(y.shape))
+
+
+@register
+class Conv2D(WindowConv):
+    kind = "CONV_2D"
+    options = "Conv2DOptions"
+    function = "tg_conv_s8"
 
     def parse(self, opts, inputs, outputs):
         return Conv2DAttrs() if opts is None else Conv2DAttrs(**window_options(opts))
@@ -87,54 +152,21 @@ class Conv2D(WindowedOp):
     def write_options(self, a: Conv2DAttrs):
         return write_window_options(schema.Conv2DOptionsT(), a)
 
-    def infer(self, op):
-        x, w = op.inputs[0], op.inputs[1]
-        a: Conv2DAttrs = op.attrs
-        oh, ow = conv_out_hw(x.shape[1:3], w.shape[1:3], a.stride, a.dilation, a.padding)
-        return [(x.shape[0], oh, ow, w.shape[0])]
-
     def check(self, op):
-        a: Conv2DAttrs = op.attrs
-        if len(op.inputs) < 2 or len(op.outputs) != 1:
-            raise unsupported(op, "expects input, filter, optional bias and one output")
-        x, w = op.inputs[0], op.inputs[1]
-        b = op.inputs[2] if len(op.inputs) > 2 else None
-        y = op.outputs[0]
-        check_int8_activation(op, x, "input")
-        check_int8_activation(op, y, "output")
-        check_dtype(op, w, "int8", what="filter")
-        check_rank(op, x, 4, what="input")
-        check_rank(op, w, 4, what="filter")
-        if not w.is_const:
-            raise unsupported(op, f"filter {w.name!r} is not constant; tinygen keeps weights in flash")
-        quant(op, w, "filter")
-        if b is not None:
-            check_dtype(op, b, "int32", what="bias")
-            if not b.is_const or b.size != w.shape[0]:
-                raise unsupported(op, f"bias {b.name!r} must be a constant of {w.shape[0]} values")
-        if a.padding not in ("SAME", "VALID"):
-            raise unsupported(op, f"padding {a.padding}")
-        if min(a.stride) < 1 or min(a.dilation) < 1:
-            raise unsupported(op, f"stride {a.stride} / dilation {a.dilation} must be >= 1")
-        check_fused(op, a.activation)
+        check_window_conv(op, out_channels_axis=0)
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         if w.shape[3] <= 0 or x.shape[3] % w.shape[3] != 0 or w.shape[0] % (x.shape[3] // w.shape[3]) != 0:
             raise unsupported(op, f"filter depth {w.shape[3]} does not divide input depth {x.shape[3]}")
         check_shape(op, y, self.infer(op)[0])
 
-    def prepare(self, op):
-        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        a: Conv2DAttrs = op.attrs
-        qx, qy = x.quant, y.quant
-        mult, shift = per_channel_multipliers(op, qx.s, w.quant, qy.s, w.shape[0])
-        act_min, act_max = Q.activation_range(a.activation, qy.s, qy.zp)
-        return ConvParams(
-            input_offset=-qx.zp, output_offset=qy.zp, stride=a.stride,
-            padding=conv_padding(x.shape[1:3], w.shape[1:3], y.shape[1:3], a.stride, a.dilation),
-            dilation=a.dilation, act_min=act_min, act_max=act_max, multiplier=mult, shift=shift,
-            in_dims=dims4(x.shape), filter_dims=dims4(w.shape), out_dims=dims4(y.shape))
+    def prepare(self, op) -> ConvArgs:
+        return self.conv_args(op, ConvParams)
+
+    def lower(self, op, target):
+        args = self.prepare(op)
+        return self.kernel(op, args, scratch_bytes=buffer_size("tg_conv_s8_get_buffer_size", args.input_dims,
+                                                               args.filter_dims))
 
     def macs(self, op):
         w, y = op.inputs[1], op.outputs[0]
         return y.size * w.shape[1] * w.shape[2] * w.shape[3]
-
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..patching.regions import Region
+from ..cstruct import cstruct
+from ..geometry import Region
 from .base import OpDef, register
 
 
@@ -17,7 +18,8 @@ class CopyRegionAttrs:
     dst_origin: tuple[int, int]
 
 
-@dataclass
+@cstruct("tg_copy_params")
+@dataclass(frozen=True)
 class CopyParams:
     blocks: int
     rows: int
@@ -26,6 +28,11 @@ class CopyParams:
     src_row_stride: int
     dst_block_stride: int
     dst_row_stride: int
+
+
+@dataclass(frozen=True)
+class CopyArgs:
+    params: CopyParams
     src_offset: int  # bytes from the source pointer
     dst_offset: int  # bytes from the destination pointer
 
@@ -33,6 +40,7 @@ class CopyParams:
 @register
 class CopyRegion(OpDef):
     kind = "TG_COPY_REGION"
+    function = "tg_copy_region"
 
     def prepare(self, op):
         x, y = op.inputs[0], op.outputs[0]
@@ -40,9 +48,8 @@ class CopyRegion(OpDef):
         r = a.src_region
         it = x.itemsize
         c = x.shape[3]
-        return CopyParams(
-            blocks=x.shape[0], rows=r.h, row_bytes=r.w * c * it,
-            src_block_stride=x.shape[1] * x.shape[2] * c * it, src_row_stride=x.shape[2] * c * it,
-            dst_block_stride=y.shape[1] * y.shape[2] * c * it, dst_row_stride=y.shape[2] * c * it,
-            src_offset=(r.y0 * x.shape[2] + r.x0) * c * it,
-            dst_offset=(a.dst_origin[0] * y.shape[2] + a.dst_origin[1]) * c * it)
+        params = CopyParams(blocks=x.shape[0], rows=r.h, row_bytes=r.w * c * it,
+                            src_block_stride=x.shape[1] * x.shape[2] * c * it, src_row_stride=x.shape[2] * c * it,
+                            dst_block_stride=y.shape[1] * y.shape[2] * c * it, dst_row_stride=y.shape[2] * c * it)
+        return CopyArgs(params=params, src_offset=(r.y0 * x.shape[2] + r.x0) * c * it,
+                        dst_offset=(a.dst_origin[0] * y.shape[2] + a.dst_origin[1]) * c * it)

@@ -7,26 +7,18 @@ the kernel multiplies in float32 (no double arithmetic on the target).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..codegen.cformat import c_float
-from ..frontend.schema import schema
-from .activation_utils import check_unary
+from ..schema import schema
+from .activation_utils import UnaryArgs, check_unary
 from .base import OpDef, register
 from .common import check_dtype, check_int8_activation
-
-
-@dataclass
-class DequantizeParams:
-    scale: float
-    zero_point: int
-    size: int
+from .quantize import AffineF32
 
 
 @register
 class Dequantize(OpDef):
     kind = "DEQUANTIZE"
     options = "DequantizeOptions"
+    function = "tg_dequantize_s8_f32"
 
     def write_options(self, a):
         return schema.DequantizeOptionsT()
@@ -39,9 +31,7 @@ class Dequantize(OpDef):
         check_int8_activation(op, x, "input")
         check_dtype(op, y, "float32", what="output")
 
-    def emit(self, op, ctx):
-        return ctx.render(f"ops/{self.kind.lower()}.c.j2", op=op, p=op.params, c_float=c_float)
-
-    def prepare(self, op):
+    def lower(self, op, target):
         x = op.inputs[0]
-        return DequantizeParams(scale=x.quant.s, zero_point=x.quant.zp, size=x.size)
+        args = UnaryArgs(params=AffineF32(scale=x.quant.s, zero_point=x.quant.zp), size=x.size)
+        return self.kernel(op, args, template="ops/unary.c.j2")

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..frontend.schema import schema
+from ..cstruct import PerChannelQuant, Range, cstruct
+from ..schema import schema
 from .base import OpDef, register, unsupported
-from .common import (check_dtype, check_fused, check_int8_activation, check_rank, fused_activation,
+from .common import (activation_range, check_dtype, check_fused, check_int8_activation, check_rank, fused_activation,
                      fused_activation_code, quant)
 
 #: FullyConnectedOptionsWeightsFormat.DEFAULT
@@ -24,16 +25,20 @@ class FullyConnectedAttrs:
     weights_format: int = _WEIGHTS_DEFAULT
 
 
-@dataclass
+@cstruct("tg_fc_params")
+@dataclass(frozen=True)
 class FullyConnectedParams:
     input_offset: int
-    filter_offset: int
+    filter_offset: int   # -filter zero point (per-tensor weights; 0 for per-channel)
     output_offset: int
-    per_channel: bool
-    act_min: int
-    act_max: int
-    multiplier: np.ndarray   # int32: one per output feature, or a single one (per tensor)
-    shift: np.ndarray
+    per_channel: int     # 1: one multiplier/shift per output; 0: entry 0 for all
+    activation: Range
+
+
+@dataclass(frozen=True)
+class FullyConnectedArgs:
+    params: FullyConnectedParams
+    quant: PerChannelQuant   # one entry per output feature, or a single one (per tensor)
     batches: int
     in_features: int
     out_features: int
@@ -56,6 +61,8 @@ def per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale:
 class FullyConnected(OpDef):
     kind = "FULLY_CONNECTED"
     options = "FullyConnectedOptions"
+    function = "tg_fully_connected_s8"
+    input_names = ("input", "weights", "bias")
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -135,11 +142,10 @@ class FullyConnected(OpDef):
             m, s = per_tensor_multiplier(qx.s, qw.s, qy.s)
             mult, shift = np.array([m], dtype=np.int32), np.array([s], dtype=np.int32)
             filter_offset = -qw.zp
-        act_min, act_max = Q.activation_range(a.activation, qy.s, qy.zp)
-        return FullyConnectedParams(
-            input_offset=-qx.zp, filter_offset=filter_offset, output_offset=qy.zp,
-            per_channel=bool(qw.per_channel), act_min=act_min, act_max=act_max,
-            multiplier=mult, shift=shift, batches=y.size // units, in_features=depth, out_features=units)
+        params = FullyConnectedParams(input_offset=-qx.zp, filter_offset=filter_offset, output_offset=qy.zp,
+                                      per_channel=int(bool(qw.per_channel)), activation=activation_range(a.activation, y))
+        return FullyConnectedArgs(params=params, quant=PerChannelQuant(multiplier=mult, shift=shift),
+                                  batches=y.size // units, in_features=depth, out_features=units)
 
     def macs(self, op):
         w, y = op.inputs[1], op.outputs[0]

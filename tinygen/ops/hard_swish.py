@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..frontend.schema import schema
-from .activation_utils import check_unary_s8
+from ..cstruct import cstruct
+from ..schema import schema
+from .activation_utils import UnaryOp, check_unary_s8
 from .base import register, unsupported
-from .common import ElementwiseOp
 
 
-@dataclass
+@cstruct("tg_hard_swish_params")
+@dataclass(frozen=True)
 class HardSwishParams:
     input_offset: int
     output_offset: int
@@ -28,7 +29,6 @@ class HardSwishParams:
     output_shift: int
     reluish_multiplier: int  # Q15
     reluish_shift: int
-    size: int
 
 
 def q31_to_q15(m: int) -> int:
@@ -38,7 +38,7 @@ def q31_to_q15(m: int) -> int:
     return (m + (1 << 15)) >> 16
 
 
-def hard_swish_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int, size: int = 0) -> HardSwishParams:
+def hard_swish_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> HardSwishParams:
     f = np.float32
     with np.errstate(all="ignore"):
         hires = f(1.0) / f(128.0) * f(in_scale)
@@ -48,19 +48,17 @@ def hard_swish_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int
     om, os_ = Q.quantize_multiplier(out_real)
     rm, rs = Q.quantize_multiplier(reluish_real)
     return HardSwishParams(input_offset=-in_zp, output_offset=out_zp, output_multiplier=q31_to_q15(om),
-                           output_shift=os_, reluish_multiplier=q31_to_q15(rm), reluish_shift=rs, size=size)
+                           output_shift=os_, reluish_multiplier=q31_to_q15(rm), reluish_shift=rs)
 
 
 @register
-class HardSwish(ElementwiseOp):
+class HardSwish(UnaryOp):
     kind = "HARD_SWISH"
     options = "HardSwishOptions"
+    function = "tg_hard_swish_s8"
 
     def write_options(self, a):
         return schema.HardSwishOptionsT()
-
-    def infer(self, op):
-        return [op.inputs[0].shape]
 
     def check(self, op):
         qx, qy = check_unary_s8(op)
@@ -71,8 +69,8 @@ class HardSwish(ElementwiseOp):
         if not -31 <= p.reluish_shift <= 31:
             raise unsupported(op, f"input scale {qx.s} is out of range")
 
-    def prepare(self, op):
+    def params(self, op):
         x, y = op.inputs[0], op.outputs[0]
-        return hard_swish_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
+        return hard_swish_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp)
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..frontend.schema import schema
-from .activation_utils import check_unary_s8
+from ..cstruct import Quant, cstruct
+from ..schema import schema
+from .activation_utils import UnaryOp, check_unary_s8
 from .base import register, unsupported
-from .common import ElementwiseOp
 
 
 @dataclass
@@ -23,16 +23,14 @@ class LeakyReluAttrs:
     alpha: float = 0.0
 
 
-@dataclass
+@cstruct("tg_leaky_relu_params")
+@dataclass(frozen=True)
 class LeakyReluParams:
     input_offset: int
     output_offset: int
-    identity_multiplier: int
-    identity_shift: int
-    alpha_multiplier: int   # magnitude (>= 0)
-    alpha_shift: int
+    identity: Quant         # input scale / output scale, for x >= zero point
+    alpha: Quant            # |alpha| * input scale / output scale (magnitude >= 0), for x < zero point
     alpha_negative: int     # 1 when alpha < 0
-    size: int
 
 
 def leaky_relu_multipliers(in_scale: float, alpha: float, out_scale: float):
@@ -46,9 +44,10 @@ def leaky_relu_multipliers(in_scale: float, alpha: float, out_scale: float):
 
 
 @register
-class LeakyRelu(ElementwiseOp):
+class LeakyRelu(UnaryOp):
     kind = "LEAKY_RELU"
     options = "LeakyReluOptions"
+    function = "tg_leaky_relu_s8"
 
     def parse(self, opts, inputs, outputs):
         return LeakyReluAttrs(alpha=float(np.float32(opts.alpha)) if opts is not None else 0.0)
@@ -57,9 +56,6 @@ class LeakyRelu(ElementwiseOp):
         o = schema.LeakyReluOptionsT()
         o.alpha = float(a.alpha)
         return o
-
-    def infer(self, op):
-        return [op.inputs[0].shape]
 
     def check(self, op):
         qx, qy = check_unary_s8(op)
@@ -75,12 +71,10 @@ class LeakyRelu(ElementwiseOp):
         if ma == Q.INT32_MIN:
             raise unsupported(op, f"alpha multiplier for alpha {a} cannot be negated in int32")
 
-    def prepare(self, op):
+    def params(self, op):
         x, y = op.inputs[0], op.outputs[0]
         (mi, si), (ma, sa) = leaky_relu_multipliers(x.quant.s, op.attrs.alpha, y.quant.s)
-        return LeakyReluParams(input_offset=-x.quant.zp, output_offset=y.quant.zp,
-                               identity_multiplier=mi, identity_shift=si,
-                               alpha_multiplier=abs(ma), alpha_shift=sa, alpha_negative=int(ma < 0),
-                               size=x.size)
+        return LeakyReluParams(input_offset=-x.quant.zp, output_offset=y.quant.zp, identity=Quant(mi, si),
+                               alpha=Quant(abs(ma), sa), alpha_negative=int(ma < 0))
 
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..frontend.schema import schema
+from ..cstruct import cstruct
+from ..kernel_library import constant
+from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import check_dtype, check_int8_activation, check_shape
-
-#: TG_LOOP_NEST_MAX_DIMS in tg_nn.h
-LOOP_NEST_MAX_DIMS = 4
 
 
 @dataclass
@@ -25,19 +24,19 @@ class MeanAttrs:
     keep_dims: bool = False
 
 
-@dataclass
+@cstruct("tg_loop_nest")
+@dataclass(frozen=True)
 class LoopNest:
-    sizes: tuple[int, ...]
-    strides: tuple[int, ...]
+    """A loop nest over a tensor: `count` dimensions (at most TG_LOOP_NEST_MAX_DIMS), last one
+    fastest, with their sizes and element strides."""
 
-    def c_init(self) -> str:
-        pad = LOOP_NEST_MAX_DIMS - len(self.sizes)
-        sizes = ", ".join(str(s) for s in list(self.sizes) + [0] * pad)
-        strides = ", ".join(str(s) for s in list(self.strides) + [0] * pad)
-        return f"{{{len(self.sizes)}, {{{sizes}}}, {{{strides}}}}}"
+    count: int
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
 
 
-@dataclass
+@cstruct("tg_mean_params")
+@dataclass(frozen=True)
 class MeanParams:
     input_offset: int
     output_offset: int
@@ -45,6 +44,11 @@ class MeanParams:
     shift: int
     outer: LoopNest   # kept dimensions, output order
     inner: LoopNest   # reduced dimensions
+
+
+@dataclass(frozen=True)
+class MeanArgs:
+    params: MeanParams
     count: int        # reduced elements per output
 
 
@@ -75,7 +79,7 @@ def loop_nest(shape: tuple[int, ...], dims: list[int]) -> LoopNest:
             merged[-1] = [merged[-1][0] * shape[d], strides[d]]
         else:
             merged.append([shape[d], strides[d]])
-    return LoopNest(sizes=tuple(m[0] for m in merged), strides=tuple(m[1] for m in merged))
+    return LoopNest(count=len(merged), size=tuple(m[0] for m in merged), stride=tuple(m[1] for m in merged))
 
 
 def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
@@ -95,6 +99,7 @@ def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tupl
 class Mean(OpDef):
     kind = "MEAN"
     options = "ReducerOptions"
+    function = "tg_mean_s8"
 
     def parse(self, opts, inputs, outputs):
         return MeanAttrs(keep_dims=bool(opts.keepDims) if opts is not None else False)
@@ -131,9 +136,9 @@ class Mean(OpDef):
             raise unsupported(op, f"output {y.name!r} {list(y.shape)} does not hold the reduction of {list(x.shape)} over axes {axes}")
         check_shape(op, y, self.infer(op)[0])
         kept = [i for i in range(x.rank) if i not in axes]
-        if (len(loop_nest(x.shape, kept).sizes) > LOOP_NEST_MAX_DIMS
-                or len(loop_nest(x.shape, sorted(axes)).sizes) > LOOP_NEST_MAX_DIMS):
-            raise unsupported(op, f"reducing axes {axes} of {list(x.shape)} needs more than {LOOP_NEST_MAX_DIMS} loop levels")
+        max_dims = constant("TG_LOOP_NEST_MAX_DIMS")
+        if loop_nest(x.shape, kept).count > max_dims or loop_nest(x.shape, sorted(axes)).count > max_dims:
+            raise unsupported(op, f"reducing axes {axes} of {list(x.shape)} needs more than {max_dims} loop levels")
         count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
         try:
             mean_multiplier(x.quant.s, y.quant.s, count)
@@ -146,5 +151,6 @@ class Mean(OpDef):
         kept = [i for i in range(x.rank) if i not in axes]
         count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
         mult, shift = mean_multiplier(x.quant.s, y.quant.s, count)
-        return MeanParams(input_offset=-x.quant.zp, output_offset=y.quant.zp, multiplier=mult, shift=shift,
-                          outer=loop_nest(x.shape, kept), inner=loop_nest(x.shape, sorted(axes)), count=count)
+        params = MeanParams(input_offset=-x.quant.zp, output_offset=y.quant.zp, multiplier=mult, shift=shift,
+                            outer=loop_nest(x.shape, kept), inner=loop_nest(x.shape, sorted(axes)))
+        return MeanArgs(params=params, count=count)

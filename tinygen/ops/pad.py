@@ -12,29 +12,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..frontend.schema import schema
+from ..cstruct import cstruct
+from ..kernel_library import constant
+from ..schema import schema
 from .base import NoAttrs, OpDef, register, unsupported
 from .common import check_dtype, check_int8_activation, check_shape, quant
 
-#: TG_PAD_MAX_DIMS in tg_nn.h (and TFLM's PadKernelMaxDimensionCount)
-PAD_MAX_DIMS = 5
 
-
-@dataclass
+@cstruct("tg_pad_params")
+@dataclass(frozen=True)
 class PadParams:
-    input_dims: tuple[int, ...]   # extended to 5-D with leading 1s
+    """Shapes extended to TG_PAD_MAX_DIMS (TFLM's PadKernelMaxDimensionCount) with leading 1s."""
+
+    input_dims: tuple[int, ...]
     before: tuple[int, ...]
     after: tuple[int, ...]
-    pad_value: int
+    pad_value: int   # stored int8 value written into the padding
 
 
 def _extend(v: list[int], fill: int) -> tuple[int, ...]:
-    return tuple([fill] * (PAD_MAX_DIMS - len(v)) + [int(x) for x in v])
+    return tuple([fill] * (constant("TG_PAD_MAX_DIMS") - len(v)) + [int(x) for x in v])
 
 
 class _Pad(OpDef):
-    template = "ops/pad.c.j2"
     n_inputs = 2
+    function = "tg_pad_s8"
 
     def write_options(self, attrs):
         return getattr(schema, f"{self.options}T")()
@@ -53,8 +55,8 @@ class _Pad(OpDef):
         check_dtype(op, p, "int32", what="paddings")
         if not p.is_const:
             raise unsupported(op, f"paddings {p.name!r} are not constant")
-        if x.rank > PAD_MAX_DIMS:
-            raise unsupported(op, f"input has rank {x.rank}; at most {PAD_MAX_DIMS} is supported")
+        if x.rank > constant("TG_PAD_MAX_DIMS"):
+            raise unsupported(op, f"input has rank {x.rank}; at most {constant('TG_PAD_MAX_DIMS')} is supported")
         if p.size != 2 * y.rank or y.rank != x.rank:
             raise unsupported(op, f"paddings {list(p.shape)} do not match input rank {x.rank} / output rank {y.rank}")
         if (np.asarray(p.data) < 0).any():
@@ -63,6 +65,9 @@ class _Pad(OpDef):
 
     def pad_value(self, op) -> int:
         return op.outputs[0].quant.zp
+
+    def lower(self, op, target):
+        return self.kernel(op, self.prepare(op), template="ops/pad.c.j2")
 
     def prepare(self, op):
         x, p = op.inputs[0], op.inputs[1]

@@ -7,31 +7,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant as Q
-from ..frontend.schema import schema
+from ..cstruct import HW, Dims, Range, cstruct
+from ..schema import schema
 from .base import register, unsupported
-from .common import (WindowedOp, Dims4, check_fused, check_int8_activation, check_rank, check_shape, dims4,
+from .common import (WindowedOp, activation_range, check_fused, check_int8_activation, check_rank, check_shape, dims4,
                      fused_activation, fused_activation_code, padding_code, padding_name)
-from .conv2d import conv_out_hw, conv_padding
+from .conv2d import conv_out_hw
 
 
 @dataclass
 class Pool2DAttrs:
-    padding: str = "SAME"
+    #: "SAME" | "VALID", or explicit (top, left) padding (an operator of a patch)
+    padding: str | tuple[int, int] = "SAME"
     stride: tuple[int, int] = (1, 1)   # (h, w)
     filter: tuple[int, int] = (1, 1)   # (h, w)
     activation: str = "NONE"
 
 
-@dataclass
+@cstruct("tg_pool_params")
+@dataclass(frozen=True)
 class PoolParams:
-    stride: tuple[int, int]
-    padding: tuple[int, int]   # (top, left); bottom/right padding is implicit
-    filter: tuple[int, int]
-    act_min: int
-    act_max: int
-    in_dims: Dims4
-    out_dims: Dims4
+    stride: HW
+    padding: HW   # (top, left); rows/columns past the end of the input are padding too
+    filter: HW
+    activation: Range
+
+
+@dataclass(frozen=True)
+class PoolArgs:
+    params: PoolParams
+    input_dims: Dims
+    output_dims: Dims
 
 
 class _Pool2D(WindowedOp):
@@ -89,18 +95,22 @@ class _Pool2D(WindowedOp):
     def prepare(self, op):
         x, y = op.inputs[0], op.outputs[0]
         a: Pool2DAttrs = op.attrs
-        act_min, act_max = Q.activation_range(a.activation, y.quant.s, y.quant.zp)
-        return PoolParams(
-            stride=a.stride, padding=conv_padding(x.shape[1:3], a.filter, y.shape[1:3], a.stride, (1, 1)),
-            filter=a.filter, act_min=act_min, act_max=act_max, in_dims=dims4(x.shape), out_dims=dims4(y.shape))
+        params = PoolParams(stride=HW(*a.stride), padding=HW(*self.window_padding(op)), filter=HW(*a.filter),
+                            activation=activation_range(a.activation, y))
+        return PoolArgs(params=params, input_dims=dims4(x.shape), output_dims=dims4(y.shape))
+
+    def lower(self, op, target):
+        return self.kernel(op, self.prepare(op), template="ops/pool_2d.c.j2")
 
 
 
 @register
 class AveragePool2D(_Pool2D):
     kind = "AVERAGE_POOL_2D"
+    function = "tg_avgpool_s8"
 
 
 @register
 class MaxPool2D(_Pool2D):
     kind = "MAX_POOL_2D"
+    function = "tg_maxpool_s8"

@@ -15,24 +15,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..codegen.cformat import c_float
-from ..frontend.schema import schema
-from .activation_utils import RequantizeParams, check_unary
+from ..cstruct import Quant, Range, cstruct
+from ..schema import schema
+from .activation_utils import RequantizeParams, UnaryArgs, check_unary
 from .base import OpDef, register, unsupported
 from .common import check_dtype, check_int8_activation
 
 
-@dataclass
-class QuantizeF32Params:
-    scale: float  # the float32 output scale (the kernel divides by it)
+@cstruct("tg_affine_f32")
+@dataclass(frozen=True)
+class AffineF32:
+    """Per-tensor affine quantization of a float32 tensor: real = scale * (q - zero_point)."""
+
+    scale: float
     zero_point: int
-    size: int
 
 
-def requantize_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int, size: int) -> RequantizeParams:
+def requantize_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> RequantizeParams:
     mult, shift = Q.quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
-    return RequantizeParams(input_offset=-in_zp, output_offset=out_zp, multiplier=mult, shift=shift,
-                            act_min=Q.INT8_MIN, act_max=Q.INT8_MAX, size=size)
+    return RequantizeParams(input_offset=-in_zp, output_offset=out_zp, quant=Quant(mult, shift),
+                            activation=Range(Q.INT8_MIN, Q.INT8_MAX))
 
 
 @register
@@ -57,11 +59,10 @@ class Quantize(OpDef):
             if s > 30:
                 raise unsupported(op, f"input/output scale ratio {qx.s / qy.s} is too large")
 
-    def emit(self, op, ctx):
-        return ctx.render(f"ops/{self.kind.lower()}.c.j2", op=op, p=op.params, c_float=c_float)
-
-    def prepare(self, op):
+    def lower(self, op, target):
         x, y = op.inputs[0], op.outputs[0]
-        if x.dtype == "float32":
-            return QuantizeF32Params(scale=y.quant.s, zero_point=y.quant.zp, size=x.size)
-        return requantize_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
+        if x.dtype == "float32":  # the kernel divides by the float32 output scale
+            args = UnaryArgs(params=AffineF32(scale=y.quant.s, zero_point=y.quant.zp), size=x.size)
+            return self.kernel(op, args, function="tg_quantize_f32_s8", template="ops/unary.c.j2")
+        args = UnaryArgs(params=requantize_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp), size=x.size)
+        return self.kernel(op, args, function="tg_requantize_s8", template="ops/unary.c.j2")

@@ -11,30 +11,21 @@ RELU_N1_TO_1 as an operator is not supported by TFLite Micro, so neither by tiny
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import quant as Q
-from .activation_utils import RequantizeParams, check_unary_s8
+from ..cstruct import Quant, Range
+from .activation_utils import RequantizeParams, UnaryOp, check_unary_s8
 from .base import register, unsupported
-from .common import ElementwiseOp
 
 
-@dataclass
-class Relu6Params:
-    lo: int
-    hi: int
-    size: int
-
-
-def relu_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int, size: int) -> RequantizeParams:
+def relu_params(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> RequantizeParams:
     """CalculateReluOpData<int8_t>: the ratio is divided in float32, then widened."""
     ratio = float(np.float32(in_scale) / np.float32(out_scale))
     mult, shift = Q.quantize_multiplier(ratio)
     # act_min = max(-128, zp + (int)roundf(0 / scale)) = max(-128, zp); act_max = 127
-    return RequantizeParams(input_offset=-in_zp, output_offset=out_zp, multiplier=mult, shift=shift,
-                            act_min=max(Q.INT8_MIN, out_zp), act_max=Q.INT8_MAX, size=size)
+    return RequantizeParams(input_offset=-in_zp, output_offset=out_zp, quant=Quant(mult, shift),
+                            activation=Range(max(Q.INT8_MIN, out_zp), Q.INT8_MAX))
 
 
 def quantized_six(scale: float, zero_point: int) -> int:
@@ -45,11 +36,9 @@ def quantized_six(scale: float, zero_point: int) -> int:
 
 
 @register
-class Relu(ElementwiseOp):
+class Relu(UnaryOp):
     kind = "RELU"
-
-    def infer(self, op):
-        return [op.inputs[0].shape]
+    function = "tg_requantize_s8"
 
     def check(self, op):
         qx, qy = check_unary_s8(op)
@@ -60,27 +49,23 @@ class Relu(ElementwiseOp):
         if s > 30:
             raise unsupported(op, f"input/output scale ratio {ratio} is too large (shift {s})")
 
-    def prepare(self, op):
+    def params(self, op):
         x, y = op.inputs[0], op.outputs[0]
-        return relu_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp, x.size)
-
+        return relu_params(x.quant.s, x.quant.zp, y.quant.s, y.quant.zp)
 
 
 @register
-class Relu6(ElementwiseOp):
+class Relu6(UnaryOp):
     kind = "RELU6"
-
-    def infer(self, op):
-        return [op.inputs[0].shape]
+    function = "tg_relu6_s8"
 
     def check(self, op):
         qx, _ = check_unary_s8(op)
         if float(np.float32(6.0) / np.float32(qx.s)) >= 2.0**31:
             raise unsupported(op, f"input scale {qx.s} is too small to represent 6.0")
 
-    def prepare(self, op):
-        x = op.inputs[0]
-        q = x.quant
-        return Relu6Params(lo=q.zp, hi=quantized_six(q.s, q.zp), size=x.size)
+    def params(self, op):
+        q = op.inputs[0].quant
+        return Range(q.zp, quantized_six(q.s, q.zp))
 
 

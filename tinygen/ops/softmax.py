@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..frontend.schema import schema
+from ..cstruct import cstruct
+from ..schema import schema
 from ..ir import Op
 from .base import OpDef, register, unsupported
 from .common import check_int8_activation
@@ -30,11 +31,17 @@ class SoftmaxAttrs:
     beta: float = 0.0  # float32 value as stored in the model (TFLM reads 0 when options are absent)
 
 
-@dataclass
+@cstruct("tg_softmax_params")
+@dataclass(frozen=True)
 class SoftmaxParams:
     input_multiplier: int
     input_left_shift: int
     diff_min: int
+
+
+@dataclass(frozen=True)
+class SoftmaxArgs:
+    params: SoftmaxParams
     rows: int
     depth: int
 
@@ -60,6 +67,7 @@ def softmax_scaling(beta: float, input_scale: float) -> tuple[int, int, int] | s
 class Softmax(OpDef):
     kind = "SOFTMAX"
     options = "SoftmaxOptions"
+    function = "tg_softmax_s8"
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -97,5 +105,5 @@ class Softmax(OpDef):
         x = op.inputs[0]
         mult, shift, diff_min = softmax_scaling(op.attrs.beta, x.quant.s)
         depth = x.shape[-1]
-        return SoftmaxParams(input_multiplier=mult, input_left_shift=shift, diff_min=diff_min,
-                             rows=x.size // depth if depth else 0, depth=depth)
+        return SoftmaxArgs(params=SoftmaxParams(input_multiplier=mult, input_left_shift=shift, diff_min=diff_min),
+                           rows=x.size // depth if depth else 0, depth=depth)

@@ -6,27 +6,11 @@ checks neither the output scale nor its zero point, so neither do we (same bytes
 
 from __future__ import annotations
 
-from .activation_utils import check_unary_s8, q4_input_params
-from .base import register, unsupported
-from .common import ElementwiseOp
+from .activation_utils import Q4Activation
+from .base import register
 
 
 @register
-class Tanh(ElementwiseOp):
+class Tanh(Q4Activation):
     kind = "TANH"
-
-    def infer(self, op):
-        return [op.inputs[0].shape]
-
-    def check(self, op):
-        qx, _ = check_unary_s8(op)
-        try:
-            q4_input_params(qx.s, qx.zp)
-        except ValueError as e:
-            raise unsupported(op, f"input scale {qx.s}: {e}") from None
-
-    def prepare(self, op):
-        x = op.inputs[0]
-        return q4_input_params(x.quant.s, x.quant.zp, x.size)
-
-
+    function = "tg_tanh_s8"

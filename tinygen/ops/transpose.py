@@ -11,36 +11,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..frontend.schema import schema
+from ..cstruct import cstruct
+from ..kernel_library import constant
+from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import check_dtype
 
 MAX_RANK = 5
-#: TG_TRANSPOSE_MAX_DIMS in tg_nn.h
-TRANSPOSE_MAX_DIMS = 5
 DTYPES = ("int8", "float32")
 
 
+@cstruct("tg_transpose_params")
 @dataclass(frozen=True)
-class TransposeLoops:
-    shape: tuple[int, ...]      # output extent of each loop dimension
-    in_stride: tuple[int, ...]  # input elements moved per step along each loop dimension
-
-    def c_init(self, elem_size: int) -> str:
-        pad = TRANSPOSE_MAX_DIMS - len(self.shape)
-
-        def arr(v):
-            return "{" + ", ".join(str(int(x)) for x in tuple(v) + (0,) * pad) + "}"
-        return f"{{{len(self.shape)}, {elem_size}, {arr(self.shape)}, {arr(self.in_stride)}}}"
-
-
-@dataclass
 class TransposeParams:
+    """A gather over the output: loop dimension d (at most TG_TRANSPOSE_MAX_DIMS) has extent
+    shape[d] and moves in_stride[d] elements in the input."""
+
+    rank: int
     elem_size: int
-    loops: TransposeLoops
+    shape: tuple[int, ...]
+    in_stride: tuple[int, ...]
 
 
-def plan_transpose(in_shape: tuple[int, ...], perm: tuple[int, ...]) -> TransposeLoops:
+def plan_transpose(in_shape: tuple[int, ...], perm: tuple[int, ...], elem_size: int = 1) -> TransposeParams:
     """Output loop nest of a transposition: size-1 dimensions dropped, and output dimensions
     merged when they are also adjacent (in the same order) in the input.
 
@@ -60,7 +53,10 @@ def plan_transpose(in_shape: tuple[int, ...], perm: tuple[int, ...]) -> Transpos
             loops.append([n, strides[p]])
     if not loops:
         loops = [[1, 1]]
-    return TransposeLoops(shape=tuple(l[0] for l in loops), in_stride=tuple(l[1] for l in loops))
+    if len(loops) > constant("TG_TRANSPOSE_MAX_DIMS"):  # cannot happen: ranks above 5 are refused
+        raise ValueError(f"transposition needs {len(loops)} loop dimensions")
+    return TransposeParams(rank=len(loops), elem_size=elem_size, shape=tuple(lp[0] for lp in loops),
+                           in_stride=tuple(lp[1] for lp in loops))
 
 
 def _perm(op) -> tuple[int, ...] | None:
@@ -74,6 +70,7 @@ def _perm(op) -> tuple[int, ...] | None:
 class Transpose(OpDef):
     kind = "TRANSPOSE"
     options = "TransposeOptions"
+    function = "tg_transpose"
 
     def write_options(self, a):
         return schema.TransposeOptionsT()
@@ -106,4 +103,4 @@ class Transpose(OpDef):
 
     def prepare(self, op):
         x = op.inputs[0]
-        return TransposeParams(elem_size=x.itemsize, loops=plan_transpose(x.shape, _perm(op)))
+        return plan_transpose(x.shape, _perm(op), x.itemsize)

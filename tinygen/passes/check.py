@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from ..errors import UnsupportedError
 from ..ir import Graph
-from ..ops import get_op_def, unsupported
+from ..ops import get_op_def, op_def, unsupported
 
 #: exceptions that mean "this operator's operands make no sense", turned into UnsupportedError
 MALFORMED = (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError, OverflowError)
 
 
-def run(graph: Graph, options) -> Graph:
+def run(graph: Graph) -> None:
     if not graph.ops:
         raise UnsupportedError("the model has no operators")
     for op in graph.ops:
-        d = get_op_def(op.kind)
-        if d is None or "unsupported" in op.notes:
-            raise unsupported(op, op.notes.get("unsupported", f"operator type {op.kind} is not supported by tinygen"))
+        if op.unsupported is not None:
+            raise unsupported(op, op.unsupported)
+        if get_op_def(op.kind) is None:
+            raise unsupported(op, f"operator type {op.kind} is not supported by tinygen")
     _refuse_float_compute(graph)
     for op in graph.ops:
         try:
-            get_op_def(op.kind).check(op)
+            op_def(op).check(op)
         except UnsupportedError:
             raise
         except MALFORMED as e:  # a corrupt or nonsensical operator: still one clear line
@@ -28,7 +29,6 @@ def run(graph: Graph, options) -> Graph:
     for t in list(graph.inputs) + list(graph.outputs):
         if t.dtype not in ("int8", "float32"):
             raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and float32 around QUANTIZE/DEQUANTIZE)")
-    return graph
 
 
 _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")

@@ -1,27 +1,40 @@
-"""The compiler, pass by pass. Every pass takes and returns the Graph (and may annotate it)."""
+"""The compiler, pass by pass: every pass and its typed result, in order, on one screen."""
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
 
-from ..ir import Graph
+from ..ir import Graph, Target
+from ..memory import MemoryPlan
+from ..memory.variants import VariantChoice
 from ..options import CompileOptions
-from . import check, memory_opt, patch, plan_memory, prepare, schedule, validate
-
-Pass = Callable[[Graph, CompileOptions], Graph]
-
-PIPELINE: list[tuple[str, Pass]] = [
-    ("check", check.run),              # refuse unsupported ops/types/shapes, before any C is written
-    ("validate", validate.run),        # IR invariants (topological order, single writer)
-    ("schedule", schedule.run),        # execution order with the least peak memory
-    ("patch", patch.run),              # patch-based first stage (MCUNetV2), when asked
-    ("memory_opt", memory_opt.run),    # in-place depthwise, partial input/output overlap
-    ("prepare", prepare.run),          # quantization math -> op.params (kernel variants)
-    ("plan_memory", plan_memory.run),  # lifetimes, scratch sizes, arena offsets
-]
+from . import check, lower, memory_opt, patch, plan_memory, schedule, validate
+from .patch import PatchResult
+from .schedule import ScheduleResult
 
 
-def run_pipeline(graph: Graph, options: CompileOptions) -> Graph:
-    for _name, fn in PIPELINE:
-        graph = fn(graph, options)
-    return graph
+@dataclass
+class Compilation:
+    """The graph and every pass's result (what code generation and the reports read)."""
+
+    graph: Graph
+    options: CompileOptions
+    target: Target
+    schedule: ScheduleResult | None = None
+    patches: PatchResult | None = None
+    variants: VariantChoice | None = None
+    plan: MemoryPlan | None = None
+
+
+def run_pipeline(graph: Graph, options: CompileOptions) -> Compilation:
+    c = Compilation(graph=graph, options=options, target=Target(options.cpu))
+    check.run(graph)                                        # refuse unsupported ops/types/shapes, before any C
+    validate.run(graph)                                     # IR invariants (topological order, single writer)
+    lower.run(graph, c.target)                              # kernel variant and arguments of every operator
+    c.schedule = schedule.run(graph, options)               # execution order with the least peak memory
+    c.patches = patch.run(graph, options, c.target)         # patch-based first stage (MCUNetV2), when asked
+    c.variants = memory_opt.run(graph, options, c.target)   # in-place / partial-overlap variants
+    c.plan = plan_memory.run(graph, options)                # lifetimes, scratch, arena offsets
+    if c.patches is not None:
+        c.patches = c.patches.planned(c.plan)
+    return c

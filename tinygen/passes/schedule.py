@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 
 from ..ir import Graph
-from ..memory.liveness import ValueModel, value_model
-from ..ops import get_op_def
+from ..memory.liveness import MemoryProblem, ValueModel, value_model
+from ..options import CompileOptions
 
 #: operators with effects beyond their outputs: kept in their original relative order
 STATEFUL_KINDS = frozenset({"ASSIGN_VARIABLE", "READ_VARIABLE", "VAR_HANDLE", "CALL_ONCE"})
@@ -189,25 +189,18 @@ def _stateful_chain(graph: Graph) -> dict[int, tuple[int, ...]]:
 
 
 def schedule_graph(graph: Graph, io_in_arena: bool = True, beam_width: int = DEFAULT_BEAM_WIDTH,
-                   scratch: dict[int, int] | None = None) -> ScheduleResult:
-    """Reorder graph.ops in place for the smallest peak of live bytes. `scratch` maps id(op) ->
-    scratch bytes (default: asked from each operator's definition)."""
-    if scratch is None:
-        scratch = {}
-        for op in graph.ops:
-            d = get_op_def(op.kind)
-            scratch[id(op)] = d.scratch_bytes(op) if d is not None else 0
-    model = value_model(graph, scratch, io_in_arena=io_in_arena)
+                   problem: MemoryProblem | None = None) -> ScheduleResult:
+    """Reorder graph.ops in place for the smallest peak of live bytes. `problem`: the graph as
+    memory sees it (default: with the operators' chosen kernels, for their scratch sizes)."""
+    model = value_model(problem or MemoryProblem.of_graph(graph), io_in_arena=io_in_arena)
     res = best_order(model, beam_width=beam_width, extra_preds=_stateful_chain(graph))
     if res.changed:
         graph.ops = [graph.ops[i] for i in res.order]
     return res
 
 
-def run(graph: Graph, options) -> Graph:
-    mode = getattr(options, "schedule", "memory")
-    if mode in ("file", "keep", "none"):
-        return graph
-    res = schedule_graph(graph, io_in_arena=getattr(options, "io_in_arena", True))
-    graph.meta["schedule"] = res.summary()
-    return graph
+def run(graph: Graph, options: CompileOptions) -> ScheduleResult | None:
+    """The schedule found (None: options.schedule keeps the model's order)."""
+    if options.schedule in ("file", "keep", "none"):
+        return None
+    return schedule_graph(graph, io_in_arena=options.io_in_arena)

@@ -30,9 +30,8 @@ def validate(graph: Graph) -> None:
             raise IRError(f"graph output {t.name!r} is never produced")
 
 
-def run(graph: Graph, options) -> Graph:
+def run(graph: Graph) -> None:
     try:
         validate(graph)
     except IRError as e:
         raise UnsupportedError(f"malformed graph: {e}") from None
-    return graph

@@ -1,9 +1,9 @@
-"""Lowering a patch stage to kernel calls: per-patch operators, their parameters, the patch
-buffers' memory plan, and the table of values that change from patch to patch.
+"""Lowering a patch stage to kernel calls: per-patch operators, their kernels, the patch buffers'
+memory plan, and the table of values that change from patch to patch.
 
 For every patch the stage's operators are re-instantiated on region-sized tensors ("local"
-tensors) and prepared with the operators' own prepare(); windowed operators then get the padding
-offset that places their region in the image:
+tensors) and lowered with the operators' own lower(); windowed operators get an explicit padding
+that places their region in the image:
 
     pad_eff = pad + r0_in - o0 * stride
 
@@ -15,9 +15,11 @@ operators whose inputs cover a larger region than their output (a residual branc
 was needed by the other consumer) read a dense copy of the right sub-region (TG_COPY_REGION).
 The patch's output region is then copied into the full stage output.
 
-All patches run the same operator sequence; parameters that differ between patches (paddings,
-dimensions, offsets) become columns of a constant table indexed by the patch number, and the
-generated code is one loop (see templates/patch_stage.c.j2).
+All patches run the same operator sequence. Its memory is planned once, by the memory planning
+service, on an *envelope* of the sequence: one tensor per local buffer sized for the largest
+patch, per step the largest scratch and the smallest overlap every patch allows. Arguments that
+differ between patches (paddings, dimensions) become named columns of a constant table indexed by
+the patch number, and the generated code is one loop (see templates/patch_stage.c.j2).
 """
 
 from __future__ import annotations
@@ -29,15 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Op, Tensor
-from ..memory.liveness import Buffer
-from ..memory.planners import Overlap, align_up, check_plan, get_planner
-from ..ops import get_op_def
+from ..geometry import Region
+from ..ir import Kernel, Op, Target, Tensor
+from ..memory import MemoryOptions, MemoryProblem, StepMemory, plan_memory
+from ..memory.planners import align_up
+from ..ops import op_def
+from ..ops.common import WindowedOp
 from ..ops.copy_region import CopyRegionAttrs
-from .regions import Region
 from .stage import PatchStage
-
-WINDOW_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D")
 
 
 class Sym:
@@ -65,49 +66,66 @@ class LocalStep:
     """One operator of the per-patch sequence, instantiated for every patch."""
 
     kind: str
-    #: per patch: the local Op (region-sized tensors, prepared params)
+    #: per patch: the local Op (region-sized tensors, lowered kernel)
     ops: list[Op]
     #: index in the stage's operator list of the model operator this comes from (None: a copy)
     source: int | None
+    #: buffer key of the step's output ("out": the full stage output)
+    key: str
 
 
 @dataclass
 class PatchPlan:
     stage: PatchStage
     steps: list[LocalStep]
-    #: local tensor key -> (offset in the patch scratch, bytes)
+    #: local buffer key (or "s<step>" for a step's scratch) -> (offset in the patch buffers, bytes)
     local_offsets: dict[str, tuple[int, int]]
-    #: bytes of the patch scratch (all local buffers, planned)
+    #: bytes of the patch buffers (all local buffers and scratch, planned)
     scratch_bytes: int
     #: gap for the stage output below the stage input (partial overlap), None if not applicable
     output_gap: int | None
-    #: id(local tensor of any patch) -> local tensor key
+    #: id(local tensor of any patch) -> local buffer key
     local_key: dict[int, str] = field(default_factory=dict)
-    #: per-patch table (rows = patches) and, per step, (symbolic params, or None for a switch)
+    #: per-patch table: column names, and one row of values per patch
+    columns: list[str] = field(default_factory=list)
     table: list[list[int]] = field(default_factory=list)
+    #: per step: the kernel arguments with per-patch values as table lookups (None: the arguments'
+    #: structure differs between patches, so each patch is emitted on its own)
     symbolic: list[Any] = field(default_factory=list)
     macs: tuple[int, int] = (0, 0)
 
 
-def _local_tensor(t: Tensor, r: Region, key: str) -> Tensor:
-    lt = Tensor(name=f"{t.name}[{r.y0}:{r.y1},{r.x0}:{r.x1}]", shape=(t.shape[0], r.h, r.w, t.shape[3]),
-                dtype=t.dtype, quant=t.quant)
-    lt.notes["patch_key"] = key
-    return lt
+def _local_tensor(t: Tensor, r: Region) -> Tensor:
+    return Tensor(name=f"{t.name}[{r.y0}:{r.y1},{r.x0}:{r.x1}]", shape=(t.shape[0], r.h, r.w, t.shape[3]),
+                  dtype=t.dtype, quant=t.quant)
 
 
-def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exact") -> PatchPlan:
+def _local_attrs(op: Op, p, ext: set[int]):
+    """The attrs of a model operator run on patch p: windowed operators get the explicit padding
+    that places their input buffer's region in the image."""
+    d = op_def(op)
+    if not isinstance(d, WindowedOp):
+        return op.attrs
+    full_pad = d.window_padding(op)  # the model operator's own padding
+    x = op.inputs[0]
+    # an external input (graph input) is passed whole: its buffer starts at row 0
+    r_in = Region.full(x.shape) if id(x) in ext else p.regions[id(x)]
+    r_out = p.regions[id(op.outputs[0])]
+    stride = op.attrs.stride
+    return dataclasses.replace(op.attrs, padding=(full_pad[0] + r_in.y0 - r_out.y0 * stride[0],
+                                                  full_pad[1] + r_in.x0 - r_out.x0 * stride[1]))
+
+
+def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
+    """(operator, input) pairs whose input must be cut to the operator's output region: inputs
+    read over the output's region (not whole) whose buffer covers a different region in some patch
+    (a local tensor with a larger union region, or an external tensor, which is passed whole)."""
     ext = {id(t) for t in stage.external}
-    steps: list[LocalStep] = []
-    n_patches = len(stage.patches)
-    # Which elementwise inputs need a dense copy: those read over the output's region (not whole)
-    # whose buffer covers a different region in some patch (a local tensor with a larger union
-    # region, or an external tensor, which is passed whole)
     crops: set[tuple[int, int]] = set()
     for j, op in enumerate(stage.ops):
-        if op.kind in WINDOW_KINDS:
+        d = op_def(op)
+        if isinstance(d, WindowedOp):
             continue
-        d = get_op_def(op.kind)
         for p in stage.patches:
             r_out = p.regions[id(op.outputs[0])]
             regs = d.input_regions(op, r_out)
@@ -117,143 +135,106 @@ def build_patch_plan(stage: PatchStage, alignment: int = 16, planner: str = "exa
                 have = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
                 if have != r_out:
                     crops.add((j, i))
-    per_patch_ops: list[list[tuple[str, Op, int | None]]] = []
-    for p in stage.patches:
-        local: dict[int, Tensor] = {}
-        seq: list[tuple[str, Op, int | None]] = []
-        for j, op in enumerate(stage.ops):
-            ins: list[Tensor | None] = []
-            for i, t in enumerate(op.inputs):
-                if t is None or t.is_const or (id(t) in ext and (j, i) not in crops):
-                    ins.append(t)
-                    continue
-                src = t if id(t) in ext else local[id(t)]
-                if (j, i) in crops:
-                    r_out = p.regions[id(op.outputs[0])]
-                    r_in = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
-                    key = f"crop{j}_{i}"
-                    dst = _local_tensor(t, r_out, key)
-                    cop = Op(kind="TG_COPY_REGION", inputs=[src], outputs=[dst],
-                             attrs=CopyRegionAttrs(src_region=Region(r_out.y0 - r_in.y0, r_out.y1 - r_in.y0,
-                                                                     r_out.x0 - r_in.x0, r_out.x1 - r_in.x0),
-                                                   dst_origin=(0, 0)))
-                    seq.append((key, cop, None))
-                    src = dst
-                ins.append(src)
-            y = op.outputs[0]
-            key = f"t{j}"
-            ly = _local_tensor(y, p.regions[id(y)], key)
-            local[id(y)] = ly
-            lop = Op(kind=op.kind, inputs=ins, outputs=[ly], attrs=op.attrs, source_index=op.source_index)
-            seq.append((key, lop, j))
-        # the patch's result into the full stage output
-        r = p.regions[id(stage.output)]
-        cop = Op(kind="TG_COPY_REGION", inputs=[local[id(stage.output)]], outputs=[stage.output],
-                 attrs=CopyRegionAttrs(src_region=Region(0, r.h, 0, r.w), dst_origin=(r.y0, r.x0)))
-        seq.append(("out", cop, None))
-        per_patch_ops.append(seq)
+    return crops
 
-    # prepare every local operator, then fix the window offsets
-    for p, seq in zip(stage.patches, per_patch_ops):
-        for key, lop, j in seq:
-            d = get_op_def(lop.kind)
-            lop.params = d.prepare(lop)
-            if j is not None and lop.kind in WINDOW_KINDS:
-                op = stage.ops[j]
-                full_pad = d.window_padding(op)  # the model operator's own padding
-                x = op.inputs[0]
-                # an external input (graph input) is passed whole: its buffer starts at row 0
-                r_in = Region.full(x.shape) if id(x) in ext else p.regions[id(x)]
-                r_out = p.regions[id(op.outputs[0])]
-                stride = op.attrs.stride
-                lop.params = dataclasses.replace(lop.params, padding=(
-                    full_pad[0] + r_in.y0 - r_out.y0 * stride[0],
-                    full_pad[1] + r_in.x0 - r_out.x0 * stride[1]))
-    for s in range(len(per_patch_ops[0])):
-        kinds = {seq[s][1].kind for seq in per_patch_ops}
-        assert len(kinds) == 1, "patches differ in their operator sequence"
-        steps.append(LocalStep(kind=per_patch_ops[0][s][1].kind, ops=[seq[s][1] for seq in per_patch_ops],
-                               source=per_patch_ops[0][s][2]))
 
-    # memory of the local buffers: sized for the largest patch, lifetimes over the sequence
-    keys = [k for k, _, _ in per_patch_ops[0] if k != "out"]
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    size: dict[str, int] = {}
-    local_key: dict[int, str] = {}
-    for pos, (key, _lop, _j) in enumerate(per_patch_ops[0]):
-        if key != "out":
-            first[key] = pos
-            last.setdefault(key, pos)
-        for seq in per_patch_ops:
-            lop = seq[pos][1]
-            for t in lop.inputs:
-                k = t.notes.get("patch_key") if t is not None else None
-                if k is not None:
-                    last[k] = max(last[k], pos)
-            if key != "out":
-                y = lop.outputs[0]
-                size[key] = max(size.get(key, 0), y.nbytes)
-                local_key[id(y)] = key
-    scratch_needs: dict[int, int] = {}
-    for pos in range(len(per_patch_ops[0])):
-        need = max(get_op_def(seq[pos][1].kind).scratch_bytes(seq[pos][1]) for seq in per_patch_ops)
-        if need:
-            scratch_needs[pos] = need
-    bufs = [Buffer(id=k, size=size[k], first=first[k], last=last[k]) for k in keys]
-    bufs += [Buffer(id=f"s{pos}", size=n, first=pos, last=pos, kind="scratch") for pos, n in scratch_needs.items()]
-    # partial overlap inside the patch (largest gap over all patches)
-    rules: list[Overlap] = []
-    by_id = {b.id: b for b in bufs}
-    for pos in range(len(per_patch_ops[0])):
-        lop0 = per_patch_ops[0][pos][1]
-        if lop0.kind == "TG_COPY_REGION":
-            continue
-        gaps: dict[tuple[int, int], int] = {}
-        ok = True
-        for seq in per_patch_ops:
-            g_list = _local_gaps(seq[pos][1])
-            if not g_list:
-                ok = False
-                break
-            for i, o, g in g_list:
-                gaps[(i, o)] = max(gaps.get((i, o), 0), g)
-        if not ok:
-            continue
-        for (i, o), g in gaps.items():
-            t = lop0.inputs[i]
-            k_in = t.notes.get("patch_key") if t is not None else None
-            k_out = lop0.outputs[o].notes.get("patch_key")
-            if k_in is None or k_out is None or k_in == k_out:
+def _patch_sequence(stage: PatchStage, p, crops: set[tuple[int, int]], ext: set[int]) -> list[tuple[str, Op, int | None]]:
+    """The operators of one patch: (output buffer key, local op, stage operator index or None)."""
+    local: dict[int, Tensor] = {}
+    seq: list[tuple[str, Op, int | None]] = []
+    for j, op in enumerate(stage.ops):
+        ins: list[Tensor | None] = []
+        for i, t in enumerate(op.inputs):
+            if t is None or t.is_const or (id(t) in ext and (j, i) not in crops):
+                ins.append(t)
                 continue
-            b_in, b_out = by_id[k_in], by_id[k_out]
-            if b_in.last == pos and b_out.first == pos and g <= b_out.size:
-                rules.append(Overlap(below=k_out, above=k_in, gap=int(g)))
-    placement = get_planner(planner)(bufs, alignment, rules) if bufs else {}
-    if bufs:
-        check_plan(bufs, placement, rules, alignment)
-    offsets = {b.id: (int(placement[b.id]), b.size) for b in bufs}
-    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0), alignment)
+            src = t if id(t) in ext else local[id(t)]
+            if (j, i) in crops:
+                r_out = p.regions[id(op.outputs[0])]
+                r_in = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
+                dst = _local_tensor(t, r_out)
+                cop = Op(kind="TG_COPY_REGION", inputs=[src], outputs=[dst],
+                         attrs=CopyRegionAttrs(src_region=Region(r_out.y0 - r_in.y0, r_out.y1 - r_in.y0,
+                                                                 r_out.x0 - r_in.x0, r_out.x1 - r_in.x0),
+                                               dst_origin=(0, 0)))
+                seq.append((f"crop{j}_{i}", cop, None))
+                src = dst
+            ins.append(src)
+        y = op.outputs[0]
+        ly = _local_tensor(y, p.regions[id(y)])
+        local[id(y)] = ly
+        seq.append((f"t{j}", Op(kind=op.kind, inputs=ins, outputs=[ly], attrs=_local_attrs(op, p, ext),
+                                source_index=op.source_index), j))
+    # the patch's result into the full stage output
+    r = p.regions[id(stage.output)]
+    cop = Op(kind="TG_COPY_REGION", inputs=[local[id(stage.output)]], outputs=[stage.output],
+             attrs=CopyRegionAttrs(src_region=Region(0, r.h, 0, r.w), dst_origin=(r.y0, r.x0)))
+    seq.append(("out", cop, None))
+    return seq
 
+
+def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str]) -> MemoryProblem:
+    """The per-patch sequence as one memory problem: a tensor per local buffer key, sized for the
+    largest patch; per step the largest scratch, and each partial overlap every patch allows at its
+    smallest gap. External tensors and the stage output are outside (io_in_arena=False)."""
+    size: dict[str, int] = {}
+    for st in steps:
+        for lop in st.ops:
+            for t in lop.outputs:
+                key = local_key.get(id(t))
+                if key is not None:
+                    size[key] = max(size.get(key, 0), t.nbytes)
+    env = {key: Tensor(name=key, shape=(n,), dtype="int8") for key, n in size.items()}
+
+    def outer(t: Tensor | None) -> Tensor | None:
+        key = local_key.get(id(t)) if t is not None else None
+        return env[key] if key is not None else t
+
+    ops, mem = [], []
+    for st in steps:
+        lop0 = st.ops[0]
+        ops.append(Op(kind=st.kind, inputs=[outer(t) for t in lop0.inputs], outputs=[outer(t) for t in lop0.outputs]))
+        gaps: dict[tuple[int, int], int] = {}
+        allowed = None
+        for lop in st.ops:
+            here = {(i, o): g for i, o, g in lop.kernel.overlap}
+            allowed = set(here) if allowed is None else allowed & set(here)
+            for io, g in here.items():
+                gaps[io] = max(gaps.get(io, 0), g)
+        overlap = tuple((i, o, gaps[(i, o)]) for (i, o) in sorted(allowed or ()))
+        mem.append(StepMemory(scratch=max(lop.kernel.scratch_bytes for lop in st.ops), overlap=overlap))
+    return MemoryProblem(ops=ops, inputs=list(stage.external), outputs=[stage.output], steps=mem)
+
+
+def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact") -> PatchPlan:
+    ext = {id(t) for t in stage.external}
+    crops = crops_needed(stage)
+    per_patch = [_patch_sequence(stage, p, crops, ext) for p in stage.patches]
+    for seq in per_patch:
+        for _key, lop, _j in seq:
+            lop.kernel = op_def(lop).lower(lop, target)
+    steps: list[LocalStep] = []
+    local_key: dict[int, str] = {}
+    for s in range(len(per_patch[0])):
+        kinds = {seq[s][1].kind for seq in per_patch}
+        assert len(kinds) == 1, "patches differ in their operator sequence"
+        key = per_patch[0][s][0]
+        steps.append(LocalStep(kind=per_patch[0][s][1].kind, ops=[seq[s][1] for seq in per_patch],
+                               source=per_patch[0][s][2], key=key))
+        if key != "out":
+            for seq in per_patch:
+                local_key[id(seq[s][1].outputs[0])] = key
+    problem = envelope(steps, stage, local_key)
+    mplan = plan_memory(problem, MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner))
+    offsets: dict[str, tuple[int, int]] = {}
+    for b in mplan.buffers:
+        key = b.tensors[0].name if b.kind == "tensor" else b.id
+        offsets[key] = (int(mplan.offsets[b.id]), b.size)
+    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0), alignment)
     plan = PatchPlan(stage=stage, steps=steps, local_offsets=offsets, scratch_bytes=scratch_total,
                      output_gap=output_gap(stage), local_key=local_key, macs=stage.macs())
-    for pos, n in scratch_needs.items():
-        plan.local_offsets[f"s{pos}"] = offsets[f"s{pos}"]
-    _tabulate(plan, n_patches)
+    _tabulate(plan)
     return plan
-
-
-def _local_gaps(lop: Op) -> list[tuple[int, int, int]]:
-    """Overlap gaps of a per-patch operator. Windowed operators use their effective padding (the
-    model's SAME/VALID rule does not apply to a region)."""
-    if lop.kind in WINDOW_KINDS:
-        from ..memory.overlap import window_gap
-
-        p = lop.params
-        kernel = lop.inputs[1].shape[1:3] if lop.kind in ("CONV_2D", "DEPTHWISE_CONV_2D") else p.filter
-        dil = getattr(p, "dilation", (1, 1))
-        return [(0, 0, window_gap(lop.inputs[0].shape, lop.outputs[0].shape, p.stride, p.padding, kernel, dil))]
-    return get_op_def(lop.kind).overlap_gaps(lop)
 
 
 def output_gap(stage: PatchStage) -> int | None:
@@ -272,10 +253,10 @@ def output_gap(stage: PatchStage) -> int | None:
         r = p.regions[id(x)]
         lows.append((r.y0 * xw + r.x0) * xc)
     # the lowest input byte still needed after patch t: min over later patches
-    need = [0] * len(lows)
+    need: list[int | None] = [0] * len(lows)
     m = None
     for t in range(len(lows) - 1, -1, -1):
-        need[t] = m if m is not None else None
+        need[t] = m
         m = lows[t] if m is None else min(m, lows[t])
     gap = 0
     for t, p in enumerate(stage.patches):
@@ -288,7 +269,7 @@ def output_gap(stage: PatchStage) -> int | None:
 
 # -- per-patch values -----------------------------------------------------------------------------
 def _leaves(v: Any, path: tuple = ()):
-    """(path, value) of every scalar in a params object (dataclasses, tuples, lists, objects)."""
+    """(path, value) of every scalar in kernel arguments (dataclasses, tuples, lists)."""
     if isinstance(v, (bool, np.bool_)):
         yield path, bool(v)
     elif isinstance(v, (int, np.integer)):
@@ -304,9 +285,6 @@ def _leaves(v: Any, path: tuple = ()):
         yield path, ("len", type(v).__name__, len(v))
         for i, x in enumerate(v):
             yield from _leaves(x, path + (i,))
-    elif hasattr(v, "__dict__"):
-        for k in sorted(vars(v)):
-            yield from _leaves(getattr(v, k), path + (k,))
     else:
         yield path, repr(v)
 
@@ -320,28 +298,28 @@ def _set(v: Any, path: tuple, new: Any) -> Any:
         items[head] = _set(items[head], rest, new)
         return type(v)(items) if isinstance(v, list) else tuple(items)
     if dataclasses.is_dataclass(v):
-        child = _set(getattr(v, head), rest, new)
-        try:
-            return dataclasses.replace(v, **{head: child})
-        except (TypeError, ValueError):
-            c = copy.copy(v)
-            object.__setattr__(c, head, child)
-            return c
-    c = copy.copy(v)
-    setattr(c, head, _set(getattr(v, head), rest, new))
-    return c
+        c = copy.copy(v)
+        object.__setattr__(c, head, _set(getattr(v, head), rest, new))
+        return c
+    raise TypeError(f"cannot set {path} in {type(v).__name__}")
 
 
-def _tabulate(plan: PatchPlan, n: int) -> None:
-    """Find the parameters that vary between patches; make them table columns."""
+def _column_name(step: int, kind: str, path: tuple) -> str:
+    return "_".join([f"{kind.lower()}{step}"] + [str(p) for p in path])
+
+
+def _tabulate(plan: PatchPlan) -> None:
+    """Find the arguments that vary between patches; make them named table columns."""
+    n = len(plan.stage.patches)
     table: list[list[int]] = [[] for _ in range(n)]
+    columns: list[str] = []
     symbolic: list[Any] = []
-    for step in plan.steps:
-        leaves = [dict(_leaves(op.params)) for op in step.ops]
+    for s, step in enumerate(plan.steps):
+        leaves = [dict(_leaves(op.kernel.args)) for op in step.ops]
         if any(set(lv) != set(leaves[0]) for lv in leaves):
             symbolic.append(None)  # the structure differs: emitted per patch
             continue
-        params = step.ops[0].params
+        args = step.ops[0].kernel.args
         ok = True
         for path, v0 in leaves[0].items():
             vals = [lv[path] for lv in leaves]
@@ -350,10 +328,19 @@ def _tabulate(plan: PatchPlan, n: int) -> None:
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
                 ok = False
                 break
-            col = len(table[0])
+            name = _column_name(s, step.kind, path)
+            columns.append(name)
             for row, v in zip(table, vals):
                 row.append(v)
-            params = _set(params, path, Sym(f"g[{col}]"))
-        symbolic.append(params if ok else None)
-    plan.table = table
-    plan.symbolic = symbolic
+            args = _set(args, path, Sym(f"g->{name}"))
+        symbolic.append(args if ok else None)
+    plan.columns, plan.table, plan.symbolic = columns, table, symbolic
+
+
+def symbolic_kernel(k: Kernel, args: Any) -> Kernel:
+    """The kernel with per-patch table lookups in its arguments (for the one loop body)."""
+    return dataclasses.replace(k, args=args)
+
+
+__all__ = ["LocalStep", "PatchPlan", "Sym", "build_patch_plan", "crops_needed", "envelope", "output_gap",
+           "symbolic_kernel"]

@@ -10,15 +10,18 @@ fit (or the least peak if none does).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
+from typing import Sequence
 
-from ..ir import Graph
-from ..memory.liveness import Buffer
-from ..memory.planners import Overlap, align_up, get_planner
-from ..ops import get_op_def
-from .lower import WINDOW_KINDS, output_gap
-from .regions import Region
+from ..geometry import Region
+from ..ir import Graph, Op, Target, Tensor
+from ..memory import MemoryOptions, MemoryProblem, StepMemory, memory_options, plan_memory
+from ..memory.planners import align_up
+from ..memory.variants import choose_variants
+from ..ops import op_def
+from ..ops.common import WindowedOp
+from ..options import CompileOptions
+from .lower import output_gap
 from .stage import NotPatchable, PatchStage, make_stage, stage_candidates
 
 MAX_GRID = 8
@@ -47,78 +50,77 @@ def parse_spec(spec: str) -> tuple[int, tuple[int, int]]:
     return k, (n, m)
 
 
-def total_macs(graph: Graph) -> int:
-    return sum(get_op_def(op.kind).macs(op) for op in graph.ops)
+def total_macs(ops: Sequence[Op]) -> int:
+    return sum(op_def(op).macs(op) for op in ops)
 
 
-def plan_ops(graph: Graph, ops, inputs, options, search: bool = True) -> int:
-    """Arena of `ops` (copies; the graph is not changed) run layer by layer with the memory
-    passes of the pipeline: the measure of a candidate schedule."""
-    from ..passes import memory_opt, plan_memory, prepare
-
-    copies = []
-    for op in ops:
-        c = copy.copy(op)
-        c.notes = dict(op.notes)
-        copies.append(c)
-    g = Graph(name=graph.name, ops=copies, inputs=list(inputs), outputs=list(graph.outputs), meta={})
-    opts = replace(options, patches="off")
-    g = memory_opt.run(g, opts, search=search)
-    g = prepare.run(g, opts)
-    g = plan_memory.run(g, opts)
-    return g.meta["memory_plan"].arena_bytes
+def arena_of(ops: Sequence[Op], inputs: Sequence[Tensor], outputs: Sequence[Tensor], options: CompileOptions,
+             target: Target, search: bool = True) -> int:
+    """Arena of the lowered operators `ops` run layer by layer, with the kernel variants the
+    memory_opt pass would choose (the operators are not changed): the measure of a candidate."""
+    mem = memory_options(options)
+    choice = choose_variants(ops, inputs, outputs, target, mem, inplace=options.inplace, overlap=options.overlap,
+                             search=search)
+    return plan_memory(MemoryProblem.of(ops, inputs, outputs, choice.kernels), mem).arena_bytes
 
 
-def rest_arena(graph: Graph, k: int, options) -> int:
+def rest_arena(graph: Graph, k: int, options: CompileOptions, target: Target) -> int:
     """Arena of the model after a stage of k operators (the stage output is its input)."""
     out = graph.ops[k - 1].outputs[0]
     if k >= len(graph.ops):
         return out.nbytes
-    return plan_ops(graph, graph.ops[k:], [out], replace(options, planner="heuristic"), search=False)
+    return arena_of(graph.ops[k:], [out], graph.outputs, replace(options, planner="heuristic"), target, search=False)
+
+
+def _estimate_crop_bytes(stage: PatchStage, j: int, op: Op, ext: set[int]) -> int:
+    """Bytes of the dense copies an elementwise operator's inputs may need (counted at it)."""
+    if isinstance(op_def(op), WindowedOp):
+        return 0
+    n = 0
+    for t in op.inputs:
+        if t is not None and not t.is_const and t is not stage.output:
+            have = (lambda p: Region.full(t.shape)) if id(t) in ext else (lambda p: p.regions[id(t)])
+            if any(have(p) != p.regions[id(op.outputs[0])] for p in stage.patches):
+                n += stage.local_bytes(op.outputs[0])
+    return n
 
 
 def stage_estimate(stage: PatchStage, alignment: int, io_in_arena: bool = True) -> int:
-    """Bytes the stage needs: patch buffers (planned by lifetime, largest patch), the stage input
-    and the stage output (which may overlap the consumed input)."""
-    pos_of = {id(op.outputs[0]): j for j, op in enumerate(stage.ops)}
-    last = {}
-    for j, op in enumerate(stage.ops):
-        for t in op.inputs:
-            if t is not None and id(t) in pos_of:
-                last[id(t)] = j
-    bufs = []
-    for t in stage.local:
-        bufs.append(Buffer(id=f"l{len(bufs)}", size=stage.local_bytes(t), first=pos_of[id(t)],
-                           last=last.get(id(t), pos_of[id(t)])))
-    y = stage.output
-    bufs.append(Buffer(id="out", size=stage.local_bytes(y), first=len(stage.ops) - 1, last=len(stage.ops)))
-    # crops of elementwise inputs (counted at their operator)
+    """Bytes the stage needs, from its geometry alone: the patch buffers (each sized for the
+    largest patch, planned by lifetime; the patch's copy of the output region included), the stage
+    input and the stage output (which may overlap the consumed input). Both parts are planned by
+    the memory planning service."""
     ext = {id(t) for t in stage.external}
+    env: dict[int, Tensor] = {}
+    for t in stage.local + [stage.output]:
+        env[id(t)] = Tensor(name=t.name, shape=(stage.local_bytes(t),), dtype="int8")
+    ops, steps = [], []
     for j, op in enumerate(stage.ops):
-        if op.kind in WINDOW_KINDS:
-            continue
-        for t in op.inputs:
-            if t is not None and not t.is_const and t is not y:
-                have = (lambda p: Region.full(t.shape)) if id(t) in ext else (lambda p: p.regions[id(t)])
-                if any(have(p) != p.regions[id(op.outputs[0])] for p in stage.patches):
-                    bufs.append(Buffer(id=f"c{len(bufs)}", size=stage.local_bytes(op.outputs[0]), first=j, last=j))
-    scratch = 0
-    if bufs:
-        pl = get_planner("greedy")(bufs, alignment, [])
-        scratch = align_up(max(pl[b.id] + b.size for b in bufs), alignment)
-    # global: input, output (overlapping the input by the output gap), scratch
-    x_bytes = sum(t.nbytes for t in stage.external) if io_in_arena else 0
-    y_bytes = y.nbytes
+        ins = [env.get(id(t)) for t in op.inputs if t is not None and id(t) in env]
+        ops.append(Op(kind=op.kind, inputs=ins, outputs=[env[id(op.outputs[0])]]))
+        steps.append(StepMemory(scratch=_estimate_crop_bytes(stage, j, op, ext)))
+    ops.append(Op(kind="TG_COPY_REGION", inputs=[env[id(stage.output)]], outputs=[]))
+    steps.append(StepMemory())
+    local = plan_memory(MemoryProblem(ops=ops, inputs=[], outputs=[], steps=steps),
+                        MemoryOptions(alignment=alignment, planner="greedy", check=False))
+    scratch = align_up(local.arena_bytes, alignment)
+    # the stage as one operator: input(s), output (overlapping the input by the output gap), scratch
     gap = output_gap(stage)
-    gb = [Buffer(id="x", size=x_bytes, first=0, last=0), Buffer(id="y", size=y_bytes, first=0, last=1),
-          Buffer(id="s", size=scratch, first=0, last=0)]
-    rules = [Overlap(below="y", above="x", gap=gap)] if gap is not None and gap <= y_bytes else []
-    pl = get_planner("heuristic")(gb, alignment, rules)
-    return pl.arena_bytes
+    y = stage.output
+    overlap = ((0, 0, gap),) if gap is not None and gap <= y.nbytes else ()
+    stage_op = Op(kind="TG_PATCH_STAGE", inputs=list(stage.external), outputs=[y])
+    sink = Op(kind="(rest of the model)", inputs=[y], outputs=[])
+    problem = MemoryProblem(ops=[stage_op, sink], inputs=list(stage.external), outputs=[],
+                            steps=[StepMemory(scratch=scratch, overlap=overlap), StepMemory()])
+    return plan_memory(problem, MemoryOptions(alignment=alignment, io_in_arena=io_in_arena, planner="heuristic",
+                                              check=False)).arena_bytes
 
 
-def search(graph: Graph, options, base_arena: int) -> tuple[Candidate | None, list[Candidate]]:
-    total = max(1, total_macs(graph))
+def search(graph: Graph, options: CompileOptions, target: Target, base_arena: int,
+           sram_budget: int | None = None) -> tuple[Candidate | None, list[Candidate]]:
+    """The best stage: with `sram_budget`, the least MAC overhead among candidates that fit it
+    (else the least peak); without, the least peak (None when no candidate beats `base_arena`)."""
+    total = max(1, total_macs(graph.ops))
     rest_cache: dict[int, int] = {}
     found: list[Candidate] = []
     ks = stage_candidates(graph)
@@ -143,14 +145,14 @@ def search(graph: Graph, options, base_arena: int) -> tuple[Candidate | None, li
                 continue
             over = 0
             if k not in rest_cache:
-                rest_cache[k] = rest_arena(graph, k, options)
+                rest_cache[k] = rest_arena(graph, k, options, target)
             sb = stage_estimate(st, options.alignment, options.io_in_arena)
             found.append(Candidate(k=k, grid=st.grid, peak_bytes=max(sb, rest_cache[k]), stage_bytes=sb,
                                    rest_bytes=rest_cache[k], mac_overhead=overhead))
     if not found:
         return None, found
-    if options.sram_budget:
-        fits = [c for c in found if c.peak_bytes <= options.sram_budget]
+    if sram_budget:
+        fits = [c for c in found if c.peak_bytes <= sram_budget]
         if fits:
             best = min(fits, key=lambda c: (c.mac_overhead, c.peak_bytes, c.k, c.grid))
             return best, found

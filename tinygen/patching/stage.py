@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir import Graph, Op, Tensor
-from ..ops import OpDef, get_op_def
-from .regions import Region, split
+from ..ops import get_op_def, op_def
+from ..geometry import Region, split
 
 
 class NotPatchable(Exception):
@@ -54,7 +54,7 @@ class PatchStage:
         """(multiply-accumulates of the stage run patch by patch, run layer by layer)."""
         patched = layerwise = 0
         for op in self.ops:
-            m = get_op_def(op.kind).macs(op)
+            m = op_def(op).macs(op)
             layerwise += m
             y = op.outputs[0]
             per_px = m / max(1, y.shape[1] * y.shape[2])
@@ -79,7 +79,7 @@ def stage_candidates(graph: Graph) -> list[int]:
 def _prefix_patchable(graph: Graph, k: int) -> bool:
     for op in graph.ops[:k]:
         d = get_op_def(op.kind)
-        if d is None or type(d).input_regions is OpDef.input_regions:  # the default: not patchable
+        if d is None or not d.patchable:
             return False
         if any(t.rank != 4 for t in op.outputs):
             return False
@@ -130,7 +130,7 @@ def make_stage(graph: Graph, k: int, grid: tuple[int, int]) -> PatchStage:
                 r_out = geo.regions.get(id(y))
                 if r_out is None:
                     raise NotPatchable(f"{op.label}: its output is not needed by the stage output")
-                regs = get_op_def(op.kind).input_regions(op, r_out)
+                regs = op_def(op).input_regions(op, r_out)
                 if regs is None:
                     raise NotPatchable(f"{op.label} cannot run on this region")
                 for t, r in zip(op.inputs, regs):

@@ -31,7 +31,7 @@ class TFLMReference:
                                                          intrepreter_config=cfg)
         except (RuntimeError, ValueError) as e:
             raise TinygenError(f"TensorFlow Lite Micro cannot load the model: {e}") from None
-        from ..frontend.schema import schema
+        from ..schema import schema
 
         m = schema.Model.GetRootAs(model, 0)
         self.n_outputs = int(m.Subgraphs(0).OutputsLength())

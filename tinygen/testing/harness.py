@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from ..check import CheckReport, check_compiled
@@ -15,13 +16,10 @@ def check_models(models: Sequence[bytes], n_random: int = 3, seed: int = 0,
     output with TFLite Micro on n_random random inputs."""
     items = []
     for i, data in enumerate(models):
-        opts = options or CompileOptions()
-        from dataclasses import replace
-
-        cm = compile_model(data, replace(opts, name=f"m{i}"))
-        cm.graph.meta["source"] = f"generated model {i}"
+        cm = compile_model(data, replace(options or CompileOptions(), name=f"m{i}"))
         items.append((cm, data))
-    return check_compiled(items, n_random=n_random, seed=seed)
+    return check_compiled(items, n_random=n_random, seed=seed,
+                          labels=[f"generated model {i}" for i in range(len(items))])
 
 
 def assert_bit_exact(models: Sequence[bytes], n_random: int = 3, seed: int = 0,

@@ -18,47 +18,20 @@ the call and a few instructions of the harness (see harness_overhead()).
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import cffi
 import numpy as np
 
 from ..codegen.cformat import c_array_body
-from ..errors import ToolchainError
 from ..ir import c_type, np_dtype
-from ..paths import KERNELS_INCLUDE
-from ..toolchain.host import HOST_CC, _run, build_kernel_library
+from ..kernel_library import library
 
-@lru_cache(maxsize=None)
-def _preprocessed_header() -> str:
-    r = subprocess.run([HOST_CC, "-E", "-P", "-D__attribute__(x)=", "-I", str(KERNELS_INCLUDE),
-                        str(KERNELS_INCLUDE / "tg_nn.h")], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise ToolchainError(f"preprocessing tg_nn.h failed: {r.stderr.strip()[:300]}")
-    # cffi parses declarations only: drop the standard headers' own declarations
-    text = r.stdout
-    start = text.find("typedef enum {\n    TG_OK")
-    if start < 0:
-        start = text.find("typedef enum")
-    return text[start:]
-
-
-@lru_cache(maxsize=None)
 def host_kernels():
     """(ffi, lib): the host kernel library with every declaration of tg_nn.h."""
-    lib_a = build_kernel_library()
-    so = lib_a.parent / "libtgnn_all.so"
-    if not so.exists():
-        tmp = so.with_name(so.name + ".tmp")
-        _run([HOST_CC, "-shared", "-Wl,--whole-archive", str(lib_a), "-Wl,--no-whole-archive", "-o", str(tmp)],
-             "linking the kernel library for tests")
-        tmp.replace(so)
-    ffi = cffi.FFI()
-    ffi.cdef(_preprocessed_header())
-    return ffi, ffi.dlopen(str(so))
+    lib = library()
+    return lib.ffi, lib.lib
 
 
 def ptr(ffi, a: np.ndarray):

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .. import __version__
-from ..boards import CORES, Board
+from ..boards import Board
+from ..cpus import CORES
 from ..errors import ToolchainError
 from ..paths import KERNELS_DIR, KERNELS_INCLUDE, TEMPLATES_DIR, cache_dir
 from .host import _atomic_dir, _hash_files, _publish, kernel_headers, kernel_sources

@@ -8,7 +8,7 @@ from __future__ import annotations
 import flatbuffers
 import numpy as np
 
-from ..frontend.schema import BUILTIN_CODES, DTYPE_TO_TFLITE, OPTIONS_CODES, schema
+from ..schema import BUILTIN_CODES, DTYPE_TO_TFLITE, OPTIONS_CODES, schema
 from ..ir import Graph, Tensor
 from ..ops import get_op_def
 

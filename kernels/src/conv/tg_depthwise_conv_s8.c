@@ -40,3 +40,12 @@ tg_status tg_depthwise_conv_s8(const tg_context *ctx, const tg_dw_conv_params *p
     }
     return TG_OK;
 }
+
+int32_t tg_depthwise_conv_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
+                                             const tg_dims *output_dims)
+{
+    (void)params;
+    (void)input_dims;
+    (void)output_dims;
+    return 0;
+}
