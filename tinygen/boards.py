@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import TinygenError
 from .cpus import CORES
+from .errors import TinygenError
 from .paths import BOARDS_DIR
 
 BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")

@@ -10,9 +10,11 @@ import numpy as np
 
 from .compiler import CompiledModel, compile_model
 from .errors import TinygenError
+from .frontend.tflite import read_model_file
 from .ir import Graph, Tensor, np_dtype
 from .options import CompileOptions
 from .reference import TFLMReference
+from .reference.litert import LiteRTReference
 from .reference.tflm import IsolatedTFLMReference
 from .toolchain.host import HostModel, build_host
 
@@ -150,8 +152,6 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
         ref = IsolatedTFLMReference(data) if isolate else TFLMReference(data)
         lite = None
         if litert:
-            from .reference.litert import LiteRTReference
-
             lite = LiteRTReference(data)
             rep.litert_identical, rep.litert_max_abs_diff = 0, 0.0
         sets = random_inputs(cm.graph, n_random, seed)
@@ -180,8 +180,6 @@ def check_model(model: str | Path | bytes, n_random: int = 20, input_files: Sequ
                 options: CompileOptions | None = None, seed: int = 0,
                 extra_inputs: Sequence[list[np.ndarray]] = (), isolate: bool = False,
                 litert: bool = False) -> CheckReport:
-    from .frontend.tflite import read_model_file
-
     data = read_model_file(model) if not isinstance(model, (bytes, bytearray)) else bytes(model)
     cm = compile_model(model if not isinstance(model, (bytes, bytearray)) else data, options)
     given = [load_input_file(f, cm.graph) for f in input_files] + [list(x) for x in extra_inputs]

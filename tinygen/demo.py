@@ -8,17 +8,17 @@ from pathlib import Path
 import numpy as np
 from rich.table import Table
 
+from .check import _compare
+from .compiler import compile_model
 from .errors import TinygenError
 from .paths import DEFAULT_MODEL
+from .reference import TFLMReference
+from .reports import write_json
+from .target import raise_for_report, run_and_print
+from .toolchain.host import build_host
 
 
 def run_demo(board: str, console, json_path: Path | None = None, model: Path = DEFAULT_MODEL) -> bool:
-    from .check import _compare
-    from .compiler import compile_model
-    from .reference import TFLMReference
-    from .target import raise_for_report, run_and_print
-    from .toolchain.host import build_host
-
     data_file = model.with_name("digits_test.npz")
     if not model.is_file() or not data_file.is_file():
         raise TinygenError(f"bundled demo model not found at {model} (broken installation?)")
@@ -56,8 +56,6 @@ def run_demo(board: str, console, json_path: Path | None = None, model: Path = D
 
     rep = run_and_print(model, board, console=console, inputs=[[xs[i][None]] for i in range(3)])
     if json_path:
-        from .cli import write_json
-
         write_json(json_path, dict(host=dict(accuracy=acc_ours, tflm_accuracy=acc_ref, identical=identical,
                                              images=len(xs), arena_bytes=cm.arena_bytes, const_bytes=cm.const_bytes),
                                    target=rep.to_dict()))

@@ -29,8 +29,26 @@ def c_comment(s: str, limit: int = 96) -> str:
     # break every '*/' and '/*' and every '??' (trigraph start) apart, repeatedly
     while "*/" in text or "/*" in text or "??" in text:
         text = text.replace("*/", "* /").replace("/*", "/ *").replace("??", "? ?")
+    if len(text) > limit:
+        text = _shorten(text, limit)
     if text.endswith("\\"):
         text += " "
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
     return text
+
+
+_CUTS = ";, /|:"
+
+
+def _shorten(text: str, limit: int) -> str:
+    """text cut to at most `limit` characters with "...": at the last separator (; , / space...)
+    that keeps at least half of it, so names are not cut in the middle of a word."""
+    room = max(limit - 3, 1)
+    head = text[:room]
+    cut = max(head.rfind(c) for c in _CUTS)
+    if cut >= room // 2:
+        head = head[:cut + 1] if head[cut] in ";,/|:" else head[:cut]
+    else:
+        m = re.search(r"[A-Za-z0-9]+$", head)  # no separator: drop the partial word
+        if m and m.start() >= room // 2:
+            head = head[:m.start()]
+    return head.rstrip() + "..."

@@ -26,10 +26,18 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .boards import Board, load_board
+from .check import _compare as cmp
+from .check import load_input_file, random_inputs
 from .compiler import CompiledModel, compile_model
+from .emulator import CortexM
+from .emulator.faults import MODEL_ERROR, EmulatorFault
 from .errors import BudgetError, MismatchError, TinygenError
 from .ir import Graph, np_dtype
 from .options import CompileOptions
+from .reference import TFLMReference
+from .toolchain.arm import build_firmware, build_program, render_support_sources
+from .toolchain.elfinfo import ElfInfo, flash_by_object
+from .toolchain.host import build_host
 
 Progress = Callable[[str], None]
 
@@ -146,16 +154,12 @@ def _tensor_bytes(x: np.ndarray, dtype: str) -> bytes:
 
 
 def _compare(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> tuple[bool, float]:
-    from .check import _compare as cmp
-
     return cmp(a, b)
 
 
 def flash_breakdown(fw, elf, cm: CompiledModel) -> dict[str, int]:
     """Flash bytes grouped: model constants, model code, kernels, start-up/boot/vector table, C
     library, compiler runtime, padding."""
-    from .toolchain.elfinfo import flash_by_object
-
     lay = fw.layout
     per_obj = flash_by_object(fw.map_file, lay.flash_origin, lay.flash_origin + lay.flash_length)
     groups = {"model constants": 0, "model code": 0, "kernels": 0, "start-up, boot, vectors": 0,
@@ -238,13 +242,6 @@ def run_on_board(model: str | Path | bytes | Graph, board: str | Board,
 
 def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, options, tgt: TargetOptions,
                   n_random: int, seed: int, progress: Progress | None, input_files) -> RunReport:
-    from .check import load_input_file, random_inputs
-    from .emulator import CortexM
-    from .reference import TFLMReference
-    from .toolchain.arm import build_firmware
-    from .toolchain.elfinfo import ElfInfo
-    from .toolchain.host import build_host
-
     say = progress or (lambda msg: None)
     if isinstance(model, Graph):
         data, label = None, model.name
@@ -326,8 +323,6 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
         rep.emulation_seconds += time.perf_counter() - t
         rep.counter = res.counter
         if res.status != 0:
-            from .emulator.faults import MODEL_ERROR, EmulatorFault
-
             raise EmulatorFault(MODEL_ERROR, None, None, None,
                                 f"{cm.name}_run() returned {res.status} (a kernel rejected its arguments)")
         counts.append(res.instructions)
@@ -366,12 +361,6 @@ def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random:
     in turn, emulate it n_random times (random inputs) and compare every output with TFLM. One
     build and one emulation per input set for the whole batch: how random-graph tests cover the
     target. Returns one dict per model: {"model", "bit_exact", "max_abs_diff", "mismatched_inputs"}."""
-    from .check import random_inputs
-    from .emulator import CortexM
-    from .emulator.faults import MODEL_ERROR, EmulatorFault
-    from .reference import TFLMReference
-    from .toolchain.arm import build_program, render_support_sources
-    from .toolchain.elfinfo import ElfInfo
 
     b = load_board(board)
     cms = [compile_model(bytes(d), replace(options[i], name=f"m{i}", alignment=b.arena_alignment)

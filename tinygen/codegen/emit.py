@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
-
-import jinja2
 
 from .. import __version__
 from ..ir import c_type
+from ..jinja import template_env
 from ..ops import op_def
-from ..paths import TEMPLATES_DIR
 from ..sanitize import c_comment
 from .cformat import c_float
 from .context import EmitContext
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compiler import CompiledModel
-
-
-@lru_cache(maxsize=None)
-def template_env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
 
 
 def _io_info(cm: "CompiledModel", tensors, role: str, single_name: str):

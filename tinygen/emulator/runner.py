@@ -25,15 +25,31 @@ import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from unicorn import (UC_ARCH_ARM, UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT,
-                     UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_UNMAPPED, UC_HOOK_MEM_WRITE_PROT,
-                     UC_HOOK_MEM_WRITE_UNMAPPED, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED,
-                     UC_MEM_WRITE_PROT, UC_MEM_WRITE_UNMAPPED, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc,
-                     UcError)
+from unicorn import (
+    UC_ARCH_ARM,
+    UC_ERR_EXCEPTION,
+    UC_ERR_INSN_INVALID,
+    UC_HOOK_INTR,
+    UC_HOOK_MEM_FETCH_PROT,
+    UC_HOOK_MEM_FETCH_UNMAPPED,
+    UC_HOOK_MEM_READ_UNMAPPED,
+    UC_HOOK_MEM_WRITE_PROT,
+    UC_HOOK_MEM_WRITE_UNMAPPED,
+    UC_MEM_FETCH_UNMAPPED,
+    UC_MEM_READ_UNMAPPED,
+    UC_MEM_WRITE_PROT,
+    UC_MEM_WRITE_UNMAPPED,
+    UC_MODE_THUMB,
+    UC_PROT_ALL,
+    UC_PROT_EXEC,
+    UC_PROT_READ,
+    Uc,
+    UcError,
+)
 from unicorn import arm_const as A
 
 from ..boards import Board
-from ..toolchain.arm import Layout
+from ..toolchain.arm import Layout, board_layout
 from ..toolchain.elfinfo import ElfInfo
 from . import faults as F
 from .faults import EmulatorFault
@@ -88,7 +104,6 @@ def _align_up(x: int) -> int:
 
 class _MMIO:
     """Memory-like MMIO that records writes."""
-
     def __init__(self, base: int, size: int, log: list) -> None:
         self.base = base
         self.mem = bytearray(size)
@@ -106,7 +121,6 @@ class CortexM:
     def __init__(self, elf: ElfInfo, board: Board, layout: Layout | None = None,
                  max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, timeout_s: float | None = None,
                  native: bool | None = None, ram_fill: int | None = RAM_FILL) -> None:
-        from ..toolchain.arm import board_layout
 
         self.elf = elf
         self.board = board

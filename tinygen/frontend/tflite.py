@@ -14,7 +14,15 @@ import numpy as np
 from ..errors import ModelFormatError, TinygenError, UnsupportedError
 from ..ir import Graph, ModelSource, Op, Quant, Tensor
 from ..ir.tensor import np_dtype
-from ..schema import BUILTIN_NAMES, OPTIONS_NAMES, TENSOR_TYPE_NAMES, TFLITE_TO_DTYPE, options_class, schema
+from ..ops import get_op_def, unsupported
+from ..schema import (
+    BUILTIN_NAMES,
+    OPTIONS_NAMES,
+    TENSOR_TYPE_NAMES,
+    TFLITE_TO_DTYPE,
+    options_class,
+    schema,
+)
 
 MAX_TENSOR_BYTES = 1 << 28  # 256 MiB: far beyond any microcontroller; guards against corrupt shapes
 
@@ -135,8 +143,6 @@ class _Reader:
         return Graph(name="model", ops=ops, inputs=inputs, outputs=outputs)
 
     def read_op(self, idx: int, o) -> Op:
-        from ..ops import get_op_def, unsupported
-
         opc = int(o.OpcodeIndex())
         if not 0 <= opc < len(self.opcodes):
             raise ModelFormatError(f"{self.where}: operator {idx} refers to operator code {opc}, but the model has {len(self.opcodes)}")

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 
 from ..ir import Op, Tensor
 from ..options import CompileOptions
-from .liveness import Buffer, MemoryProblem, alias_root_map, compute_buffers, live_buffers_per_op, live_bytes_per_op
+from .liveness import (
+    Buffer,
+    MemoryProblem,
+    alias_root_map,
+    compute_buffers,
+    live_buffers_per_op,
+    live_bytes_per_op,
+)
 from .planners import DEFAULT_BUDGET, Overlap, PlannerBudget, check_plan, get_planner
 
 

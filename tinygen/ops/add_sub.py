@@ -17,7 +17,14 @@ from ..ir import Op
 from ..kernel_library import constant
 from ..schema import schema
 from .base import register, unsupported
-from .common import ElementwiseOp, activation_range, check_fused, check_int8_activation, fused_activation, fused_activation_code
+from .common import (
+    ElementwiseOp,
+    activation_range,
+    check_fused,
+    check_int8_activation,
+    fused_activation,
+    fused_activation_code,
+)
 
 #: TFLite Micro's RuntimeShape holds at most 6 dimensions
 MAX_RANK = 6

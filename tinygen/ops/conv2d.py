@@ -16,8 +16,21 @@ from ..ir import Op
 from ..kernel_library import buffer_size
 from ..schema import schema
 from .base import register, unsupported
-from .common import (WindowedOp, activation_range, check_dtype, check_fused, check_int8_activation, check_rank,
-                     check_shape, dims4, fused_activation, fused_activation_code, padding_code, padding_name, quant)
+from .common import (
+    WindowedOp,
+    activation_range,
+    check_dtype,
+    check_fused,
+    check_int8_activation,
+    check_rank,
+    check_shape,
+    dims4,
+    fused_activation,
+    fused_activation_code,
+    padding_code,
+    padding_name,
+    quant,
+)
 
 
 @dataclass

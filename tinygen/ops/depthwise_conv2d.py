@@ -11,7 +11,14 @@ from ..kernel_library import buffer_size
 from ..schema import schema
 from .base import register, unsupported
 from .common import check_shape, quant
-from .conv2d import Conv2DAttrs, ConvArgs, WindowConv, check_window_conv, window_options, write_window_options
+from .conv2d import (
+    Conv2DAttrs,
+    ConvArgs,
+    WindowConv,
+    check_window_conv,
+    window_options,
+    write_window_options,
+)
 
 #: TFLite's depthwise filters are [1, KH, KW, C * multiplier], quantized along the last axis
 QUANTIZED_AXIS = 3

@@ -11,8 +11,16 @@ from .. import quant as Q
 from ..cstruct import PerChannelQuant, Range, cstruct
 from ..schema import schema
 from .base import OpDef, register, unsupported
-from .common import (activation_range, check_dtype, check_fused, check_int8_activation, check_rank, fused_activation,
-                     fused_activation_code, quant)
+from .common import (
+    activation_range,
+    check_dtype,
+    check_fused,
+    check_int8_activation,
+    check_rank,
+    fused_activation,
+    fused_activation_code,
+    quant,
+)
 
 #: FullyConnectedOptionsWeightsFormat.DEFAULT
 _WEIGHTS_DEFAULT = 0

@@ -10,8 +10,19 @@ import numpy as np
 from ..cstruct import HW, Dims, Range, cstruct
 from ..schema import schema
 from .base import register, unsupported
-from .common import (WindowedOp, activation_range, check_fused, check_int8_activation, check_rank, check_shape, dims4,
-                     fused_activation, fused_activation_code, padding_code, padding_name)
+from .common import (
+    WindowedOp,
+    activation_range,
+    check_fused,
+    check_int8_activation,
+    check_rank,
+    check_shape,
+    dims4,
+    fused_activation,
+    fused_activation_code,
+    padding_code,
+    padding_name,
+)
 from .conv2d import conv_out_hw
 
 

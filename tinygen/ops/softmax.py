@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import quant as Q
 from ..cstruct import cstruct
-from ..schema import schema
 from ..ir import Op
+from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import check_int8_activation
 

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, replace
 from ..errors import TinygenError
 from ..ir import Graph, Op, Target
 from ..memory import MemoryPlan
+from ..ops import op_def
 from ..options import CompileOptions
 from ..patching.lower import build_patch_plan
-from ..ops import op_def
 from ..patching.op import KIND
 from ..patching.search import arena_of, parse_spec, search, total_macs
 from ..patching.stage import NotPatchable, make_stage

@@ -305,7 +305,8 @@ def _set(v: Any, path: tuple, new: Any) -> Any:
 
 
 def _column_name(step: int, kind: str, path: tuple) -> str:
-    return "_".join([f"{kind.lower()}{step}"] + [str(p) for p in path])
+    """e.g. conv_2d_0_padding_h: the step's operator kind and position, the argument's path."""
+    return "_".join([f"{kind.lower()}_{step}"] + [str(p) for p in path if p != "params"])
 
 
 def _tabulate(plan: PatchPlan) -> None:

@@ -28,7 +28,9 @@ class PatchStageOp(OpDef):
         plan: PatchPlan = op.attrs
         gap = plan.output_gap
         overlap = ((0, 0, gap),) if gap is not None and gap <= op.outputs[0].nbytes else ()
-        return self.kernel(op, plan, variant=f"{len(plan.stage.patches)} patches", function="(patch loop)",
+        grid = plan.stage.grid
+        return self.kernel(op, plan, variant=f"{grid[0]}x{grid[1]} grid, {len(plan.stage.patches)} patches",
+                           function="patch loop",
                            template="patch_stage.c.j2", scratch_bytes=plan.scratch_bytes, overlap=overlap)
 
     def macs(self, op):

@@ -15,7 +15,13 @@ from typing import Sequence
 
 from ..geometry import Region
 from ..ir import Graph, Op, Target, Tensor
-from ..memory import MemoryOptions, MemoryProblem, StepMemory, memory_options, plan_memory
+from ..memory import (
+    MemoryOptions,
+    MemoryProblem,
+    StepMemory,
+    memory_options,
+    plan_memory,
+)
 from ..memory.planners import align_up
 from ..memory.variants import choose_variants
 from ..ops import op_def

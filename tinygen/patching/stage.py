@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..geometry import Region, split
 from ..ir import Graph, Op, Tensor
 from ..ops import get_op_def, op_def
-from ..geometry import Region, split
 
 
 class NotPatchable(Exception):

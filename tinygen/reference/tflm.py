@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import TinygenError
+from ..schema import schema
 
 
 def _arena_bytes(model: bytes) -> int:
@@ -31,7 +32,6 @@ class TFLMReference:
                                                          intrepreter_config=cfg)
         except (RuntimeError, ValueError) as e:
             raise TinygenError(f"TensorFlow Lite Micro cannot load the model: {e}") from None
-        from ..schema import schema
 
         m = schema.Model.GetRootAs(model, 0)
         self.n_outputs = int(m.Subgraphs(0).OutputsLength())
@@ -103,7 +103,6 @@ def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
 
 class IsolatedTFLMReference:
     """TFLMReference in a separate process (same interface for run/tensor)."""
-
     def __init__(self, model: bytes, preserve_all_tensors: bool = False) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor

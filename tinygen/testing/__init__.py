@@ -4,7 +4,7 @@ Importing this package also loads every tinygen/testing/ops_*.py module, which a
 GraphBuilder methods (b.softmax, b.depthwise_conv2d, ...) and register hypothesis cases.
 """
 
-from .builder import GraphBuilder
 from . import strategies  # noqa: F401  (loads the op families)
+from .builder import GraphBuilder
 
 __all__ = ["GraphBuilder"]

@@ -18,6 +18,8 @@ import numpy as np
 
 from ..ir import Graph, Op, Quant, Tensor
 from ..ops import get_op_def
+from ..ops.conv2d import Conv2DAttrs
+from ..ops.reshape import ReshapeAttrs
 from ..writer import write_tflite
 
 # spread of a uniformly random int8 value around its zero point
@@ -114,7 +116,6 @@ class GraphBuilder:
     def conv2d(self, x: Tensor, out_channels: int, kernel=(3, 3), stride=(1, 1), dilation=(1, 1),
                padding: str = "SAME", activation: str = "NONE", per_channel: bool = True,
                bias: bool = True, out_quant: Quant | None = None, groups: int = 1) -> Tensor:
-        from ..ops.conv2d import Conv2DAttrs
 
         cin = x.shape[3] // groups
         w = self.weights((out_channels, kernel[0], kernel[1], cin), per_channel)
@@ -129,8 +130,6 @@ class GraphBuilder:
         return y
 
     def reshape(self, x: Tensor, shape: Sequence[int]) -> Tensor:
-        from ..ops.reshape import ReshapeAttrs
-
         shape = tuple(int(d) for d in shape)
         s = self.const(np.array(shape, dtype=np.int32), "int32", name=self._name("shape"))
         y = self.op("RESHAPE", [x, s], ReshapeAttrs(new_shape=shape), Quant(scale=x.quant.scale.copy(),

@@ -24,9 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boards import load_board
 from ..codegen.cformat import c_array_body
+from ..emulator import CortexM
 from ..ir import c_type, np_dtype
 from ..kernel_library import library
+from ..toolchain.arm import build_program
+from ..toolchain.elfinfo import ElfInfo
+
 
 def host_kernels():
     """(ffi, lib): the host kernel library with every declaration of tg_nn.h."""
@@ -91,10 +96,6 @@ def arm_kernel_run(board: str, call: str, *, decls: str = "", consts: dict[str, 
     """Build a program for `board` that runs the C statement(s) `call` once (setting `status`),
     with `consts` as static const arrays (flash), `inputs` written into RAM arrays before the call
     and `outputs` RAM arrays read after it; emulate it and count its instructions."""
-    from ..boards import load_board
-    from ..emulator import CortexM
-    from ..toolchain.arm import build_program
-    from ..toolchain.elfinfo import ElfInfo
 
     consts, inputs, outputs = consts or {}, inputs or {}, outputs or {}
     lines = []

@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..ir import Quant, Tensor
+from ..ops.leaky_relu import LeakyReluAttrs
 from .builder import _U8_STD, GraphBuilder, builder_method
 from .strategies import case, seeds
 
@@ -72,8 +73,6 @@ def relu6(self: GraphBuilder, x: Tensor, out_quant: Quant | None = None) -> Tens
 
 @builder_method
 def leaky_relu(self: GraphBuilder, x: Tensor, alpha: float = 0.2, out_quant: Quant | None = None) -> Tensor:
-    from ..ops.leaky_relu import LeakyReluAttrs
-
     if out_quant is None:
         lo, hi = real_range(x.quant)
         vals = [v if v >= 0 else v * alpha for v in (lo, hi, 0.0)]

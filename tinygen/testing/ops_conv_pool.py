@@ -10,6 +10,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..ir import Quant, Tensor
+from ..ops.base import NoAttrs
+from ..ops.depthwise_conv2d import DepthwiseConv2DAttrs
+from ..ops.fully_connected import FullyConnectedAttrs
+from ..ops.mean import MeanAttrs, resolve_axes
+from ..ops.pooling import Pool2DAttrs
 from .builder import _U8_STD, GraphBuilder, builder_method
 from .strategies import activations, case, paddings, seeds
 
@@ -22,8 +27,6 @@ _W_STD = 73.0
 def depthwise_conv2d(self: GraphBuilder, x: Tensor, multiplier: int = 1, kernel=(3, 3), stride=(1, 1),
                      dilation=(1, 1), padding: str = "SAME", activation: str = "NONE",
                      per_channel: bool = True, bias: bool = True, out_quant: Quant | None = None) -> Tensor:
-    from ..ops.depthwise_conv2d import DepthwiseConv2DAttrs
-
     cout = x.shape[3] * multiplier
     w = self.weights((1, kernel[0], kernel[1], cout), per_channel, axis=3)
     b = self.bias(cout, x.quant.s, w.quant.scale) if bias else None
@@ -42,8 +45,6 @@ def depthwise_conv2d(self: GraphBuilder, x: Tensor, multiplier: int = 1, kernel=
 def fully_connected(self: GraphBuilder, x: Tensor, units: int, activation: str = "NONE",
                     per_channel: bool = True, bias: bool = True, keep_num_dims: bool = False,
                     out_quant: Quant | None = None) -> Tensor:
-    from ..ops.fully_connected import FullyConnectedAttrs
-
     depth = x.shape[-1]
     w = self.weights((units, depth), per_channel, axis=0)
     b = self.bias(units, x.quant.s, w.quant.scale) if bias else None
@@ -57,8 +58,6 @@ def fully_connected(self: GraphBuilder, x: Tensor, units: int, activation: str =
 
 
 def _pool(self: GraphBuilder, kind: str, x: Tensor, filter, stride, padding, activation) -> Tensor:
-    from ..ops.pooling import Pool2DAttrs
-
     q = Quant(scale=x.quant.scale.copy(), zero_point=x.quant.zero_point.copy())
     y = self.op(kind, [x], Pool2DAttrs(padding=padding, stride=tuple(stride), filter=tuple(filter),
                                        activation=activation), q)
@@ -81,8 +80,6 @@ def max_pool2d(self: GraphBuilder, x: Tensor, filter=(2, 2), stride=(2, 2), padd
 @builder_method
 def mean(self: GraphBuilder, x: Tensor, axes: Sequence[int], keep_dims: bool = True,
          out_quant: Quant | None = None, same_quant: bool = False) -> Tensor:
-    from ..ops.mean import MeanAttrs, resolve_axes
-
     ax = self.const(np.asarray(list(axes), dtype=np.int32), "int32", name=self._name("axes"))
     if same_quant:
         out_quant = Quant(scale=x.quant.scale.copy(), zero_point=x.quant.zero_point.copy())
@@ -103,8 +100,6 @@ def mean(self: GraphBuilder, x: Tensor, axes: Sequence[int], keep_dims: bool = T
 @builder_method
 def pad(self: GraphBuilder, x: Tensor, paddings: Sequence[Sequence[int]], constant: int | None = None,
         out_quant: Quant | None = None) -> Tensor:
-    from ..ops.base import NoAttrs
-
     p = self.const(np.asarray(paddings, dtype=np.int32).reshape(-1, 2), "int32", name=self._name("paddings"))
     q = out_quant or Quant(scale=x.quant.scale.copy(), zero_point=x.quant.zero_point.copy())
     if constant is None:

@@ -15,6 +15,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..ir import Quant, Tensor
+from ..ops.add_sub import ActivationAttrs
+from ..ops.concatenation import ConcatAttrs
+from ..ops.softmax import SoftmaxAttrs
 from .builder import GraphBuilder, builder_method
 from .strategies import activations, case, seeds
 
@@ -57,8 +60,6 @@ def const_int8(self: GraphBuilder, data_or_shape, scale: float | None = None, ze
 
 
 def _binary(self: GraphBuilder, kind: str, x, y, activation: str, out_quant: Quant | None) -> Tensor:
-    from ..ops.add_sub import ActivationAttrs
-
     x = _as_tensor(self, x)
     y = _as_tensor(self, y)
     if out_quant is None:
@@ -97,8 +98,6 @@ def mul(self: GraphBuilder, x, y, activation: str = "NONE", out_quant: Quant | N
 def concatenation(self: GraphBuilder, xs: Sequence[Tensor], axis: int, activation: str = "NONE",
                   out_quant: Quant | None = None) -> Tensor:
     """Joins xs along axis; the output keeps the first input's quantization unless given."""
-    from ..ops.concatenation import ConcatAttrs
-
     q = out_quant
     if q is None and xs[0].quant is not None:
         q = Quant(scale=xs[0].quant.scale.copy(), zero_point=xs[0].quant.zero_point.copy())
@@ -121,8 +120,6 @@ def transpose(self: GraphBuilder, x: Tensor, perm: Sequence[int], out_quant: Qua
 
 @builder_method
 def softmax(self: GraphBuilder, x: Tensor, beta: float = 1.0, out_quant: Quant | None = None) -> Tensor:
-    from ..ops.softmax import SoftmaxAttrs
-
     q = out_quant or Quant(scale=[SOFTMAX_QUANT[0]], zero_point=[SOFTMAX_QUANT[1]])
     out = self.op("SOFTMAX", [x], SoftmaxAttrs(beta=float(np.float32(beta))), q)
     self.spread[id(out)] = 128.0 / 3.0

@@ -33,6 +33,7 @@ from .. import __version__
 from ..boards import Board
 from ..cpus import CORES
 from ..errors import ToolchainError
+from ..jinja import template_env
 from ..paths import KERNELS_DIR, KERNELS_INCLUDE, TEMPLATES_DIR, cache_dir
 from .host import _atomic_dir, _hash_files, _publish, kernel_headers, kernel_sources
 
@@ -151,8 +152,6 @@ def build_kernel_library(board: Board, opt: str = "O2") -> Path:
 
 # -- generated sources ----------------------------------------------------------------------------
 def _env():
-    from ..codegen.emit import template_env
-
     return template_env()
 
 

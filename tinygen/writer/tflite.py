@@ -8,9 +8,9 @@ from __future__ import annotations
 import flatbuffers
 import numpy as np
 
-from ..schema import BUILTIN_CODES, DTYPE_TO_TFLITE, OPTIONS_CODES, schema
 from ..ir import Graph, Tensor
 from ..ops import get_op_def
+from ..schema import BUILTIN_CODES, DTYPE_TO_TFLITE, OPTIONS_CODES, schema
 
 
 def _tensor_t(t: Tensor, buffer_index: int):

@@ -54,8 +54,19 @@ simple.py (naive, greedy, heuristic), bnb.py (branch and bound), milp.py (HiGHS)
 from __future__ import annotations
 
 from . import bnb, exact, milp, simple  # noqa: F401  (each registers its planners)
-from .base import (DEFAULT_BUDGET, Overlap, Placement, PlanError, PlannerBudget, align_up, arena_size, check_plan,
-                   get_planner, planner, planner_names)
+from .base import (
+                   DEFAULT_BUDGET,
+                   Overlap,
+                   Placement,
+                   PlanError,
+                   PlannerBudget,
+                   align_up,
+                   arena_size,
+                   check_plan,
+                   get_planner,
+                   planner,
+                   planner_names,
+)
 
 __all__ = ["DEFAULT_BUDGET", "Overlap", "PlanError", "Placement", "PlannerBudget", "align_up", "arena_size",
            "check_plan", "get_planner", "planner", "planner_names"]

@@ -7,7 +7,7 @@ import time
 from typing import Iterable, Sequence
 
 from ..liveness import Buffer
-from .base import Overlap, PlanError, Placement, _rule_gaps
+from .base import Overlap, Placement, PlanError, _rule_gaps
 
 
 class Problem:

@@ -6,52 +6,27 @@ Errors in the user's input (TinygenError) print one line and exit 2 (1 for "does
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from . import __version__
-from .cpus import CORES
-from .errors import TinygenError
-from .memory.planners import planner_names
-from .options import CompileOptions
+from .. import __version__
+from ..check import check_model
+from ..compiler import compile_model
+from ..cpus import CORES
+from ..demo import run_demo
+from ..errors import TinygenError
+from ..memory.planners import planner_names
+from ..memory.report import ascii_timeline, plot_plans
+from ..memory_report import model_memory_report
+from ..options import CompileOptions
+from ..reports import write_json
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-
-def write_json(path: str | Path, data: dict) -> None:
-    """Write a JSON report atomically (temporary file + rename)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tinygen-", suffix=".json", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=False, default=_json_default)
-            f.write("\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_default(o):
-    import numpy as np
-
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
 #: options of every command that compiles a model (tinygen.options.CompileOptions)
@@ -112,8 +87,6 @@ def cli() -> None:
 @compile_options
 def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
     """Compile MODEL (.tflite, int8) to C."""
-    from .compiler import compile_model
-
     cm = compile_model(model, options_from(kw))
     files = cm.write(out_dir)
     console.print(f"{model.name}: {len(cm.graph.ops)} operators -> " + ", ".join(str(f) for f in files))
@@ -135,7 +108,6 @@ def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
 def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, **kw) -> None:
     """Run random and given inputs through the generated C (host build) and TensorFlow Lite Micro;
     exit 0 only if every output is bit-identical."""
-    from .check import check_model
 
     with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
         rep = check_model(model, n_random=n_inputs, input_files=input_files, options=options_from(kw), seed=seed,
@@ -170,8 +142,6 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, lit
 def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
     """Show the memory plan of MODEL: per operator the live buffers with offsets and sizes, the
     arena, the layer-wise lower bound and what in-place and overlap saved."""
-    from .memory.report import ascii_timeline, plot_plans
-    from .memory_report import model_memory_report
 
     rep, cm, unpatched = model_memory_report(model, options_from(kw))
     console.print(ascii_timeline(cm.plan), markup=False, highlight=False, soft_wrap=True)
@@ -211,7 +181,6 @@ def demo_cmd(board: str, json_path: Path | None) -> None:
     """Compile the bundled digit classifier, classify its held-out test digits with the generated
     C and with TensorFlow Lite Micro (accuracy of both, identical outputs), then run it on an
     emulated BOARD and measure flash, SRAM and instructions."""
-    from .demo import run_demo
 
     ok = run_demo(board, console, json_path=json_path)
     if not ok:
@@ -219,7 +188,7 @@ def demo_cmd(board: str, json_path: Path | None) -> None:
 
 
 # Commands defined in other modules register themselves on `cli` when imported.
-from . import cli_target  # noqa: E402,F401
+from . import target  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

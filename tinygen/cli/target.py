@@ -8,8 +8,19 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .cli import cli, compile_options, console, options_from, write_json
-from .errors import TinygenError
+from ..boards import list_boards, load_board
+from ..compiler import compile_model
+from ..errors import TinygenError
+from ..reports import write_json
+from ..target import (
+    RunReport,
+    TargetOptions,
+    board_compile_options,
+    raise_for_report,
+    run_and_print,
+)
+from ..toolchain.arm import write_firmware_sources
+from . import cli, compile_options, console, options_from
 
 
 def _fmt_size(n: int) -> str:
@@ -24,8 +35,6 @@ def _fmt_size(n: int) -> str:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the list as JSON.")
 def boards_cmd(json_path: Path | None) -> None:
     """List the boards (boards/*.toml) with their flash and SRAM budgets."""
-    from .boards import list_boards
-
     boards = list_boards()
     if json_path:
         write_json(json_path, {"boards": [b.to_dict() for b in boards]})
@@ -71,8 +80,6 @@ def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json
     """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator, compare every
     output with TensorFlow Lite Micro and the host build (bit-identical), and check the board's
     flash and SRAM budgets. Exit 0 when identical and fitting, 1 when not, 2 on errors."""
-    from .boards import load_board
-    from .target import RunReport, TargetOptions, board_compile_options, raise_for_report, run_and_print
 
     tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions)
     try:
@@ -107,10 +114,6 @@ def firmware_cmd(model: Path, board: str, out_dir: Path, stack_bytes: int | None
     (vector table, reset handler), tg_main.c (one inference), boot headers where the part needs
     them, and the linker script board.ld. Build them with the top-level CMakeLists.txt
     (-DTINYGEN_MODEL_DIR=DIR -DTINYGEN_FIRMWARE=ON) or your own build."""
-    from .boards import load_board
-    from .compiler import compile_model
-    from .target import board_compile_options
-    from .toolchain.arm import write_firmware_sources
 
     b = load_board(board)
     cm = compile_model(model, board_compile_options(options_from(kw), b, stack_bytes))

@@ -1,0 +1,145 @@
+"""The package structure: dependencies point one way (no import cycle among tinygen's packages),
+operators depend only on leaf modules, and passes talk through typed results, not string keys."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import tinygen
+
+PKG = Path(tinygen.__file__).resolve().parent
+
+#: what tinygen/ops may import: the IR, quantization math, geometry, parameter structs, the kernel
+#: library's compile-time queries (and the toolchain that builds it), the .tflite schema, errors
+OPS_MAY_IMPORT = {"ops", "ir", "quant", "geometry", "cstruct", "kernel_library", "toolchain", "schema", "errors",
+                  "cpus", "paths", "sanitize"}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    t = node.test
+    return (isinstance(t, ast.Name) and t.id == "TYPE_CHECKING") or \
+        (isinstance(t, ast.Attribute) and t.attr == "TYPE_CHECKING")
+
+
+def _imports(path: Path) -> set[str]:
+    """tinygen modules imported by a file, at any level (functions too), except under
+    `if TYPE_CHECKING:`."""
+    mod = _module_name(path)
+    is_pkg = path.name == "__init__.py"
+    base = mod.split(".") if is_pkg else mod.split(".")[:-1]
+    out: set[str] = set()
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for c in child.orelse:
+                    visit(c)
+                continue
+            if isinstance(child, ast.Import):
+                out.update(a.name for a in child.names if a.name.startswith("tinygen"))
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    parts = base[:len(base) - child.level + 1]
+                    target = ".".join(parts + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                if target.startswith("tinygen"):
+                    out.add(target)
+                    for a in child.names:  # `from . import x` imports the submodule x
+                        out.add(f"{target}.{a.name}")
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return out
+
+
+def _top(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def package_graph() -> dict[str, set[str]]:
+    """tinygen's top-level packages and modules -> the ones they import."""
+    tops = {p.stem if p.is_file() else p.name for p in PKG.iterdir()
+            if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())) and p.stem != "__init__"}
+    graph: dict[str, set[str]] = {t: set() for t in tops}
+    for path in PKG.rglob("*.py"):
+        src = _top(_module_name(path))
+        if src is None:
+            continue
+        for imp in _imports(path):
+            dst = _top(imp)
+            if dst is not None and dst != src and dst in tops:
+                graph[src].add(dst)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one member (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+    counter = [0]
+
+    def strong(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    return out
+
+
+def test_no_import_cycle_among_packages():
+    cycles = _cycles(package_graph())
+    assert not cycles, f"import cycles among tinygen's packages: {cycles}"
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_operators_depend_only_on_leaf_modules():
+    g = package_graph()
+    assert g["ops"] <= OPS_MAY_IMPORT, f"tinygen/ops imports {sorted(g['ops'] - OPS_MAY_IMPORT)}"
+    for leaf in ("ir", "geometry", "cstruct", "quant", "errors", "sanitize", "cpus", "options"):
+        assert g[leaf] <= {"ir", "cpus", "errors"}, f"{leaf} should be a leaf but imports {sorted(g[leaf])}"
+    for lower in ("memory", "patching", "codegen"):
+        assert "passes" not in g[lower] and "compiler" not in g[lower], f"{lower} imports a higher layer"
+
+
+def test_no_string_keyed_pass_communication():
+    """Passes do not talk through op.notes / graph.meta dictionaries (they no longer exist)."""
+    bad = []
+    for path in PKG.rglob("*.py"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\.(notes|meta)\b\s*[\[.(]|\b(notes|meta)\[", line):
+                bad.append(f"{path.relative_to(PKG.parent)}:{n}: {line.strip()}")
+    assert not bad, "\n".join(bad)

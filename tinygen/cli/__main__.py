@@ -1,0 +1,5 @@
+"""python -m tinygen.cli"""
+
+from . import main
+
+main()
