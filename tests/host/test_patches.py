@@ -138,3 +138,31 @@ def test_patched_with_the_input_outside_the_arena():
     assert outside.arena_bytes < inside.arena_bytes
     reports = check_compiled([(inside, data), (outside, data)], n_random=2)
     assert all(r.bit_exact for r in reports), [r.first_diverging_op for r in reports]
+
+
+def test_patches_min_takes_the_least_peak_whatever_the_budget():
+    """--patches min: the least peak within the overhead limit (an SRAM budget does not change it);
+    --patches auto without a budget does the same."""
+    from tinygen.testing import GraphBuilder
+
+    b = GraphBuilder("minpeak", seed=6)
+    x = b.input((1, 40, 40, 3))
+    y = b.conv2d(x, 16, stride=(2, 2), activation="RELU6")
+    y = b.depthwise_conv2d(y, activation="RELU6")
+    y = b.conv2d(y, 24, kernel=(1, 1))
+    y = b.depthwise_conv2d(y, stride=(2, 2))
+    y = b.avg_pool2d(y, filter=(10, 10), stride=(1, 1))
+    data = b.tflite([y])
+    least = compile_model(data, CompileOptions(name="least", patches="min", max_overhead=0.5))
+    auto = compile_model(data, CompileOptions(name="auto", patches="auto", max_overhead=0.5))
+    loose = compile_model(data, CompileOptions(name="loose", patches="min", max_overhead=0.5,
+                                               sram_budget=least.arena_bytes * 4))
+    assert least.patches.applied and least.patches.requested == "min"
+    assert (least.patches.k, least.patches.grid) == (auto.patches.k, auto.patches.grid)
+    assert (loose.patches.k, loose.patches.grid) == (least.patches.k, least.patches.grid)
+    fit = compile_model(data, CompileOptions(name="fit", patches="auto", max_overhead=0.5,
+                                             sram_budget=least.arena_bytes * 4))
+    assert fit.patches.mac_overhead_percent is None or \
+        fit.patches.mac_overhead_percent <= least.patches.mac_overhead_percent
+    (rep,) = check_compiled([(least, data)], n_random=2)
+    assert rep.bit_exact

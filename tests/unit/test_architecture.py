@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import tinygen
@@ -143,3 +144,106 @@ def test_no_string_keyed_pass_communication():
             if re.search(r"\.(notes|meta)\b\s*[\[.(]|\b(notes|meta)\[", line):
                 bad.append(f"{path.relative_to(PKG.parent)}:{n}: {line.strip()}")
     assert not bad, "\n".join(bad)
+
+
+# -- one source of truth for kernel parameters ----------------------------------------------------
+
+def test_every_parameter_dataclass_mirrors_its_c_struct():
+    from tinygen.cstruct import REGISTRY
+    from tinygen.kernel_library import check_struct
+    from tinygen.ops import registry
+
+    registry()  # imports every operator module, and with them their parameter dataclasses
+    assert len(REGISTRY) >= 20
+    for cls in REGISTRY:
+        check_struct(cls)
+
+
+def _drifted_mirrors():
+    from tinygen.cstruct import HW, Range, cstruct
+
+    @cstruct("tg_conv_params")
+    @dataclass(frozen=True)
+    class Swapped:  # output_offset and input_offset swapped
+        output_offset: int
+        input_offset: int
+        stride: HW
+        padding: HW
+        dilation: HW
+        activation: Range
+
+    @cstruct("tg_conv_params")
+    @dataclass(frozen=True)
+    class Flat:  # a nested struct flattened
+        input_offset: int
+        output_offset: int
+        stride: HW
+        padding: HW
+        dilation: HW
+        activation: int
+
+    @cstruct("tg_no_such_params")
+    @dataclass(frozen=True)
+    class Unknown:
+        x: int
+
+    return [(Swapped, "fields"), (Flat, "struct"), (Unknown, "does not declare")]
+
+
+def test_a_drifted_mirror_is_refused(monkeypatch):
+    from tinygen import cstruct
+    from tinygen.kernel_library import StructMismatch, check_struct
+
+    monkeypatch.setattr(cstruct, "REGISTRY", list(cstruct.REGISTRY))  # keep the test's classes out
+    for cls, msg in _drifted_mirrors():
+        cls.__annotations__ = {k: eval(v, vars(cstruct)) if isinstance(v, str) else v
+                               for k, v in cls.__annotations__.items()}
+        try:
+            check_struct(cls)
+        except StructMismatch as e:
+            assert msg in str(e)
+        else:
+            raise AssertionError(f"{cls.__name__} was accepted")
+
+
+def test_every_scratch_query_of_the_header_is_asked_by_an_operator():
+    """A kernel with a *_get_buffer_size must have it queried (else its scratch goes unplanned)."""
+    header = (PKG.parent / "kernels" / "include" / "tg_nn.h").read_text()
+    queries = set(re.findall(r"\b(tg_\w+_get_buffer_size)\(", header))
+    assert {"tg_conv_s8_get_buffer_size", "tg_depthwise_conv_s8_get_buffer_size",
+            "tg_depthwise_conv_inplace_s8_get_buffer_size"} <= queries
+    used = "\n".join(p.read_text() for p in PKG.rglob("*.py"))
+    missing = sorted(q for q in queries if f'"{q}"' not in used)
+    assert not missing, f"never queried: {missing}"
+
+
+def test_c_limits_are_read_from_the_header():
+    from tinygen.kernel_library import constant
+
+    header = (PKG.parent / "kernels" / "include" / "tg_nn.h").read_text()
+    for name in ("TG_LOOP_NEST_MAX_DIMS", "TG_PAD_MAX_DIMS", "TG_BCAST_MAX_DIMS", "TG_TRANSPOSE_MAX_DIMS"):
+        value = int(re.search(rf"#define {name} (\d+)", header).group(1))
+        assert constant(name) == value
+        assert re.search(rf"\b{name[3:]}\s*=\s*\d", "\n".join(p.read_text() for p in (PKG / "ops").glob("*.py"))) is None
+
+
+# -- determinism -------------------------------------------------------------------------------------
+
+def test_default_planner_budget_does_not_depend_on_the_clock(monkeypatch):
+    """A slow machine gets the same plan: by default no wall-clock limit ends a search."""
+    import time
+
+    from tinygen.memory import Buffer, PlannerBudget, get_planner
+
+    assert PlannerBudget().time_limit is None
+    bufs = [Buffer(id=f"b{i}", size=s, first=f, last=l)
+            for i, (s, f, l) in enumerate([(5, 0, 2), (3, 1, 3), (4, 2, 4), (6, 3, 5), (2, 0, 5), (7, 4, 6), (3, 5, 7)])]
+    normal = get_planner("exact")(bufs, 1)
+    clock = [0.0]
+
+    def slow():  # every reading of the clock is an hour later
+        clock[0] += 3600.0
+        return clock[0]
+
+    monkeypatch.setattr(time, "perf_counter", slow)
+    assert dict(get_planner("exact")(bufs, 1)) == dict(normal)

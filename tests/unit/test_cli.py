@@ -94,3 +94,39 @@ def test_mem_patches_auto_without_a_useful_stage_writes_json(tmp_path):
     d = json.loads(js.read_text())
     assert d["patches"]["applied"] is False and d["patches"]["reason"].startswith("no patch stage lowers the peak")
     assert d["arena_bytes"] > 0
+
+
+def test_every_compiling_command_accepts_the_same_compile_options():
+    import click
+
+    from tinygen.cli import cli
+
+    def opts(name):
+        return {p.name for p in cli.commands[name].params if isinstance(p, click.Option)}
+
+    shared = {"name", "cpu", "planner", "schedule", "no_inplace", "no_overlap", "patches", "max_overhead"}
+    for name in ("compile", "check", "mem", "run", "firmware"):
+        assert shared <= opts(name), f"{name} lacks {sorted(shared - opts(name))}"
+
+
+def test_generated_code_does_not_depend_on_the_model_folder(tmp_path, model):
+    """Provenance: the header names the model file (not its folder), its sha256, the version and
+    the options; the same model in another folder gives byte-identical output."""
+    import hashlib
+    import shutil
+
+    from tinygen import __version__
+
+    other = tmp_path / "some" / "deep" / "folder"
+    other.mkdir(parents=True)
+    copy = other / model.name
+    shutil.copy(model, copy)
+    for src, out in ((model, tmp_path / "a"), (copy, tmp_path / "b")):
+        r = tinygen("compile", src, "-o", out)
+        assert r.returncode == 0, r.stderr
+    for f in ("small.c", "small.h"):
+        a, b = (tmp_path / "a" / f).read_text(), (tmp_path / "b" / f).read_text()
+        assert a == b
+        assert "small.tflite" in a and str(model.parent) not in a and str(other) not in a
+        assert hashlib.sha256(model.read_bytes()).hexdigest() in a and __version__ in a
+        assert "options: name=None cpu=None planner=exact" in a

@@ -1,6 +1,6 @@
 /*
  * tg_add_s8.c - int8 addition with broadcasting (portable C; the loop is shared with
- * SUB in tg_elementwise.h).
+ * SUB and MUL in tg_elementwise.h).
  */
 #include "tg_nn.h"
 #include "tg_elementwise.h"
@@ -8,5 +8,5 @@
 tg_status tg_add_s8(const tg_add_params *params, const tg_broadcast *bcast,
                     const int8_t *input1, const int8_t *input2, int8_t *output)
 {
-    return tg_addsub_s8(params, bcast, input1, input2, output, 1);
+    return tg_binary_s8(params, bcast, input1, input2, output, TG_BINARY_ADD);
 }

@@ -2,43 +2,11 @@
  * tg_maxpool_s8.c - int8 max pooling (portable C). Only window elements inside the input count.
  */
 #include "tg_nn.h"
-#include "../tg_internal.h"
+#include "tg_pool_internal.h"
 
 tg_status tg_maxpool_s8(const tg_pool_params *params,
                         const tg_dims *input_dims, const int8_t *input,
                         const tg_dims *output_dims, int8_t *output)
 {
-    const int32_t in_h = input_dims->h, in_w = input_dims->w, ch = input_dims->c;
-    const int32_t out_h = output_dims->h, out_w = output_dims->w;
-    int32_t b, oy, ox, c;
-
-    if (input_dims->n != output_dims->n || output_dims->c != ch) {
-        return TG_ERR_ARG;
-    }
-    for (b = 0; b < input_dims->n; ++b) {
-        const int8_t *in_b = input + (int32_t)b * in_h * in_w * ch;
-        for (oy = 0; oy < out_h; ++oy) {
-            const int32_t y0 = oy * params->stride.h - params->padding.h;
-            const int32_t ky0 = TG_MAX(0, -y0);
-            const int32_t ky1 = TG_MIN(params->filter.h, in_h - y0);
-            for (ox = 0; ox < out_w; ++ox) {
-                const int32_t x0 = ox * params->stride.w - params->padding.w;
-                const int32_t kx0 = TG_MAX(0, -x0);
-                const int32_t kx1 = TG_MIN(params->filter.w, in_w - x0);
-                for (c = 0; c < ch; ++c) {
-                    int32_t best = -128;
-                    int32_t ky, kx;
-                    for (ky = ky0; ky < ky1; ++ky) {
-                        const int8_t *row = in_b + ((int32_t)(y0 + ky) * in_w + x0 + kx0) * ch + c;
-                        for (kx = 0; kx < kx1 - kx0; ++kx) {
-                            best = TG_MAX(best, (int32_t)row[kx * ch]);
-                        }
-                    }
-                    best = tg_clamp(best, params->activation.min, params->activation.max);
-                    *output++ = (int8_t)best;
-                }
-            }
-        }
-    }
-    return TG_OK;
+    return tg_pool_s8(params, input_dims, input, output_dims, output, 1);
 }
