@@ -62,9 +62,6 @@ static inline int tg_bcast_next(const tg_broadcast *b, tg_bcast_pos *p)
     return 0;
 }
 
-/* The binary operations sharing the broadcast walk below. */
-enum { TG_BINARY_ADD, TG_BINARY_SUB, TG_BINARY_MUL };
-
 /* ADD/SUB: an input moved to the common scale, ((q + offset) * 2^left_shift) * multiplier,
  * where the multiplier is below one (shift <= 0). */
 static inline int32_t tg_addsub_input(int32_t q, int32_t offset, int32_t left_shift, const tg_quant *m)
@@ -72,52 +69,52 @@ static inline int32_t tg_addsub_input(int32_t q, int32_t offset, int32_t left_sh
     return tg_requantize((q + offset) * ((int32_t)1 << left_shift), m->multiplier, m->shift);
 }
 
-/* One output element of ADD, SUB (tg_add_params) or MUL (tg_mul_params) from raw inputs a, b. */
-static inline int8_t tg_binary_value(const void *params, int32_t a, int32_t b, int op)
+/* ADD/SUB: the sum or difference of two scaled inputs requantized to the output. */
+static inline int8_t tg_addsub_output(int32_t raw, const tg_add_params *p)
 {
-    int32_t out;
-    const tg_range *act;
-    if (op == TG_BINARY_MUL) {
-        const tg_mul_params *p = (const tg_mul_params *)params;
-        const int32_t prod = (a + p->input1_offset) * (b + p->input2_offset);
-        out = tg_requantize(prod, p->output.multiplier, p->output.shift) + p->output_offset;
-        act = &p->activation;
-    } else {
-        const tg_add_params *p = (const tg_add_params *)params;
-        const int32_t x = tg_addsub_input(a, p->input1_offset, p->left_shift, &p->input1);
-        const int32_t y = tg_addsub_input(b, p->input2_offset, p->left_shift, &p->input2);
-        out = tg_requantize(op == TG_BINARY_ADD ? x + y : x - y, p->output.multiplier, p->output.shift) +
-              p->output_offset;
-        act = &p->activation;
-    }
-    return (int8_t)tg_clamp(out, act->min, act->max);
+    const int32_t out = tg_requantize(raw, p->output.multiplier, p->output.shift) + p->output_offset;
+    return (int8_t)tg_clamp(out, p->activation.min, p->activation.max);
 }
 
-/* ADD, SUB or MUL (`op`, a constant at every call, so each kernel gets its own loop) over the
- * broadcast loop nest. */
-static inline tg_status tg_binary_s8(const void *params, const tg_broadcast *bcast,
-                                     const int8_t *input1, const int8_t *input2, int8_t *output, int op)
-{
-    tg_bcast_pos pos;
-    int32_t n, s1, s2, i;
+/* ADD (sign = 1) or SUB (sign = -1) of the elements *a and *b: the body of TG_BINARY_LOOP. */
+#define TG_ADDSUB_STEP(sign)                                                                             \
+    const int32_t x = tg_addsub_input(*a, params->input1_offset, params->left_shift, &params->input1); \
+    const int32_t y = tg_addsub_input(*b, params->input2_offset, params->left_shift, &params->input2); \
+    *output++ = tg_addsub_output(x + (sign) * y, params)
 
-    if (!tg_bcast_valid(bcast)) {
-        return TG_ERR_ARG;
-    }
-    n = bcast->shape[bcast->rank - 1];
-    s1 = bcast->stride1[bcast->rank - 1];
-    s2 = bcast->stride2[bcast->rank - 1];
-    tg_bcast_start(&pos);
-    do {
-        const int8_t *a = input1 + pos.offset1;
-        const int8_t *b = input2 + pos.offset2;
-        for (i = 0; i < n; ++i) {
-            *output++ = tg_binary_value(params, *a, *b, op);
-            a += s1;
-            b += s2;
-        }
-    } while (tg_bcast_next(bcast, &pos));
-    return TG_OK;
-}
+/* MUL of the elements *a and *b: the body of TG_BINARY_LOOP. */
+#define TG_MUL_STEP()                                                                                      \
+    const int32_t prod = (*a + params->input1_offset) * (*b + params->input2_offset);                  \
+    const int32_t out = tg_requantize(prod, params->output.multiplier, params->output.shift) +           \
+                        params->output_offset;                                                          \
+    *output++ = (int8_t)tg_clamp(out, params->activation.min, params->activation.max)
+
+/*
+ * TG_BINARY_BODY(STEP): the body of a binary kernel taking (params, bcast, input1, input2,
+ * output): it walks the broadcast loop nest and runs STEP (TG_ADDSUB_STEP or TG_MUL_STEP) for
+ * each output element, with the input elements at a and b. A macro rather than a function with a
+ * flag: each kernel keeps the register allocation of a hand-written loop.
+ */
+#define TG_BINARY_BODY(STEP)                                                         \
+    tg_bcast_pos pos;                                                                \
+    int32_t n, s1, s2, i;                                                            \
+                                                                                     \
+    if (!tg_bcast_valid(bcast)) {                                                    \
+        return TG_ERR_ARG;                                                           \
+    }                                                                                \
+    n = bcast->shape[bcast->rank - 1];                                               \
+    s1 = bcast->stride1[bcast->rank - 1];                                            \
+    s2 = bcast->stride2[bcast->rank - 1];                                            \
+    tg_bcast_start(&pos);                                                            \
+    do {                                                                             \
+        const int8_t *a = input1 + pos.offset1;                                      \
+        const int8_t *b = input2 + pos.offset2;                                      \
+        for (i = 0; i < n; ++i) {                                                    \
+            STEP;                                                                    \
+            a += s1;                                                                 \
+            b += s2;                                                                 \
+        }                                                                            \
+    } while (tg_bcast_next(bcast, &pos));                                            \
+    return TG_OK
 
 #endif /* TG_ELEMENTWISE_H */

@@ -8,5 +8,5 @@
 tg_status tg_mul_s8(const tg_mul_params *params, const tg_broadcast *bcast,
                     const int8_t *input1, const int8_t *input2, int8_t *output)
 {
-    return tg_binary_s8(params, bcast, input1, input2, output, TG_BINARY_MUL);
+    TG_BINARY_BODY(TG_MUL_STEP());
 }

@@ -9,5 +9,8 @@ tg_status tg_avgpool_s8(const tg_pool_params *params,
                         const tg_dims *input_dims, const int8_t *input,
                         const tg_dims *output_dims, int8_t *output)
 {
-    return tg_pool_s8(params, input_dims, input, output_dims, output, 0);
+    TG_POOL_BODY(int32_t acc = 0, acc += v,
+                 /* C division truncates toward zero: this rounds half away from zero */
+                 acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count,
+                 return TG_ERR_ARG /* a window entirely in the padding */);
 }
