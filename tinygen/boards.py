@@ -22,6 +22,7 @@ from .errors import TinygenError
 from .paths import BOARDS_DIR
 
 BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")
+FLASH_CACHES = ("none", "prefetch", "art", "cache")
 
 
 class BoardError(TinygenError):
@@ -64,6 +65,11 @@ class Board:
     boot: dict = field(default_factory=dict)
     mmio: tuple[MemoryRegion, ...] = ()
     path: Path | None = None
+    #: flash wait states at clock_hz, and what hides them: "none", "prefetch" (a prefetch buffer:
+    #: sequential code runs at full speed), "art" (an ST ART accelerator) or "cache" (for the
+    #: cycle estimate: wait states are counted on taken branches only without "art"/"cache")
+    flash_wait_states: int = 0
+    flash_cache: str = "none"
 
     # -- derived ------------------------------------------------------------------------------
     @property
@@ -190,12 +196,18 @@ def parse_board(data: dict, path: Path | None = None) -> Board:
     stack = _int(data, "stack_bytes", where, 4096)
     if stack < 256 or stack % 8:
         raise BoardError(f"{where}: stack_bytes must be a multiple of 8, at least 256")
+    wait = _int(data, "flash_wait_states", where, 0)
+    if not 0 <= wait <= 15:
+        raise BoardError(f"{where}: flash_wait_states must be 0..15")
+    fcache = str(data.get("flash_cache", "none"))
+    if fcache not in FLASH_CACHES:
+        raise BoardError(f"{where}: flash_cache must be one of {', '.join(FLASH_CACHES)}")
     return Board(
         name=str(data["name"]), description=str(data.get("description", "")), core=core, fpu=fpu,
         clock_hz=_int(data, "clock_hz", where, 0), flash=flash, sram=srams, main_ram_names=main,
         irq_count=_int(data, "irq_count", where, 32), arena_alignment=align, stack_bytes=stack,
         caches=bool(data.get("caches", False)) and core == "cortex-m7", mcu=str(data.get("mcu", "")),
-        boot=boot, mmio=mmio, path=path,
+        boot=boot, mmio=mmio, path=path, flash_wait_states=wait, flash_cache=fcache,
     )
 
 

@@ -29,6 +29,7 @@ from unicorn import (
     UC_ARCH_ARM,
     UC_ERR_EXCEPTION,
     UC_ERR_INSN_INVALID,
+    UC_HOOK_CODE,
     UC_HOOK_INTR,
     UC_HOOK_MEM_FETCH_PROT,
     UC_HOOK_MEM_FETCH_UNMAPPED,
@@ -53,7 +54,7 @@ from ..toolchain.arm import Layout, board_layout
 from ..toolchain.elfinfo import ElfInfo
 from . import faults as F
 from .faults import EmulatorFault
-from .native import NativeCounter, PythonCounter, native_library
+from .native import BlockStats, NativeCounter, PythonCounter, native_library
 
 CPU_MODELS = {
     "cortex-m0plus": A.UC_CPU_ARM_CORTEX_M0,
@@ -67,6 +68,8 @@ PPB = (0xE0000000, 0x00100000)   # Private Peripheral Bus: ITM, DWT, FPB, SCS (N
 RAM_FILL = 0xA5
 STACK_PAINT = 0x5AC3A5E7
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
+#: the function a profiling build calls between operators (its argument: the next operator)
+PROFILE_MARK = "tg_profile_mark"
 
 # QEMU's exception numbers as Unicorn passes them to UC_HOOK_INTR
 _EXCP_NAMES = {1: "undefined instruction", 2: "supervisor call (svc)", 3: "prefetch abort", 4: "data abort",
@@ -92,6 +95,11 @@ class RunResult:
     seconds: float
     counter: str
     mmio_writes: list[tuple[int, int, int]] = field(default_factory=list)
+    #: the blocks run from tg_inputs_ready() to tg_done() (for the cycle estimate)
+    blocks: BlockStats | None = None
+    #: profiling builds (tinygen.profile): at every call of the marker function, the marker's
+    #: argument (an operator position), the instruction count and the blocks run so far
+    marks: list[tuple[int, int, BlockStats]] = field(default_factory=list)
 
 
 def _align_down(x: int) -> int:
@@ -237,6 +245,13 @@ class CortexM:
         sym = self.elf.symbols
         halt_addr = self.elf.address(halt)
         pause_addr = sym[pause].addr if pause and pause in sym else None
+        marks: list[tuple[int, int, BlockStats]] = []
+        if PROFILE_MARK in sym:
+            def on_mark(uc, address, size, _):
+                marks.append((uc.reg_read(A.UC_ARM_REG_R0), counter.count, counter.block_stats()))
+
+            mark = sym[PROFILE_MARK].addr & ~1
+            uc.hook_add(UC_HOOK_CODE, on_mark, begin=mark, end=mark)
         uc.reg_write(A.UC_ARM_REG_SP, sp0)
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
 
@@ -273,6 +288,7 @@ class CortexM:
         if pause_addr is not None:
             go(reset, pause_addr)
             startup = counter.count
+            counter.reset_blocks()
             for addr, data in writes:
                 uc.mem_write(addr, bytes(data))
             go(pause_addr, halt_addr)
@@ -287,7 +303,7 @@ class CortexM:
                         startup_instructions=startup, stack_peak_bytes=self.stack_peak(uc),
                         stack_reserved_bytes=(self.stack_top - self.stack_limit) if self.stack_top else 0,
                         seconds=time.perf_counter() - t0, counter="native" if self.native else "python",
-                        mmio_writes=list(log))
+                        mmio_writes=list(log), blocks=counter.block_stats(), marks=marks)
         return res
 
     def _called_from(self, uc) -> str:
