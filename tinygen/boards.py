@@ -27,6 +27,10 @@ CORES = {
     "cortex-m7": dict(arch="armv7e-m", fpus=("none", "fpv5-sp-d16", "fpv5-d16"), dsp=True, fault_vectors=True,
                       secure=False),
     "cortex-m33": dict(arch="armv8-m.main", fpus=("none", "fpv5-sp-d16"), dsp=True, fault_vectors=True, secure=True),
+    # Cortex-M0 (armv6-m like the M0+): the BBC micro:bit's nRF51, emulated by QEMU
+    "cortex-m0": dict(arch="armv6-m", fpus=("none",), dsp=False, fault_vectors=False, secure=False),
+    # Cortex-M55 with Helium (MVE); fpu "auto": the core's own FPU (-mfpu=auto). QEMU only.
+    "cortex-m55": dict(arch="armv8.1-m.main", fpus=("none", "auto"), dsp=True, fault_vectors=True, secure=True),
 }
 
 BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")
@@ -72,6 +76,13 @@ class Board:
     boot: dict = field(default_factory=dict)
     mmio: tuple[MemoryRegion, ...] = ()
     path: Path | None = None
+    #: QEMU machine (qemu-system-arm -M) whose memory map fits this board: `tinygen run --on qemu`
+    qemu_machine: str = ""
+    #: pyOCD target type (`pyocd load --target`) and OpenOCD configuration file (`openocd -f`)
+    pyocd_target: str = ""
+    openocd_config: str = ""
+    #: Arduino core of the board: fqbn, and the C flags its core compiles libraries with
+    arduino: dict = field(default_factory=dict)
 
     # -- derived ------------------------------------------------------------------------------
     @property
@@ -120,7 +131,8 @@ class Board:
                     main_ram=self.main_ram.to_dict(), flash_budget_bytes=self.flash_budget,
                     sram_budget_bytes=self.sram_budget, sram_total_bytes=self.sram_total,
                     stack_bytes=self.stack_bytes, arena_alignment=self.arena_alignment,
-                    boot=self.boot_kind)
+                    boot=self.boot_kind, qemu_machine=self.qemu_machine or None,
+                    pyocd_target=self.pyocd_target or None, openocd_config=self.openocd_config or None)
 
 
 def _int(d: dict, key: str, where: str, default: int | None = None) -> int:
@@ -203,8 +215,24 @@ def parse_board(data: dict, path: Path | None = None) -> Board:
         clock_hz=_int(data, "clock_hz", where, 0), flash=flash, sram=srams, main_ram_names=main,
         irq_count=_int(data, "irq_count", where, 32), arena_alignment=align, stack_bytes=stack,
         caches=bool(data.get("caches", False)) and core == "cortex-m7", mcu=str(data.get("mcu", "")),
-        boot=boot, mmio=mmio, path=path,
+        boot=boot, mmio=mmio, path=path, **_tool_keys(data, where),
     )
+
+
+def _tool_keys(data: dict, where: str) -> dict:
+    """qemu_machine, pyocd_target, openocd_config (strings) and the [arduino] table."""
+    out: dict = {}
+    for key in ("qemu_machine", "pyocd_target", "openocd_config"):
+        v = data.get(key, "")
+        if not isinstance(v, str) or (v and not v.strip()) or any(c.isspace() for c in v):
+            raise BoardError(f"{where}: '{key}' must be a name without spaces, got {v!r}")
+        out[key] = v
+    ard = data.get("arduino", {})
+    if not isinstance(ard, dict) or (ard and not isinstance(ard.get("fqbn"), str)) or \
+            not all(isinstance(f, str) for f in ard.get("cflags", [])):
+        raise BoardError(f"{where}: [arduino] needs fqbn (a string) and cflags (a list of strings)")
+    out["arduino"] = dict(ard)
+    return out
 
 
 def load_board_file(path: str | Path) -> Board:

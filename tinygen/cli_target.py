@@ -72,17 +72,24 @@ def boards_cmd(json_path: Path | None) -> None:
               help="Patch-based first stage: off, auto (the least MAC overhead that fits the board's SRAM), or K:NxM.")
 @click.option("--max-overhead", default=0.20, show_default=True, type=click.FloatRange(0, 10),
               help="Largest MAC overhead --patches auto accepts (fraction of the model's MACs).")
+@click.option("--on", "on", default="unicorn", show_default=True, metavar="BACKEND",
+              help="Where to run: unicorn (the reference emulator), qemu (the board's QEMU machine; qemu:MACHINE "
+                   "for another), or gdb://HOST:PORT (a debug server attached to the board: pyOCD, OpenOCD, J-Link).")
 def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json_path: Path | None, opt: str,
             stack_bytes: int | None, max_instructions: int, name: str | None, planner: str | None,
-            patches: str, max_overhead: float) -> None:
-    """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator, compare every
-    output with TensorFlow Lite Micro and the host build (bit-identical), and check the board's
-    flash and SRAM budgets. Exit 0 when identical and fitting, 1 when not, 2 on errors."""
+            patches: str, max_overhead: float, on: str) -> None:
+    """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator (or QEMU, or on
+    the board through a GDB server: --on), compare every output with TensorFlow Lite Micro and the
+    host build (bit-identical), and check the board's flash and SRAM budgets. Exit 0 when
+    identical and fitting, 1 when not, 2 on errors."""
     from .boards import load_board
     from .target import RunReport, TargetOptions, raise_for_report, run_and_print
 
-    tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions)
+    from .backends import backend_kind
+
+    tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions, on=on)
     try:
+        backend_kind(on)
         b = load_board(board)
         kw: dict = dict(alignment=b.arena_alignment, patches=patches, max_overhead=max_overhead)
         if patches.strip().lower() == "auto":

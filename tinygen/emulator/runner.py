@@ -40,6 +40,7 @@ from .faults import EmulatorFault
 from .native import NativeCounter, PythonCounter, native_library
 
 CPU_MODELS = {
+    "cortex-m0": A.UC_CPU_ARM_CORTEX_M0,
     "cortex-m0plus": A.UC_CPU_ARM_CORTEX_M0,
     "cortex-m4": A.UC_CPU_ARM_CORTEX_M4,
     "cortex-m7": A.UC_CPU_ARM_CORTEX_M7,
@@ -76,6 +77,8 @@ class RunResult:
     seconds: float
     counter: str
     mmio_writes: list[tuple[int, int, int]] = field(default_factory=list)
+    #: DWT cycles of the inference as the firmware read them (None where the counter reads 0)
+    cycles: int | None = None
 
 
 def _align_down(x: int) -> int:
@@ -107,6 +110,11 @@ class CortexM:
                  max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, timeout_s: float | None = None,
                  native: bool | None = None, ram_fill: int | None = RAM_FILL) -> None:
         from ..toolchain.arm import board_layout
+
+        if board.core not in CPU_MODELS:
+            from ..errors import EmulatorError
+
+            raise EmulatorError(f"Unicorn has no {board.core} model: run {board.name} under QEMU (--on qemu)")
 
         self.elf = elf
         self.board = board
