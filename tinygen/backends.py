@@ -40,6 +40,8 @@ from .toolchain.elfinfo import ElfInfo
 
 #: bytes watched below the stack limit (a push or a frame that overflows writes there first)
 STACK_WATCH_BYTES = 32
+#: without a watchpoint, a run whose stack comes this close to its limit is reported as an overflow
+STACK_MARGIN_BYTES = 16
 #: default time limit of one phase (reset -> inputs ready, inputs ready -> done) on GDB back ends
 DEFAULT_TIMEOUT_S = 300.0
 #: reset commands tried in turn on an unknown GDB server: QEMU, OpenOCD and pyOCD, J-Link
@@ -140,8 +142,10 @@ class GdbBackend(Backend):
 
     def __init__(self, gdb: GdbRemote, elf: ElfInfo, board: Board, label: str, *, load: bool = False,
                  reset_commands: Sequence[str] = RESET_COMMANDS, at_reset: bool = False,
-                 reset_lands_on_vector: bool = False, timeout_s: float | None = None) -> None:
+                 reset_lands_on_vector: bool = False, timeout_s: float | None = None,
+                 watch_stack: bool = True) -> None:
         self.gdb, self.elf, self.board, self.label = gdb, elf, board, label
+        self.watch_stack = watch_stack
         self.sym = _symbols(elf)
         self.timeout_s = timeout_s or DEFAULT_TIMEOUT_S
         self.reset_commands = tuple(reset_commands)
@@ -200,7 +204,7 @@ class GdbBackend(Backend):
             if addr is not None:
                 self.gdb.set_breakpoint(addr)
                 self._armed.append(addr)
-        if self.sym.stack_limit is not None and self.sym.stack_limit >= STACK_WATCH_BYTES:
+        if self.watch_stack and self.sym.stack_limit is not None and self.sym.stack_limit >= STACK_WATCH_BYTES:
             w = (self.sym.stack_limit - STACK_WATCH_BYTES, STACK_WATCH_BYTES)
             if self.gdb.set_write_watchpoint(*w):
                 self._watch = w
@@ -240,6 +244,11 @@ class GdbBackend(Backend):
                 paint = STACK_PAINT.to_bytes(4, "little")
                 low = next((off for off in range(0, reserved, 4) if data[off:off + 4] != paint), reserved)
                 peak = reserved - low
+                if low < STACK_MARGIN_BYTES and self._watch is None:
+                    # no watchpoint: writes below the stack may have gone where nothing faults
+                    raise self._fault(F.STACK_OVERFLOW, s.stack_limit, None, f"the stack used {peak} of its "
+                                      f"{reserved} bytes, too close to the limit to rule out an overflow (no "
+                                      f"watchpoint on {self.label}); reserve more stack")
             self._disarm()
         except GdbError as e:
             raise EmulatorFault(F.UNEXPECTED_STOP, None, None, None, f"{self.label}: {e}") from None
@@ -304,7 +313,8 @@ class GdbBackend(Backend):
             why.append("the stack pointer would go below the stack limit (MSPLIM); reserve more stack")
         elif cfsr & ((1 << 4) | (1 << 12)) or (limit is not None and sp < limit + 32):
             kind = F.STACK_OVERFLOW
-            why.append(f"the stack reached its limit {limit:#010x} (sp {sp:#010x}); reserve more stack"
+            address = sp
+            why.append(f"the stack reached its limit {limit:#010x}; reserve more stack"
                        if limit is not None else "stacking the exception frame failed")
         elif cfsr & (1 << 16):
             kind = F.INVALID_INSTRUCTION
@@ -328,8 +338,8 @@ class GdbBackend(Backend):
         if hfsr & (1 << 1):
             why.append("vector table read error")
         detail = f"{name} ({', '.join(why) or 'no fault status'}; CFSR {cfsr:#010x}, HFSR {hfsr:#010x}) on {self.label}"
-        pc = stacked_pc if stacked_pc is not None else self._pc()
-        return self._fault(kind, address, pc, detail)
+        # without a readable exception frame the faulting instruction is unknown (the pc is the handler's)
+        return self._fault(kind, address, stacked_pc, detail)
 
     def close(self) -> None:
         try:
@@ -342,7 +352,8 @@ class GdbBackend(Backend):
 class QemuBackend(GdbBackend):
     """qemu-system-arm running the ELF (-kernel) on the board's QEMU machine."""
 
-    def __init__(self, elf: ElfInfo, board: Board, machine: str | None = None, timeout_s: float | None = None) -> None:
+    def __init__(self, elf: ElfInfo, board: Board, machine: str | None = None, timeout_s: float | None = None,
+                 watch_stack: bool = True) -> None:
         from .emulator.qemu import QemuProcess
 
         machine = machine or board.qemu_machine
@@ -352,7 +363,8 @@ class QemuBackend(GdbBackend):
         self.qemu = QemuProcess(machine, kernel=elf.path)
         try:
             super().__init__(self.qemu.gdb, elf, board, f"qemu {machine}", reset_commands=("system_reset",),
-                             at_reset=True, reset_lands_on_vector=True, timeout_s=timeout_s)
+                             at_reset=True, reset_lands_on_vector=True, timeout_s=timeout_s,
+                             watch_stack=watch_stack)
         except BaseException:
             self.qemu.close()
             raise

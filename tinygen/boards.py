@@ -78,9 +78,10 @@ class Board:
     path: Path | None = None
     #: QEMU machine (qemu-system-arm -M) whose memory map fits this board: `tinygen run --on qemu`
     qemu_machine: str = ""
-    #: pyOCD target type (`pyocd load --target`) and OpenOCD configuration file (`openocd -f`)
+    #: pyOCD target type (`pyocd load --target`)
     pyocd_target: str = ""
-    openocd_config: str = ""
+    #: OpenOCD configuration files (`openocd -f F ...`): a board file, or an interface + a target
+    openocd_config: tuple[str, ...] = ()
     #: Arduino core of the board: fqbn, and the C flags its core compiles libraries with
     arduino: dict = field(default_factory=dict)
 
@@ -132,7 +133,7 @@ class Board:
                     sram_budget_bytes=self.sram_budget, sram_total_bytes=self.sram_total,
                     stack_bytes=self.stack_bytes, arena_alignment=self.arena_alignment,
                     boot=self.boot_kind, qemu_machine=self.qemu_machine or None,
-                    pyocd_target=self.pyocd_target or None, openocd_config=self.openocd_config or None)
+                    pyocd_target=self.pyocd_target or None, openocd_config=list(self.openocd_config) or None)
 
 
 def _int(d: dict, key: str, where: str, default: int | None = None) -> int:
@@ -224,9 +225,12 @@ def _tool_keys(data: dict, where: str) -> dict:
     out: dict = {}
     for key in ("qemu_machine", "pyocd_target", "openocd_config"):
         v = data.get(key, "")
-        if not isinstance(v, str) or (v and not v.strip()) or any(c.isspace() for c in v):
-            raise BoardError(f"{where}: '{key}' must be a name without spaces, got {v!r}")
-        out[key] = v
+        items = [v] if isinstance(v, str) else v if key == "openocd_config" and isinstance(v, list) else None
+        if items is None or any(not isinstance(x, str) or not x.strip() or any(c.isspace() for c in x)
+                                for x in items if x != ""):
+            raise BoardError(f"{where}: '{key}' must be a name without spaces"
+                             + (" or a list of them" if key == "openocd_config" else "") + f", got {v!r}")
+        out[key] = tuple(x for x in items if x) if key == "openocd_config" else v
     ard = data.get("arduino", {})
     if not isinstance(ard, dict) or (ard and not isinstance(ard.get("fqbn"), str)) or \
             not all(isinstance(f, str) for f in ard.get("cflags", [])):
