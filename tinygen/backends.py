@@ -156,6 +156,7 @@ class GdbBackend(Backend):
         self._watch: tuple[int, int] | None = None
         self.watchpoint_available = False
         self.loaded_bytes = 0
+        self.skipped_identical = False
         if load:
             self.load()
 
@@ -165,6 +166,15 @@ class GdbBackend(Backend):
         read them back; the next run starts from reset. Returns the bytes written."""
         self.reset()
         segs = flash_segments(self.elf)
+        self.skipped_identical = False
+        try:
+            same = all(self.gdb.read_memory(a, len(d)) == d for a, d in segs)
+        except GdbError:
+            same = False
+        if same:  # already on the board (e.g. flashed just before --check): spare the flash
+            self.skipped_identical = True
+            self.loaded_bytes = sum(len(d) for _, d in segs)
+            return self.loaded_bytes
         self.gdb.load(segs)
         if verify:
             for addr, data in segs:
@@ -353,17 +363,19 @@ class QemuBackend(GdbBackend):
     """qemu-system-arm running the ELF (-kernel) on the board's QEMU machine."""
 
     def __init__(self, elf: ElfInfo, board: Board, machine: str | None = None, timeout_s: float | None = None,
-                 watch_stack: bool = True) -> None:
+                 watch_stack: bool = True, image_args: Sequence[str] | None = None) -> None:
+        """image_args: how QEMU gets the program instead of -kernel ELF, e.g. ["-device",
+        "loader,file=fw.hex"]; the ELF then only gives the symbols."""
         from .emulator.qemu import QemuProcess
 
         machine = machine or board.qemu_machine
         if not machine:
             raise BackendError(f"board {board.name} names no QEMU machine (qemu_machine); boards that have one: "
                                + ", ".join(qemu_boards()))
-        self.qemu = QemuProcess(machine, kernel=elf.path)
+        self.qemu = QemuProcess(machine, kernel=None if image_args else elf.path, extra=image_args or ())
         try:
             super().__init__(self.qemu.gdb, elf, board, f"qemu {machine}", reset_commands=("system_reset",),
-                             at_reset=True, reset_lands_on_vector=True, timeout_s=timeout_s,
+                             at_reset=not image_args, reset_lands_on_vector=True, timeout_s=timeout_s,
                              watch_stack=watch_stack)
         except BaseException:
             self.qemu.close()
