@@ -176,3 +176,37 @@ def _stop(proc) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@cli.command("export")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--board", "-b", "board", required=True, help="Board name (see `tinygen boards`) or a board .toml file.")
+@click.option("--format", "fmt", type=click.Choice(["cmake", "arduino"]), default="cmake", show_default=True,
+              help="cmake: a firmware project (CMake + arm-none-eabi-gcc); arduino: an Arduino library with an example.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to create (must not exist, or be empty).")
+@click.option("--input", "input_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The sample input (.npy, one per model input); default: a random one.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random sample input.")
+@click.option("--opt", type=click.Choice(["O2", "Os", "O3", "O1", "O0"]), default="O2", show_default=True,
+              help="Optimization level written into the CMake project.")
+@click.option("--stack", "stack_bytes", type=click.IntRange(256, 1 << 24),
+              help="Stack reservation in bytes (default: the board's).")
+@click.option("--name", help="C symbol prefix.")
+@click.option("--planner", help="Memory planner.")
+def export_cmd(model: Path, board: str, fmt: str, out_dir: Path, input_files, seed: int, opt: str,
+               stack_bytes: int | None, name: str | None, planner: str | None) -> None:
+    """Write a standalone project for MODEL on BOARD that does not need tinygen: the generated
+    model, the kernels it uses, a sample input with TFLM's outputs, and a main (CMake) or an
+    example sketch (Arduino library) that runs one inference and prints the outputs and cycles."""
+    from .boards import load_board
+    from .export import export_project
+
+    b = load_board(board)
+    res = export_project(model, b, out_dir, fmt=fmt, options=_compile_options(b, name, planner),
+                         input_files=input_files, seed=seed, opt=opt, stack_bytes=stack_bytes)
+    console.print(f"{model.name} for {b.name}: {fmt} project in {out_dir} ({len(res.files)} files, kernels: "
+                  + (", ".join(Path(k).stem for k in res.kernels) or "none") + ")", soft_wrap=True)
+    if fmt == "cmake":
+        console.print(f"build: cmake -S {out_dir} -B {out_dir}/build -DCMAKE_TOOLCHAIN_FILE={out_dir}/arm-none-eabi.cmake"
+                      f" && cmake --build {out_dir}/build", soft_wrap=True)
