@@ -26,8 +26,10 @@ unimplemented device below SRAM that ignores writes).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 from .boards import Board
@@ -123,6 +125,13 @@ def _symbols(elf: ElfInfo) -> _Symbols:
         vectors = get("tg_vector_table") or 0
     return _Symbols(sym["tg_inputs_ready"].addr, sym["tg_done"].addr, get("tg_default_handler"),
                     get("__tg_stack_limit"), get("__tg_stack_top"), vectors)
+
+
+def _vector_word(elf: ElfInfo, addr: int) -> bytes:
+    for a, d in flash_segments(elf):
+        if a <= addr and addr + 4 <= a + len(d):
+            return d[addr - a:addr - a + 4]
+    raise BackendError(f"{elf.path.name}: nothing loaded at {addr:#010x} (the vector table)")
 
 
 def flash_segments(elf: ElfInfo) -> list[tuple[int, bytes]]:
@@ -247,6 +256,7 @@ class GdbBackend(Backend):
             status = status - (1 << 32) if status & 0x80000000 else status
             cycles = self.gdb.read_register(1)
             outputs = [self.gdb.read_memory(a, n) for a, n in reads]
+            counted = self._counted()
             peak, reserved = 0, 0
             if s.stack_limit is not None and s.stack_top is not None:
                 reserved = s.stack_top - s.stack_limit
@@ -262,9 +272,27 @@ class GdbBackend(Backend):
             self._disarm()
         except GdbError as e:
             raise EmulatorFault(F.UNEXPECTED_STOP, None, None, None, f"{self.label}: {e}") from None
-        return RunResult(status=status, outputs=outputs, instructions=0, startup_instructions=0,
+        inst, startup = counted or (0, 0)
+        return RunResult(status=status, outputs=outputs, instructions=inst, startup_instructions=startup,
                          stack_peak_bytes=peak, stack_reserved_bytes=reserved, seconds=time.perf_counter() - t0,
-                         counter="none", cycles=cycles or None)
+                         counter="qemu-plugin" if counted else "none", cycles=cycles or None)
+
+    count_file: str | None = None
+
+    def _counted(self) -> tuple[int, int] | None:
+        """(inference, start-up) instructions from the counting plugin: it writes them when
+        tg_done's first instruction executes, so step over it (registers are read already)."""
+        if not self.count_file:
+            return None
+        before = Path(self.count_file).read_text().count("\n")
+        self.gdb.clear_breakpoint(self.sym.done)
+        self._armed = [a for a in self._armed if a != self.sym.done]
+        self.gdb.step()
+        lines = Path(self.count_file).read_text().splitlines()
+        if len(lines) != before + 1:
+            raise GdbError("the instruction-counting plugin did not report the inference")
+        inst, startup = (int(x) for x in lines[-1].split())
+        return inst, startup
 
     def _continue_to(self, target: int) -> None:
         try:
@@ -363,16 +391,29 @@ class QemuBackend(GdbBackend):
     """qemu-system-arm running the ELF (-kernel) on the board's QEMU machine."""
 
     def __init__(self, elf: ElfInfo, board: Board, machine: str | None = None, timeout_s: float | None = None,
-                 watch_stack: bool = True, image_args: Sequence[str] | None = None) -> None:
+                 watch_stack: bool = True, image_args: Sequence[str] | None = None, count: bool = True) -> None:
         """image_args: how QEMU gets the program instead of -kernel ELF, e.g. ["-device",
-        "loader,file=fw.hex"]; the ELF then only gives the symbols."""
-        from .emulator.qemu import QemuProcess
+        "loader,file=fw.hex"]; the ELF then only gives the symbols. count: count instructions with
+        tinygen's TCG plugin (tg_qemu_count.c) where it can be built."""
+        import tempfile
+
+        from .emulator.qemu import QemuProcess, count_plugin
 
         machine = machine or board.qemu_machine
         if not machine:
             raise BackendError(f"board {board.name} names no QEMU machine (qemu_machine); boards that have one: "
                                + ", ".join(qemu_boards()))
-        self.qemu = QemuProcess(machine, kernel=None if image_args else elf.path, extra=image_args or ())
+        extra = list(image_args or ())
+        self.count_file: str | None = None
+        plugin = count_plugin() if count else None
+        if plugin is not None:
+            fd, self.count_file = tempfile.mkstemp(prefix="tinygen-qemu-count-", suffix=".txt")
+            os.close(fd)
+            sym = _symbols(elf)
+            reset = int.from_bytes(bytes(_vector_word(elf, sym.vectors + 4)), "little") & ~1
+            extra += ["-plugin", f"{plugin},reset={reset:#x},start={sym.inputs_ready:#x},end={sym.done:#x},"
+                                 f"out={self.count_file}"]
+        self.qemu = QemuProcess(machine, kernel=None if image_args else elf.path, extra=extra)
         try:
             super().__init__(self.qemu.gdb, elf, board, f"qemu {machine}", reset_commands=("system_reset",),
                              at_reset=not image_args, reset_lands_on_vector=True, timeout_s=timeout_s,
@@ -384,6 +425,8 @@ class QemuBackend(GdbBackend):
     def close(self) -> None:
         super().close()
         self.qemu.close()
+        if self.count_file:
+            Path(self.count_file).unlink(missing_ok=True)
 
 
 def qemu_boards() -> list[str]:

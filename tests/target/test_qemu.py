@@ -28,7 +28,9 @@ MODELS = shared_model_paths()
 #: report fields that must agree between back ends (everything but timings, back end and counts)
 SAME_FIELDS = ("outputs_match_reference", "outputs_match_tflm", "outputs_match_host", "inputs_checked", "flash_bytes",
                "sram_peak_bytes", "static_sram_bytes", "arena_bytes", "stack_peak_bytes", "stack_reserved_bytes",
-               "fits", "const_bytes", "code_bytes", "flash_breakdown", "sections", "mismatches")
+               "fits", "const_bytes", "code_bytes", "flash_breakdown", "sections", "mismatches",
+               # QEMU counts instructions with tinygen's TCG plugin: exactly Unicorn's counts
+               "instructions", "instructions_min", "instructions_max", "startup_instructions")
 
 HEAD = r"""
 #include <stdint.h>
@@ -51,11 +53,13 @@ def cli(argv) -> int:
 
 
 def _sets(model):
+    """One input per model: its recorded real sample where there is one, else a random one."""
     from tinygen.check import random_inputs
     from tinygen.compiler import compile_model
 
     g = compile_model(model).graph
-    return random_inputs(g, 1, seed=5) + [[x.reshape(g.inputs[0].shape)] for x, _ in golden_for(model)[:1]]
+    golden = [[x.reshape(g.inputs[0].shape)] for x, _ in golden_for(model)[:1]]
+    return golden or random_inputs(g, 1, seed=5)
 
 
 @needs_shared()
@@ -73,7 +77,7 @@ def test_shared_model_on_qemu_matches_unicorn(model, board):
     assert rq.outputs_match_tflm and rq.outputs_match_host and rq.outputs_match_reference, rq.mismatches
     du, dq = ru.to_dict(), rq.to_dict()
     assert {k: du[k] for k in SAME_FIELDS} == {k: dq[k] for k in SAME_FIELDS}
-    assert ru.instructions > 0 and "instructions" not in dq  # QEMU does not count them
+    assert ru.instructions > 0 and dq["counter"] == "qemu-plugin"
     assert "cycles_measured" not in dq and "cycles_measured" not in du  # DWT reads zero in both emulators
 
 
@@ -85,6 +89,7 @@ def test_shared_model_on_cortex_m55(model):
     rep = run_on_board(model, "qemu-mps3-an547", inputs=_sets(model), target=TargetOptions(on="qemu"))
     assert rep.outputs_match_tflm and rep.outputs_match_host, rep.mismatches
     assert rep.fits and 0 < rep.stack_peak_bytes < rep.stack_reserved_bytes
+    assert rep.counter == "qemu-plugin" and rep.instructions > 0
 
 
 def test_unicorn_refuses_the_m55_with_a_hint():
@@ -98,7 +103,7 @@ def test_unicorn_refuses_the_m55_with_a_hint():
 @pytest.mark.parametrize("board", sorted(MAPPED_BOARDS))
 def test_existing_boards_run_on_their_qemu_machine(board, tmp_path):
     """generic-m4/-m7 and NUCLEO-F411RE name a QEMU machine; through the CLI the JSON report is the
-    same as Unicorn's, with the back end named and no instruction or cycle counts."""
+    same as Unicorn's (instruction counts too), with the back end named and no cycle count."""
     from tests.target._util import small_conv_model
 
     b = load_board(board)
@@ -114,7 +119,7 @@ def test_existing_boards_run_on_their_qemu_machine(board, tmp_path):
     assert q["backend"] == f"qemu {b.qemu_machine}" and u["backend"] == "unicorn"
     assert {k: u[k] for k in SAME_FIELDS} == {k: q[k] for k in SAME_FIELDS}
     assert q["inputs_checked"] == 3 and q["outputs_match_reference"]
-    assert set(u) - set(q) == {"instructions", "instructions_min", "instructions_max", "startup_instructions"}
+    assert set(u) == set(q) and "cycles_measured" not in q
 
 
 # -- QEMU's reset, FPU and faults ----------------------------------------------------------------
@@ -257,3 +262,29 @@ def test_bad_backend_names_are_one_line_errors(tmp_path, capsys):
         assert cli(["run", str(model), "--board", "Raspberry-Pi-Pico" if on == "qemu" else "generic-m4", "--on", on]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("tinygen: error:") and msg in err[0], err
+
+
+def test_count_plugin_window_is_exact():
+    """The plugin counts what Unicorn counts: a loop of known length between the two symbols."""
+    from tinygen.backends import UnicornBackend
+
+    body = r"""
+volatile uint32_t sink;
+int main(void)
+{
+    uint32_t i;
+    tg_inputs_ready();
+    for (i = 0u; i < 1000u; ++i) {
+        sink = i;
+    }
+    tg_done(0, 0u);
+    return 0;
+}
+"""
+    for board in ("qemu-mps2-an386", "qemu-microbit", "qemu-mps2-an505"):
+        elf, b = _program(board, body)
+        with QemuBackend(elf, b) as q, UnicornBackend(elf, b) as u:
+            rq, ru = q.run(), u.run()
+        assert rq.counter == "qemu-plugin"
+        assert (rq.instructions, rq.startup_instructions) == (ru.instructions, ru.startup_instructions)
+        assert 3000 < rq.instructions < 8000

@@ -48,6 +48,48 @@ def qemu_version() -> str:
     return r.stdout.splitlines()[0] if r.stdout else "unknown"
 
 
+COUNT_PLUGIN_SOURCE = Path(__file__).with_name("tg_qemu_count.c")
+
+
+def count_plugin() -> Path | None:
+    """The instruction-counting TCG plugin (tg_qemu_count.c) built with the host C compiler and
+    cached; None when it cannot be built or this QEMU cannot load plugins."""
+    import hashlib
+
+    from ..paths import cache_dir
+    from .native import HOST_CC
+
+    global _PLUGIN
+    if _PLUGIN is not False:
+        return _PLUGIN
+    _PLUGIN = None
+    src = COUNT_PLUGIN_SOURCE.read_bytes()
+    key = hashlib.sha256(src + HOST_CC.encode()).hexdigest()[:20]
+    d = cache_dir() / "emulator"
+    so = d / f"tg_qemu_count-{key}.so"
+    if not so.exists():
+        if shutil.which(HOST_CC) is None:
+            return None
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f".tg_qemu_count-{key}-{os.getpid()}.so"
+        r = subprocess.run([HOST_CC, "-O2", "-std=c99", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror",
+                            str(COUNT_PLUGIN_SOURCE), "-o", str(tmp)], capture_output=True, text=True)
+        if r.returncode != 0:
+            tmp.unlink(missing_ok=True)
+            return None
+        os.replace(tmp, so)
+    if qemu_missing() is None:
+        r = subprocess.run([QEMU, "-M", "none", "-plugin", f"{so},start=1,end=2,out={os.devnull}", "-S", "-display",
+                            "none", "-monitor", "none", "-nodefaults", "-device", "help"], capture_output=True, text=True)
+        if "plugin" in r.stderr.lower() and r.returncode != 0:
+            return None
+    _PLUGIN = so
+    return so
+
+
+_PLUGIN: "Path | None | bool" = False
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
