@@ -93,7 +93,6 @@ def flash_cmd(model: Path, board: str, probe: str | None, out_dir: Path, dry_run
     t0 = time.perf_counter()
     if kind == "gdb":
         be = flash_gdb(probe, b, images)
-        be.close()
         console.print(f"flashed {be.loaded_bytes:,} bytes through {probe}, verified, reset "
                       f"({time.perf_counter() - t0:.1f} s)")
     elif kind == "uf2":

@@ -332,8 +332,8 @@ def describe_gdb_load(url: str, images: FlashImages, segments: Sequence[tuple[in
 
 
 def flash_gdb(url: str, board: Board, images: FlashImages):
-    """Load, verify and reset through a GDB server; returns the connected GdbBackend (halted at
-    reset), ready for --check, or raises."""
+    """Load, verify and reset through a GDB server, then detach (the servers let the core run on).
+    Returns the GdbBackend (for its loaded_bytes); raises on any failure."""
     from .backends import GdbBackend
     from .emulator.gdb_rsp import GdbRemote, parse_gdb_url
 
@@ -343,10 +343,10 @@ def flash_gdb(url: str, board: Board, images: FlashImages):
     try:
         be = GdbBackend(gdb, elf, board, f"gdb://{host}:{port}", load=True)
         be.reset()
+        gdb.detach()
         return be
-    except BaseException:
+    finally:
         gdb.close()
-        raise
 
 
 def shell_line(argv: Sequence[str]) -> str:

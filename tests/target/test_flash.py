@@ -8,6 +8,7 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import stat
 import struct
 import subprocess
@@ -317,3 +318,43 @@ def test_flash_through_gdb_into_empty_qemu_then_check(board, tmp_path, capsys):
 
         with GdbRemote("127.0.0.1", q.port) as g2:
             assert g2.read_memory(b.flash.origin, len(im)) == im
+
+
+STANDIN_PYOCD = """#!{python}
+# Stand-in for pyOCD with a probe attached: records its arguments; `gdbserver` serves QEMU's GDB
+# stub (empty flash) on the requested port in place of a board.
+import json, os, sys
+with open(os.environ["TG_FAKE_LOG"], "a") as f:
+    f.write(json.dumps(["pyocd"] + sys.argv[1:]) + "\\n")
+if sys.argv[1] == "gdbserver":
+    port = sys.argv[sys.argv.index("--port") + 1]
+    os.execvp("qemu-system-arm", ["qemu-system-arm", "-M", os.environ["TG_FAKE_MACHINE"], "-nodefaults", "-display",
+              "none", "-monitor", "none", "-serial", "null", "-net", "none", "-S", "-gdb", "tcp:127.0.0.1:" + port])
+"""
+
+
+@needs_qemu
+def test_check_after_pyocd_runs_through_its_gdbserver(tmp_path, monkeypatch, capsys):
+    """--check with --probe pyocd: the board is programmed with `pyocd load`, then `pyocd gdbserver`
+    is started on a free 127.0.0.1 port, the inference runs through it and the server is stopped.
+    pyOCD is replaced by a stand-in whose gdbserver is QEMU (there is no probe here)."""
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "pyocd").write_text(STANDIN_PYOCD.format(python=sys.executable))
+    (d / "pyocd").chmod(0o755)
+    log = tmp_path / "argv.jsonl"
+    monkeypatch.setenv("PATH", f"{d}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("TG_FAKE_LOG", str(log))
+    monkeypatch.setenv("TG_FAKE_MACHINE", "microbit")
+    model = _model(tmp_path, seed=9)
+    out = tmp_path / "o"
+    assert cli(["flash", str(model), "--board", "qemu-microbit", "--probe", "pyocd", "-o", str(out), "--check",
+                "--json", str(tmp_path / "r.json")]) == 0
+    calls = [json.loads(x) for x in log.read_text().splitlines()]
+    assert calls[0] == ["pyocd", "load", "--no-wait", "--target", "nrf51", "--format", "hex", str(out / "net.hex")]
+    assert calls[1][:5] == ["pyocd", "gdbserver", "--no-wait", "--target", "nrf51"]
+    port = int(calls[1][calls[1].index("--port") + 1])
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["backend"] == f"gdb://127.0.0.1:{port}" and rep["outputs_match_tflm"] and rep["outputs_match_host"]
+    with pytest.raises(OSError):  # the server was stopped
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()

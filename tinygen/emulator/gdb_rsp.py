@@ -174,6 +174,7 @@ class GdbRemote:
             if self.request("QStartNoAckMode") == "OK":
                 self.ack = False
         self.stop_reason = self.request("?")
+        self.drain()
         # QEMU answers single-register reads (p) only once the client has read the target
         # description; it also gives the register numbers beyond r0-r15.
         self.registers: dict[str, int] = {}
@@ -285,8 +286,10 @@ class GdbRemote:
             self._buf += self._recv(left)
 
     def request(self, payload: str | bytes, timeout: float | None = None) -> str:
-        """Send a packet and return the reply (console output packets O... are collected)."""
+        """Send a packet and return the reply (console output packets O... are collected; a stop
+        reply nobody asked for, e.g. QEMU stopping the core when a client connects, is dropped)."""
         self.send(payload)
+        head = payload[:1] if isinstance(payload, str) else payload[:1].decode("latin-1")
         while True:
             try:
                 r = self.receive(timeout)
@@ -296,7 +299,17 @@ class GdbRemote:
             if r.startswith("O") and r != "OK" and _is_hex(r[1:]):
                 self.console.append(bytes.fromhex(r[1:]).decode("latin-1"))
                 continue
+            if head not in ("?", "c", "s") and _STOP.match(r):
+                continue
             return r
+
+    def drain(self, seconds: float = 0.02) -> None:
+        """Drop packets that arrive unasked within `seconds` (late stop replies)."""
+        while True:
+            try:
+                self.receive(timeout=seconds)
+            except socket.timeout:
+                return
 
     def _expect_ok(self, payload: str | bytes, what: str) -> None:
         r = self.request(payload)
@@ -313,7 +326,7 @@ class GdbRemote:
             r = self.request(f"m{a:x},{n:x}")
             if not r or r.startswith("E") and len(r) == 3:
                 raise GdbError(f"cannot read {n} bytes at {a:#010x} (the GDB server answered {r or 'nothing'!r})")
-            data = bytes.fromhex(r)
+            data = bytes.fromhex(r) if _is_hex(r) else b""
             if not data:
                 raise GdbError(f"cannot read memory at {a:#010x}")
             out += data
@@ -517,6 +530,7 @@ def parse_stop(r: str) -> StopReply:
 
 
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
+_STOP = re.compile(r"^[ST][0-9a-fA-F]{2}(?:$|[^0-9a-fA-F])")
 
 
 def _is_hex(s: str) -> bool:
