@@ -448,7 +448,7 @@ def open_backend(on: str | None, elf: ElfInfo, board: Board, layout=None, max_in
         s = (on or "").strip()
         return QemuBackend(elf, board, machine=s[5:] if s.startswith("qemu:") else None, timeout_s=timeout_s)
     host, port = parse_gdb_url(on or "")
-    gdb = GdbRemote(host, port)
+    gdb = GdbRemote(host, port, connect_timeout=1.0)
     try:
         return GdbBackend(gdb, elf, board, f"gdb://{host}:{port}", load=True, timeout_s=timeout_s)
     except BaseException:

@@ -257,8 +257,10 @@ def test_bad_backend_names_are_one_line_errors(tmp_path, capsys):
 
     model = tmp_path / "m.tflite"
     model.write_bytes(small_conv_model())
+    from tinygen.emulator.qemu import free_port
+
     for on, msg in (("qemo", "unknown back end"), ("gdb://nohost", "expected gdb://HOST:PORT"),
-                    ("qemu", "names no QEMU machine")):
+                    ("qemu", "names no QEMU machine"), (f"gdb://127.0.0.1:{free_port()}", "cannot connect")):
         assert cli(["run", str(model), "--board", "Raspberry-Pi-Pico" if on == "qemu" else "generic-m4", "--on", on]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("tinygen: error:") and msg in err[0], err
