@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .backends import open_backend
 from .boards import Board, load_board
 from .check import _compare as cmp
 from .check import load_input_file, random_inputs
@@ -59,6 +60,9 @@ class TargetOptions:
     check_host: bool = True
     #: per-operator profile (RunReport.per_op): a second, profiling build of the firmware is run
     profile: bool = False
+    #: where the firmware runs: "unicorn" (default), "qemu", "qemu:MACHINE" or "gdb://HOST:PORT"
+    #: (tinygen.backends)
+    on: str = "unicorn"
 
 
 @dataclass
@@ -123,9 +127,20 @@ class RunReport:
     #: patch-based first stage (tinygen.passes.patch): k, grid, MAC overhead, peaks with/without
     patches: dict | None = None
     error: str | None = None
+    #: the back end that ran the firmware: "unicorn", "qemu mps2-an386", "gdb://HOST:PORT"
+    backend: str = "unicorn"
+    #: DWT cycles of one inference read by the firmware (first input); absent where the counter
+    #: reads zero (QEMU, Unicorn) or the core has none (M0/M0+)
+    cycles_measured: int | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["cycles_measured"] is None:
+            del d["cycles_measured"]
+        if self.counter == "none":  # a back end that does not count instructions (QEMU, a board)
+            for k in ("instructions", "instructions_min", "instructions_max", "startup_instructions"):
+                del d[k]
+        return d
 
 
 #: instructions of one profiling marker between operators: the call (argument, BL) and the
@@ -244,16 +259,21 @@ def run_on_board(model: str | Path | bytes | Graph, board: str | Board,
     tgt = target or TargetOptions()
     rep = RunReport(model=str(model) if isinstance(model, (str, Path)) else "<model>",
                     board=board.name if isinstance(board, Board) else str(board), core="", fpu="", opt=tgt.opt)
+    closers: list[Callable[[], None]] = []
     try:
         b = load_board(board)
         rep.board, rep.core, rep.fpu, rep.clock_hz = b.name, b.core, b.fpu, b.clock_hz
         rep.flash_budget_bytes, rep.sram_budget_bytes = b.flash_budget, b.sram_budget
-        return _run_on_board(rep, t_start, model, b, inputs, options, tgt, n_random, seed, progress, input_files)
+        return _run_on_board(rep, t_start, model, b, inputs, options, tgt, n_random, seed, progress, input_files,
+                             closers)
     except TinygenError as e:
         rep.error = str(e)
         rep.total_seconds = time.perf_counter() - t_start
         e.report = rep  # type: ignore[attr-defined]  # the CLI still writes the JSON report
         raise
+    finally:
+        for close in closers:  # the back end (a QEMU process, a debug-server connection)
+            close()
 
 
 def cycle_estimate(blocks, elf: ElfInfo, b: Board, layout):
@@ -294,7 +314,7 @@ def profile_operators(cm: CompiledModel, b: Board, tgt: TargetOptions, xs, limit
 
 
 def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, options, tgt: TargetOptions,
-                  n_random: int, seed: int, progress: Progress | None, input_files) -> RunReport:
+                  n_random: int, seed: int, progress: Progress | None, input_files, closers: list) -> RunReport:
     say = progress or (lambda msg: None)
     if isinstance(model, Graph):
         data, label = None, model.name
@@ -364,18 +384,23 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     in_at = [arena + cm.plan.tensor_offset(t) for t in g.inputs]
     out_at = [(arena + cm.plan.tensor_offset(t), t.nbytes) for t in g.outputs]
     rep.instruction_limit = tgt.max_instructions or instruction_limit(cm.macs)
-    emu = CortexM(elf, b, fw.layout, max_instructions=rep.instruction_limit, timeout_s=tgt.timeout_s)
+    emu = open_backend(tgt.on, elf, b, fw.layout, max_instructions=rep.instruction_limit, timeout_s=tgt.timeout_s,
+                       measurement_build=not fw.fits_link)
+    closers.append(emu.close)
+    rep.backend = emu.label
     ref = TFLMReference(data) if data is not None else None
     match_tflm = match_host = True
     counts = []
     first = None
     for k, xs in enumerate(sets):
-        say(f"emulating {b.core} on input {k + 1}/{len(sets)}")
+        say(f"running on {rep.backend}, input {k + 1}/{len(sets)}")
         t = time.perf_counter()
         res = emu.run(writes=[(a, _tensor_bytes(x, ti.dtype)) for a, x, ti in zip(in_at, xs, g.inputs)],
                       reads=out_at)
         rep.emulation_seconds += time.perf_counter() - t
         rep.counter = res.counter
+        if k == 0:
+            rep.cycles_measured = res.cycles
         if res.status != 0:
             raise EmulatorFault(MODEL_ERROR, None, None, None,
                                 f"{cm.name}_run() returned {res.status} (a kernel rejected its arguments)")
@@ -490,7 +515,8 @@ def report_table(rep: RunReport):
     from rich import box
     from rich.table import Table
 
-    t = Table(title=f"{Path(rep.model).name} on {rep.board} ({rep.core}, FPU {rep.fpu}, -{rep.opt})",
+    on = "" if rep.backend == "unicorn" else f", on {rep.backend}"
+    t = Table(title=f"{Path(rep.model).name} on {rep.board} ({rep.core}, FPU {rep.fpu}, -{rep.opt}{on})",
               title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("", no_wrap=True)
     t.add_column("bytes / count", justify="right", no_wrap=True)
@@ -519,10 +545,17 @@ def report_table(rep: RunReport):
     elif rep.patches:
         t.add_row("  patches", "not used", rep.patches.get("reason", "")[:40])
     inst = f"{rep.instructions:,}"
-    t.add_row("instructions / inference", inst,
-              f"{rep.instructions_min:,}-{rep.instructions_max:,}" if rep.instructions_max != rep.instructions_min
-              else "")
-    if rep.clock_hz:
+    if rep.counter == "none":
+        t.add_row("instructions / inference", "not counted", rep.backend)
+    else:
+        t.add_row("instructions / inference", inst,
+                  f"{rep.instructions_min:,}-{rep.instructions_max:,}" if rep.instructions_max != rep.instructions_min
+                  else "")
+    if rep.cycles_measured is not None:
+        t.add_row("cycles / inference (DWT)", f"{rep.cycles_measured:,}",
+                  f"{1000.0 * rep.cycles_measured / rep.clock_hz:,.2f} ms @ {rep.clock_hz / 1e6:g} MHz" if rep.clock_hz
+                  else "")
+    if rep.clock_hz and rep.counter != "none":
         t.add_row("  at 1 instr./cycle", f"{1000.0 * rep.instructions / rep.clock_hz:,.2f} ms",
                   f"@ {rep.clock_hz / 1e6:g} MHz")
     if rep.cycles_estimate:

@@ -49,12 +49,18 @@ CORE_TIMINGS = {
     "cortex-m0plus": CoreTiming("cortex-m0plus", "Cortex-M0+ TRM (r0p1), 3.3: ALU 1, LDR/STR 2, LDM/STM 1+N, MULS 1 "
                                 "(fast multiplier), B taken 2, BL 3", load=2, load_pipelined=2, load_double=4,
                                 mul=1, div=0, branch_taken=1, call_extra=1),
+    "cortex-m0": CoreTiming("cortex-m0", "Cortex-M0 TRM (r0p0), 3.3: ALU 1, LDR/STR 2, LDM/STM 1+N, MULS 1 (fast "
+                            "multiplier), 3-stage pipeline: B taken 3, BL 4", load=2, load_pipelined=2, load_double=4,
+                            mul=1, div=0, branch_taken=2, call_extra=1),
     "cortex-m4": CoreTiming("cortex-m4", "Cortex-M4 TRM (r0p1), table 3-1: ALU 1, LDR/STR 2 (1 when pipelined "
                             "after another load/store), LDRD/STRD 3, LDM/STM 1+N, MUL/MLA/SMULL/SMLAL/DSP 1, "
                             "SDIV 2-12, taken branch 1+P (P 1-3)"),
     "cortex-m33": CoreTiming("cortex-m33", "Cortex-M33 TRM: single-cycle ALU, multiply and DSP; loads 2 (1 "
                              "pipelined); SDIV 2-11; 3-stage pipeline, taken branch 1+P (P about 1)",
                              branch_taken=1, div=6),
+    "cortex-m55": CoreTiming("cortex-m55", "Cortex-M55 TRM (scalar pipeline only; Helium not modelled): single-cycle "
+                             "ALU, multiply and DSP; loads 2 (1 pipelined); taken branch 1+P (P about 2)",
+                             branch_taken=2, div=6),
     "cortex-m7": CoreTiming("cortex-m7", "Cortex-M7 TRM: 6-stage dual-issue pipeline, loads from TCM/cache 1, "
                             "single-cycle MAC, branch target cache (predicted loop branches free)", load=1,
                             load_pipelined=1, load_double=2, div=6, branch_taken=2, dual_issue=True,

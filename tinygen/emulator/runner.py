@@ -50,6 +50,7 @@ from unicorn import (
 from unicorn import arm_const as A
 
 from ..boards import Board
+from ..errors import EmulatorError
 from ..toolchain.arm import Layout, board_layout
 from ..toolchain.elfinfo import ElfInfo
 from . import faults as F
@@ -57,6 +58,7 @@ from .faults import EmulatorFault
 from .native import BlockStats, NativeCounter, PythonCounter, native_library
 
 CPU_MODELS = {
+    "cortex-m0": A.UC_CPU_ARM_CORTEX_M0,
     "cortex-m0plus": A.UC_CPU_ARM_CORTEX_M0,
     "cortex-m4": A.UC_CPU_ARM_CORTEX_M4,
     "cortex-m7": A.UC_CPU_ARM_CORTEX_M7,
@@ -100,6 +102,8 @@ class RunResult:
     #: profiling builds (tinygen.profile): at every call of the marker function, the marker's
     #: argument (an operator position), the instruction count and the blocks run so far
     marks: list[tuple[int, int, BlockStats]] = field(default_factory=list)
+    #: DWT cycles of the inference as the firmware read them (None where the counter reads 0)
+    cycles: int | None = None
 
 
 def _align_down(x: int) -> int:
@@ -129,6 +133,8 @@ class CortexM:
     def __init__(self, elf: ElfInfo, board: Board, layout: Layout | None = None,
                  max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, timeout_s: float | None = None,
                  native: bool | None = None, ram_fill: int | None = RAM_FILL) -> None:
+        if board.core not in CPU_MODELS:
+            raise EmulatorError(f"Unicorn has no {board.core} model: run {board.name} under QEMU (--on qemu)")
 
         self.elf = elf
         self.board = board

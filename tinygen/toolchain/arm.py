@@ -246,7 +246,7 @@ def render_support_sources(board: Board, name: str | Sequence[str] | None, stack
     if name is not None:
         names = [name] if isinstance(name, str) else list(name)
         files["tg_main.c"] = env.get_template("target/main.c.j2").render(
-            names=names, dwt=board.core != "cortex-m0plus", **common)
+            names=names, dwt=board.core not in ("cortex-m0", "cortex-m0plus"), **common)
     if board.boot_kind == "rp2040-boot2":
         blob = rp2040_boot2(int(board.boot.get("clkdiv", 4)))
         hexes = [f"0x{b:02x}," for b in blob]
