@@ -141,6 +141,63 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
 int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
                                                      const tg_dims *output_dims);
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fast convolution (kernels/src/conv/tg_conv_dsp_s8.c, tg_conv_scalar_s8.c)                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Parameters of the fast CONV_2D kernels. The input offset is folded into the bias and the output
+ * offset into the rounding term of the channel words (see kernels/src/tg_fast.h), so only the
+ * value of a padded input element (the input zero point) remains. */
+typedef struct {
+    tg_hw filter;         /* KH, KW; the filter depth is the input depth (no groups) */
+    tg_hw stride;
+    tg_hw padding;        /* as in tg_conv_params: any integer; past the input's end is padding too */
+    tg_hw dilation;
+    int32_t pad_value;    /* stored int8 value of a padded input element: the input zero point */
+    tg_range activation;
+} tg_conv_fast_params;
+
+/*
+ * tg_conv_dsp_s8 - 2-D convolution (any kernel size, stride, dilation, padding; one group) for
+ *   cores with the DSP extension; bit-exact with tg_conv_s8 under the compile-time conditions that
+ *   tinygen.fast.conv checks. On cores without DSP it still runs (plain-C instruction models), only
+ *   slowly: use tg_conv_scalar_s8 there.
+ *   weights: the filter packed by tinygen.fast.conv.pack_conv_dsp_weights (output-channel pairs,
+ *     groups of four values; 4-byte aligned, hence int32_t words).
+ *   channels: four int32 words per output channel (tg_fast.h), for an even number of channels.
+ *   pad_row: KW * C_in bytes equal to pad_value; read only in single mode; may be NULL otherwise.
+ *   Scratch: with a 4-byte aligned buffer of tg_conv_dsp_s8_get_buffer_size() bytes, two output
+ *   pixels are computed per step (pair mode); with none (ctx NULL or size 0) one pixel per step,
+ *   which requires C_in % 4 == 0 and pad_row (else TG_ERR_BUFFER).
+ *   Write order: the tg_nn.h raster contract holds as stated. In pair mode pixels p and p + 1 are
+ *   written together, channel pair by channel pair, but both windows are read (copied to the
+ *   scratch, or for a 1x1 convolution read in place from pixel p + 1's own input, which precedes
+ *   nothing written) before the first write; in single mode each pixel's window is read before its
+ *   outputs are written.
+ */
+tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params,
+                         const tg_dims *input_dims, const int8_t *input,
+                         const int32_t *weights, const int32_t *channels, const int8_t *pad_row,
+                         const tg_dims *output_dims, int8_t *output);
+int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                       const tg_dims *output_dims);
+
+/*
+ * tg_conv_scalar_s8 - the same convolution for cores without the DSP extension (Cortex-M0+):
+ *   one output pixel at a time, two output channels per pass over its window, 32-bit multiplies,
+ *   the requantization of tg_fast.h without 64-bit arithmetic. No scratch.
+ *   weights: [C_out rounded up to even, KH * KW * C_in] int8 rows (tinygen.fast.conv.lower_conv_scalar);
+ *   channels as for tg_conv_dsp_s8; pad_row: KW * C_in bytes of pad_value (read for padded taps).
+ *   Write order: raster order, all channels of a pixel after its window is read (tg_nn.h contract).
+ */
+tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
+                            const tg_dims *input_dims, const int8_t *input,
+                            const int8_t *weights, const int32_t *channels, const int8_t *pad_row,
+                            const tg_dims *output_dims, int8_t *output);
+int32_t tg_conv_scalar_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                          const tg_dims *output_dims);
+
 /* @@DEPTHWISE@@ (declarations of depthwise-convolution kernels go here) */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -166,6 +223,39 @@ tg_status tg_fully_connected_s8(const tg_fc_params *params, const tg_pc_quant *q
                                 int32_t batches, int32_t in_features, int32_t out_features,
                                 const int8_t *input, const int8_t *filter, const int32_t *bias,
                                 int8_t *output);
+
+/* Parameters of the fast FULLY_CONNECTED kernels (offsets folded as in tg_conv_fast_params). */
+typedef struct {
+    int32_t batches;
+    int32_t in_features;
+    int32_t out_features;
+    int32_t filter_offset;  /* -filter zero point (per tensor; 0 for per-channel weights) */
+    int32_t per_channel;    /* nonzero: one (multiplier, round, shift) per output feature */
+    tg_range activation;
+} tg_fc_fast_params;
+
+/*
+ * tg_fully_connected_dsp_s8 - output[b][o] as tg_fully_connected_s8 computes it, for cores with
+ *   the DSP extension: four output features per pass over the input row (SMLAD), bit-exact under
+ *   the compile-time conditions of tinygen.fast.conv (fc_dsp_unsupported).
+ *   weights: packed by tinygen.fast.conv.pack_fc_dsp_weights (int32 words, rows in blocks of 4).
+ *   channels: R = out_features rounded up to a multiple of 4 folded biases, then (multiplier,
+ *     round, shift) for each of the R rows (per_channel) or once.
+ *   A nonzero filter_offset adds filter_offset * sum(input row) to every accumulator.
+ *   Write order: row by row (each batch row's outputs after the row is read). No scratch.
+ */
+tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input,
+                                    const int32_t *weights, const int32_t *channels, int8_t *output);
+int32_t tg_fully_connected_dsp_s8_get_buffer_size(const tg_fc_fast_params *params);
+
+/*
+ * tg_fully_connected_scalar_s8 - the same for cores without DSP (Cortex-M0+): two output features
+ *   per pass, 32-bit multiplies. weights: [out_features rounded up to even, in_features] int8;
+ *   channels as above with R = out_features rounded up to even. No scratch.
+ */
+tg_status tg_fully_connected_scalar_s8(const tg_fc_fast_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *channels, int8_t *output);
+int32_t tg_fully_connected_scalar_s8_get_buffer_size(const tg_fc_fast_params *params);
 
 /* Pooling parameters (AVERAGE_POOL_2D, MAX_POOL_2D). padding has the meaning of
  * tg_conv_params.padding: rows/columns before the input, and past its end, are padding. Input and

@@ -1,0 +1,210 @@
+"""Fast CONV_2D / FULLY_CONNECTED kernels (tg_conv_dsp_s8, tg_conv_scalar_s8,
+tg_fully_connected_dsp_s8, tg_fully_connected_scalar_s8) against the portable kernels on the host,
+element for element (the portable kernels are bit-exact with TFLite Micro). The DSP kernels run
+here through the plain-C instruction models of tg_simd.h; tests/target runs them natively."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tinygen import quant as Q
+from tinygen.cstruct import render_initializer, struct_fields
+from tinygen.fast.conv import (ConvFastParams, ConvLayer, FcFastParams, FcLayer, conv_dsp_unsupported,
+                               conv_scalar_unsupported, fc_dsp_unsupported, fc_scalar_unsupported, lower_conv_dsp,
+                               pack_conv_dsp_weights, pack_fc_dsp_weights, row_words)
+from tinygen.testing.fast_kernels import (conv_fast_host, conv_layers, conv_portable_host, fc_fast_host, fc_layers,
+                                          fc_portable_host)
+from tinygen.testing.kernels import host_kernels
+
+
+def _check_conv(layer, x):
+    ref = conv_portable_host(layer, x)
+    assert conv_scalar_unsupported(layer) is None
+    variants = [("dsp", True), ("scalar", True)]
+    if conv_dsp_unsupported(layer, scratch=False) is None:
+        variants.append(("dsp", False))
+    for variant, scratch in variants:
+        out = conv_fast_host(layer, x, variant, scratch)
+        bad = np.flatnonzero(out != ref)
+        assert bad.size == 0, (f"{variant} scratch={scratch}: {bad.size} of {ref.size} outputs differ, first at "
+                               f"{bad[0]}: {out[bad[0]]} vs {ref[bad[0]]}")
+
+
+@settings(max_examples=160)
+@given(conv_layers(st))
+def test_conv_fast_matches_portable(case):
+    layer, x = case
+    assume(conv_dsp_unsupported(layer) is None)
+    _check_conv(layer, x)
+
+
+@settings(max_examples=120)
+@given(fc_layers(st))
+def test_fc_fast_matches_portable(case):
+    layer, x = case
+    assume(fc_dsp_unsupported(layer) is None)
+    assert fc_scalar_unsupported(layer) is None
+    ref = fc_portable_host(layer, x)
+    for variant in ("dsp", "scalar"):
+        out = fc_fast_host(layer, x, variant)
+        assert np.array_equal(out, ref), f"{variant}: {np.flatnonzero(out != ref).size} outputs differ"
+
+
+def _layer(**kw):
+    rng = np.random.default_rng(kw.pop("seed", 0))
+    cin, cout = kw.pop("cin", 8), kw.pop("cout", 6)
+    k = kw.pop("k", (3, 3))
+    base = dict(input_dims=(1, 6, 7, cin), output_dims=(1, 6, 7, cout),
+                filter=rng.integers(-127, 128, (cout, k[0], k[1], cin)).astype(np.int8),
+                bias=rng.integers(-1000, 1000, cout).astype(np.int32), stride=(1, 1), padding=(1, 1), dilation=(1, 1),
+                input_offset=128, output_offset=-128, multiplier=np.full(cout, 1 << 30, np.int32),
+                shift=np.full(cout, -8, np.int32))
+    base.update(kw)
+    return ConvLayer(**base)
+
+
+def test_predicate_rejects_inexact_cases():
+    """Everything the fast requantization cannot do exactly goes back to the portable kernel."""
+    assert conv_dsp_unsupported(_layer()) is None
+    assert "shift" in conv_dsp_unsupported(_layer(shift=np.full(6, 0, np.int32)))      # no right shift
+    assert "shift" in conv_dsp_unsupported(_layer(shift=np.full(6, 2, np.int32)))      # left shift
+    big = np.full(6, (1 << 30) - 1000, np.int32)
+    assert "2^30" in conv_dsp_unsupported(_layer(bias=big))                             # accumulator bound
+    assert "rounding" in conv_dsp_unsupported(_layer(shift=np.full(6, -26, np.int32)))  # zp * 2^n overflows
+    assert "group" in conv_dsp_unsupported(_layer(filter=np.ones((6, 3, 3, 4), np.int8)))
+    assert "multiple of 4" in conv_dsp_unsupported(_layer(cin=6), scratch=False)
+    assert conv_dsp_unsupported(_layer(cin=6)) is None
+    # a dead channel (all-zero weights) takes any multiplier/shift/bias: its output is a constant
+    f = _layer().filter.copy()
+    f[2] = 0
+    shift = np.full(6, -8, np.int32)
+    shift[2] = 0
+    bias = _layer().bias.copy()
+    bias[2] = 1 << 30
+    assert conv_dsp_unsupported(_layer(filter=f, shift=shift, bias=bias)) is None
+    # the bound is exact at its limit: |w| sum * 255 + |bias| < 2^30
+    w = np.full((1, 1, 1, 4), 127, np.int8)
+    room = (1 << 30) - 1 - 4 * 127 * 255
+    ok = _layer(cin=4, cout=1, k=(1, 1), filter=w, bias=np.array([room], np.int32), padding=(0, 0),
+                input_offset=128, multiplier=np.array([1 << 30], np.int32), shift=np.array([-8], np.int32))
+    assert Q.INT8_MIN <= 0 and conv_dsp_unsupported(ok) is None
+    over = _layer(cin=4, cout=1, k=(1, 1), filter=w, bias=np.array([room + 1], np.int32), padding=(0, 0),
+                  input_offset=128, multiplier=np.array([1 << 30], np.int32), shift=np.array([-8], np.int32))
+    assert "2^30" in conv_dsp_unsupported(over)
+
+
+def test_largest_accumulators_exact():
+    """Accumulators at the fast path's limit (|acc| = 2^30 - 1) and every sign: inputs all -128 or
+    all 127 against weights all +-127."""
+    for sign in (1, -1):
+        w = np.full((2, 1, 1, 8), 127 * sign, np.int8)
+        room = (1 << 30) - 1 - 8 * 127 * 255
+        for bias_sign in (1, -1):
+            layer = _layer(cin=8, cout=2, k=(1, 1), filter=w, padding=(0, 0), input_offset=128,
+                           bias=np.full(2, bias_sign * room, np.int32), multiplier=np.array([2**31 - 1, 1 << 30], np.int32),
+                           shift=np.array([-1, -20], np.int32), input_dims=(1, 2, 3, 8), output_dims=(1, 2, 3, 2))
+            assert conv_dsp_unsupported(layer) is None
+            for xv in (-128, 127):
+                x = np.full(48, xv, np.int8)
+                _check_conv(layer, x)
+
+
+def test_weight_packing_layouts():
+    w = np.arange(2 * 5, dtype=np.int8).reshape(2, 5)
+    words = pack_conv_dsp_weights(w).view(np.int8)
+    # K = 5 -> 8: group 0 of row 0, group 0 of row 1, group 1 of row 0 (4, 0, 0, 0), group 1 of row 1
+    assert words.tolist() == [0, 1, 2, 3, 5, 6, 7, 8, 4, 0, 0, 0, 9, 0, 0, 0]
+    odd = pack_conv_dsp_weights(np.ones((3, 4), np.int8)).view(np.int8)
+    assert odd.size == 4 * 4 and odd[-4:].tolist() == [0, 0, 0, 0]  # the dummy fourth row
+    fc = pack_fc_dsp_weights(np.arange(5 * 4, dtype=np.int8).reshape(5, 4)).view(np.int8)
+    assert fc.size == 8 * 4 and fc[:8].tolist() == [0, 1, 2, 3, 4, 5, 6, 7] and fc[16:20].tolist() == [16, 17, 18, 19]
+
+
+def test_row_words_constant_and_folding():
+    w = np.array([[1, -2, 3], [0, 0, 0]], np.int8)
+    words, why = row_words(w, np.array([10, -(1 << 30)], np.int32), input_offset=5, output_offset=-3,
+                           multiplier=np.array([1 << 30, 0]), shift=np.array([-2, 0]), act_min=-128, act_max=127)
+    assert why is None
+    assert words[0].tolist() == [10 + 5 * 2, 1 << 30, 2 + (-3) * 4, 2]
+    assert words[1].tolist() == [0, 0, 2 * (-3) + 1, 1]  # requantize(-2^30, 0, 0) = 0, + zp
+
+
+def test_params_mirror_the_c_structs():
+    """The dataclasses mirror tg_conv_fast_params / tg_fc_fast_params field for field."""
+    ffi, _ = host_kernels()
+    for cls, ctype in ((ConvFastParams, "tg_conv_fast_params"), (FcFastParams, "tg_fc_fast_params")):
+        c_fields = [name for name, _ in ffi.typeof(ctype).fields]
+        assert [name for name, _ in struct_fields(cls)] == c_fields
+    init = render_initializer(lower_conv_dsp(_layer()).params)
+    assert init.startswith("{ .filter = { .h = 3, .w = 3 }, .stride = ")
+
+
+def test_buffer_sizes():
+    ffi, lib = host_kernels()
+
+    def size(layer):
+        low = lower_conv_dsp(layer)
+        p = ffi.new("tg_conv_fast_params *", {"filter": {"h": low.params.filter.h, "w": low.params.filter.w},
+                                               "stride": {"h": layer.stride[0], "w": layer.stride[1]},
+                                               "padding": {"h": layer.padding[0], "w": layer.padding[1]},
+                                               "dilation": {"h": 1, "w": 1}})
+        dims = lambda d: ffi.new("tg_dims *", dict(zip("nhwc", d)))  # noqa: E731
+        return lib.tg_conv_dsp_s8_get_buffer_size(p, dims(layer.input_dims), dims(layer.output_dims))
+
+    # 1x1, stride 1, no padding, full width, C_in % 4 == 0: pixel p widened only (2 * C_in)
+    assert size(_layer(k=(1, 1), padding=(0, 0), cin=8)) == 16
+    # 3x3: pixel p widened (2 * K4) + pixel p + 1 gathered (K4), K4 = 3 * 3 * 3 -> 28
+    assert size(_layer(cin=3)) == 3 * 28
+    assert lib.tg_conv_scalar_s8_get_buffer_size(ffi.NULL, ffi.NULL, ffi.NULL) == 0
+    assert lib.tg_fully_connected_dsp_s8_get_buffer_size(ffi.NULL) == 0
+
+
+def test_single_mode_needs_depth_multiple_of_4():
+    """Without scratch and with C_in % 4 != 0 the DSP kernel refuses (TG_ERR_BUFFER)."""
+    ffi, lib = host_kernels()
+    layer = _layer(cin=6)
+    low = lower_conv_dsp(layer)
+    from tinygen.testing.fast_kernels import _dims, _struct
+    from tinygen.testing.kernels import ptr
+
+    x = np.zeros(6 * 7 * 6, np.int8)
+    y = np.zeros(6 * 7 * 6, np.int8)
+    st_ = lib.tg_conv_dsp_s8(ffi.NULL, _struct(ffi, "tg_conv_fast_params", low.params), _dims(ffi, layer.input_dims),
+                             ptr(ffi, x), ptr(ffi, low.weights), ptr(ffi, low.channels), ptr(ffi, low.pad_row),
+                             _dims(ffi, layer.output_dims), ptr(ffi, y))
+    assert st_ == lib.TG_ERR_BUFFER
+
+
+def test_pointwise_write_order_with_overlap():
+    """1x1 in place (pixel p + 1 read from the input while pixels p, p + 1 are written): with the
+    output overlapping the input as closely as the memory planner's rule allows (gap = C_out when
+    C_out == C_in), the result is unchanged."""
+    from tinygen.memory.overlap import window_gap
+    from tinygen.testing.fast_kernels import _dims, _struct
+    from tinygen.testing.kernels import ptr
+
+    ffi, lib = host_kernels()
+    for cin, cout in ((8, 8), (8, 16), (16, 8), (12, 12)):
+        layer = _layer(k=(1, 1), padding=(0, 0), cin=cin, cout=cout, input_dims=(1, 3, 5, cin),
+                       output_dims=(1, 3, 5, cout), seed=cin + cout)
+        x = np.random.default_rng(1).integers(-128, 128, 15 * cin).astype(np.int8)
+        ref = conv_portable_host(layer, x)
+        gap = window_gap(layer.input_dims, layer.output_dims, (1, 1), (0, 0), (1, 1), (1, 1))
+        for scratch in (True, False):
+            arena = np.zeros(gap + 15 * cin + 15 * cout + 16, np.int8)
+            arena[gap:gap + x.size] = x  # output at 0, input gap bytes above it
+            low = lower_conv_dsp(layer)
+            p = _struct(ffi, "tg_conv_fast_params", low.params)
+            din, dout = _dims(ffi, layer.input_dims), _dims(ffi, layer.output_dims)
+            ctx = ffi.new("tg_context *")
+            keep = None
+            if scratch:
+                n = lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout)
+                keep = np.zeros(n // 4 + 1, np.int32)
+                ctx.buf, ctx.size = ffi.from_buffer(keep), n
+            base = ffi.from_buffer("int8_t[]", arena)
+            st_ = lib.tg_conv_dsp_s8(ctx, p, din, base + gap, ptr(ffi, low.weights), ptr(ffi, low.channels),
+                                     ptr(ffi, low.pad_row), dout, base)
+            assert st_ == 0
+            assert np.array_equal(arena[:ref.size], ref), (cin, cout, scratch)
