@@ -166,15 +166,24 @@ typedef struct {
  *   weights: the filter packed by tinygen.fast.conv.pack_conv_dsp_weights (output-channel pairs,
  *     groups of four values; 4-byte aligned, hence int32_t words).
  *   channels: four int32 words per output channel (tg_fast.h), for an even number of channels.
- *   pad_row: KW * C_in bytes equal to pad_value; read only in single mode; may be NULL otherwise.
- *   Scratch: with a 4-byte aligned buffer of tg_conv_dsp_s8_get_buffer_size() bytes, two output
- *   pixels are computed per step (pair mode); with none (ctx NULL or size 0) one pixel per step,
- *   which requires C_in % 4 == 0 and pad_row (else TG_ERR_BUFFER).
- *   Write order: the tg_nn.h raster contract holds as stated. In pair mode pixels p and p + 1 are
- *   written together, channel pair by channel pair, but both windows are read (copied to the
- *   scratch, or for a 1x1 convolution read in place from pixel p + 1's own input, which precedes
- *   nothing written) before the first write; in single mode each pixel's window is read before its
- *   outputs are written.
+ *   pad_row: KH * KW * C_in bytes equal to pad_value; read only in single mode (NULL otherwise).
+ *   A window may have at most TG_CONV_DSP_MAX_SEGMENTS = 24 runs of taps (KH * 2 + 1, or with a
+ *   horizontal dilation KH * (KW + 1) + 1); else TG_ERR_ARG. Stack: about 200 bytes more than the
+ *   portable kernel (the runs of the current window).
+ *   Scratch (4-byte aligned) selects the mode:
+ *     >= tg_conv_dsp_s8_get_buffer_size(): two output pixels per step, both windows widened to
+ *        int16 once (fastest);
+ *     >= tg_conv_dsp_s8_get_min_buffer_size(): two pixels per step, one widened (about 20 % more
+ *        instructions in the multiply loop);
+ *     none (ctx NULL or size 0): one pixel per step, no copies; needs C_in % 4 == 0 and pad_row
+ *        (else TG_ERR_BUFFER).
+ *   The compiler gives the largest of these that does not grow the arena.
+ *   Write order: the tg_nn.h raster contract holds as stated. With scratch, pixels p and p + 1
+ *   are written together, channel pair by channel pair, but both windows are read before the
+ *   first write (copied to the scratch; or, for a 1x1 convolution with C_in % 8 == 0 and the
+ *   smaller buffer, pixel p + 1 read in place, which is safe because its input lies above all
+ *   that the pair writes under the planner's rule); single mode reads each pixel's window before
+ *   writing its outputs.
  */
 tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params,
                          const tg_dims *input_dims, const int8_t *input,
@@ -182,13 +191,15 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
                          const tg_dims *output_dims, int8_t *output);
 int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                        const tg_dims *output_dims);
+int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims);
 
 /*
  * tg_conv_scalar_s8 - the same convolution for cores without the DSP extension (Cortex-M0+):
  *   one output pixel at a time, two output channels per pass over its window, 32-bit multiplies,
  *   the requantization of tg_fast.h without 64-bit arithmetic. No scratch.
  *   weights: [C_out rounded up to even, KH * KW * C_in] int8 rows (tinygen.fast.conv.lower_conv_scalar);
- *   channels as for tg_conv_dsp_s8; pad_row: KW * C_in bytes of pad_value (read for padded taps).
+ *   channels as for tg_conv_dsp_s8; pad_row: KH * KW * C_in bytes of pad_value (read for padded taps).
  *   Write order: raster order, all channels of a pixel after its window is read (tg_nn.h contract).
  */
 tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
@@ -238,9 +249,10 @@ typedef struct {
  * tg_fully_connected_dsp_s8 - output[b][o] as tg_fully_connected_s8 computes it, for cores with
  *   the DSP extension: four output features per pass over the input row (SMLAD), bit-exact under
  *   the compile-time conditions of tinygen.fast.conv (fc_dsp_unsupported).
- *   weights: packed by tinygen.fast.conv.pack_fc_dsp_weights (int32 words, rows in blocks of 4).
- *   channels: R = out_features rounded up to a multiple of 4 folded biases, then (multiplier,
- *     round, shift) for each of the R rows (per_channel) or once.
+ *   weights: the convolution's pair layout (tinygen.fast.conv.pack_conv_dsp_weights: int32 words,
+ *     rows in pairs, each row padded to a multiple of 8 values).
+ *   channels: R = out_features rounded up to even folded biases, then (multiplier, round, shift)
+ *     for each of the R rows (per_channel) or once.
  *   A nonzero filter_offset adds filter_offset * sum(input row) to every accumulator.
  *   Write order: row by row (each batch row's outputs after the row is read). No scratch.
  */

@@ -104,125 +104,301 @@ TG_INLINE void tg_fast_fill(int8_t *dst, uint32_t v4, int32_t n)
  * the 14 live values of the 2x2 loop); elsewhere: the plain-C model on the tg_simd.h models.
  */
 
-/* Two inputs x two channels: a00 += x0 . w_c0, a01 += x0 . w_c1, a10 += x1 . w_c0,
- * a11 += x1 . w_c1 over `groups` (>= 1) groups; x0 widened (xa, 4-byte aligned), x1 int8 (xb); *wpp advances. */
+/* Two pixels x all channel pairs of a convolution (the whole pair-mode channel loop). For each
+ * channel pair: a[p][c] = bias_c + x_p . w_c over 2 * groups2 groups, requantized
+ * (tg_fast_requant), saturated to int8 and stored at y0[c], y1[c] (no activation clamp: the
+ * caller clamps narrower ranges afterwards). Channel words per pair:
+ * [bias0, bias1, mult0, round0, shift0, mult1, round1, shift1].
+ *   tg_fast_pairs2x2:  x0 widened at xa (2 words per group), x1 int8 at xb;
+ *   tg_fast_pairs2x2w: both widened and interleaved at xa (x0's 2 words, then x1's, per group). */
+typedef struct {
+    const uint32_t *wp;     /* weights of the next channel pair (advanced) */
+    const uint32_t *xa;     /* widened input(s), 4-byte aligned */
+    const int8_t *xb;       /* pixel 1, int8 (tg_fast_pairs2x2 only) */
+    int32_t wbytes;         /* weight bytes per channel pair: 16 * groups2 (groups2 >= 1) */
+    const int32_t *q;       /* channel words of the next pair (advanced) */
+    const int32_t *q_end;   /* end of the channel words to do */
+    int8_t *y0, *y1;        /* outputs of pixels 0 and 1 (advanced) */
+} tg_fast_pair_state;
+
 #if TG_SIMD_NATIVE
-#define TG__MAC2X2_GROUP                              \
-    "ldr    %[t0], [%[wp]], #4\n\t"                   \
-    "ldrd   %[t1], %[t2], [%[xa]], #8\n\t"            \
-    "sxtb16 %[t3], %[t0]\n\t"                         \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                 \
-    "smlad  %[a00], %[t1], %[t3], %[a00]\n\t"         \
-    "smlad  %[a00], %[t2], %[t0], %[a00]\n\t"         \
-    "ldr    %[t4], [%[xb]], #4\n\t"                   \
-    "sxtb16 %[t5], %[t4]\n\t"                         \
-    "sxtb16 %[t4], %[t4], ror #8\n\t"                 \
-    "smlad  %[a10], %[t5], %[t3], %[a10]\n\t"         \
-    "smlad  %[a10], %[t4], %[t0], %[a10]\n\t"         \
-    "ldr    %[t0], [%[wp]], #4\n\t"                   \
-    "sxtb16 %[t3], %[t0]\n\t"                         \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                 \
-    "smlad  %[a01], %[t1], %[t3], %[a01]\n\t"         \
-    "smlad  %[a01], %[t2], %[t0], %[a01]\n\t"         \
-    "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"         \
-    "smlad  %[a11], %[t4], %[t0], %[a11]\n\t"
-#define TG__MAC2X2_OPERANDS                                                                           \
-    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [wp] "+r"(wp), [xa] "+r"(xa), \
-      [xb] "+r"(xb), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),  \
-      [t5] "=&r"(t5)
+/* One group: r1-r4 accumulators a00 a01 a10 a11, r5 weights, r6 x0 (widened), r7 x1 (int8);
+ * temporaries r9-r12, lr, r0. 18 instructions for 16 multiply-accumulates. */
+#define TG__PAIR_GROUP                   \
+    "ldr    r9, [r5], #4\n\t"            \
+    "ldrd   r10, r11, [r6], #8\n\t"      \
+    "sxtb16 r12, r9\n\t"                 \
+    "sxtb16 r9, r9, ror #8\n\t"          \
+    "smlad  r1, r10, r12, r1\n\t"        \
+    "smlad  r1, r11, r9, r1\n\t"         \
+    "ldr    lr, [r7], #4\n\t"            \
+    "sxtb16 r0, lr\n\t"                  \
+    "sxtb16 lr, lr, ror #8\n\t"          \
+    "smlad  r3, r0, r12, r3\n\t"         \
+    "smlad  r3, lr, r9, r3\n\t"          \
+    "ldr    r9, [r5], #4\n\t"            \
+    "sxtb16 r12, r9\n\t"                 \
+    "sxtb16 r9, r9, ror #8\n\t"          \
+    "smlad  r2, r10, r12, r2\n\t"        \
+    "smlad  r2, r11, r9, r2\n\t"         \
+    "smlad  r4, r0, r12, r4\n\t"         \
+    "smlad  r4, lr, r9, r4\n\t"
+/* One group, both inputs widened (r6: x0 lo, x0 hi, x1 lo, x1 hi; r7 free): 14 instructions. */
+#define TG__PAIR_GROUP_WIDE                       \
+    "ldmia  r6!, {r9, r10, r11, r12}\n\t"         \
+    "ldrd   r0, lr, [r5], #8\n\t"                 \
+    "sxtb16 r7, r0\n\t"                           \
+    "sxtb16 r0, r0, ror #8\n\t"                   \
+    "smlad  r1, r9, r7, r1\n\t"                   \
+    "smlad  r1, r10, r0, r1\n\t"                  \
+    "smlad  r3, r11, r7, r3\n\t"                  \
+    "smlad  r3, r12, r0, r3\n\t"                  \
+    "sxtb16 r7, lr\n\t"                           \
+    "sxtb16 lr, lr, ror #8\n\t"                   \
+    "smlad  r2, r9, r7, r2\n\t"                   \
+    "smlad  r2, r10, lr, r2\n\t"                  \
+    "smlad  r4, r11, r7, r4\n\t"                  \
+    "smlad  r4, r12, lr, r4\n\t"
+/* Requantize accumulator A with multiplier M, round R, shift N (temporary r5). */
+#define TG__PAIR_REQUANT(A, M, R, N)      \
+    "add    r5, " R ", " A ", asr #31\n\t" \
+    "lsl    " A ", " A ", #1\n\t"         \
+    "smmlar " A ", " A ", " M ", r5\n\t"  \
+    "asr    " A ", " A ", " N "\n\t"      \
+    "ssat   " A ", #8, " A "\n\t"
+/* The channel-pair loop around a group (r0: the state). */
+#define TG__PAIRS_ASM(GROUP)                                              \
+    "1:\n\t"                                                              \
+    "ldm    r0, {r5, r6, r7, r8, r9}\n\t" /* wp, xa, xb, wbytes, q */    \
+    "ldrd   r1, r2, [r9]\n\t"             /* biases */                    \
+    "mov    r3, r1\n\t"                                                   \
+    "mov    r4, r2\n\t"                                                   \
+    "add    r8, r5, r8\n\t"               /* end of the pair's weights */ \
+    "push   {r0}\n\t"                                                     \
+    "2:\n\t"                                                              \
+    GROUP GROUP                                                           \
+    "cmp    r5, r8\n\t"                                                   \
+    "bne    2b\n\t"                                                       \
+    "pop    {r0}\n\t"                                                     \
+    "str    r5, [r0]\n\t"                                                 \
+    "ldr    lr, [r0, #16]\n\t"                                            \
+    "ldmia  lr!, {r5, r6, r7, r8, r9, r10, r11, r12}\n\t"                 \
+    TG__PAIR_REQUANT("r1", "r7", "r8", "r9")                              \
+    TG__PAIR_REQUANT("r3", "r7", "r8", "r9")                              \
+    TG__PAIR_REQUANT("r2", "r10", "r11", "r12")                           \
+    TG__PAIR_REQUANT("r4", "r10", "r11", "r12")                           \
+    "ldrd   r5, r6, [r0, #24]\n\t"                                        \
+    "strb   r1, [r5], #1\n\t"                                             \
+    "strb   r2, [r5], #1\n\t"                                             \
+    "strb   r3, [r6], #1\n\t"                                             \
+    "strb   r4, [r6], #1\n\t"                                             \
+    "strd   r5, r6, [r0, #24]\n\t"                                        \
+    "ldr    r5, [r0, #20]\n\t"                                            \
+    "str    lr, [r0, #16]\n\t"                                            \
+    "cmp    lr, r5\n\t"                                                   \
+    "bne    1b\n\t"
+#define TG__PAIRS_CLOBBERS \
+    "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory"
+#else
+/* The plain-C model: wide selects the input layout. */
+static inline void tg__pairs2x2_model(tg_fast_pair_state *st, int wide)
+{
+    while (st->q != st->q_end) {
+        const int32_t *q = st->q;
+        const uint32_t *xa = st->xa, *w = st->wp;
+        const int8_t *xb = st->xb;
+        const uint32_t *const end = (const uint32_t *)((const int8_t *)w + st->wbytes);
+        int32_t a00 = q[0], a01 = q[1], a10 = q[0], a11 = q[1];
+        for (; w != end; w += 2) {
+            uint32_t b0, b1, w0, w1;
+            const uint32_t x0 = xa[0], x1 = xa[1];
+            if (wide) {
+                b0 = xa[2];
+                b1 = xa[3];
+                xa += 4;
+            } else {
+                const uint32_t xv = tg_read_s8x4_ia(&xb);
+                b0 = tg_sxtb16(xv);
+                b1 = tg_sxtb16_ror8(xv);
+                xa += 2;
+            }
+            w0 = tg_sxtb16(w[0]);
+            w1 = tg_sxtb16_ror8(w[0]);
+            a00 = tg_smlad(x0, w0, a00);
+            a00 = tg_smlad(x1, w1, a00);
+            a10 = tg_smlad(b0, w0, a10);
+            a10 = tg_smlad(b1, w1, a10);
+            w0 = tg_sxtb16(w[1]);
+            w1 = tg_sxtb16_ror8(w[1]);
+            a01 = tg_smlad(x0, w0, a01);
+            a01 = tg_smlad(x1, w1, a01);
+            a11 = tg_smlad(b0, w0, a11);
+            a11 = tg_smlad(b1, w1, a11);
+        }
+        st->wp = w;
+        *st->y0++ = (int8_t)tg_ssat8(tg_fast_requant(a00, q[2], q[3], q[4]));
+        *st->y0++ = (int8_t)tg_ssat8(tg_fast_requant(a01, q[5], q[6], q[7]));
+        *st->y1++ = (int8_t)tg_ssat8(tg_fast_requant(a10, q[2], q[3], q[4]));
+        *st->y1++ = (int8_t)tg_ssat8(tg_fast_requant(a11, q[5], q[6], q[7]));
+        st->q = q + 2 * TG_FAST_CH_WORDS;
+    }
+}
 #endif
 
-TG_INLINE void tg_fast_mac2x2(const uint32_t *xa, const int8_t *xb, const uint32_t **wpp, int32_t groups,
-                              int32_t *p00, int32_t *p01, int32_t *p10, int32_t *p11)
+static inline void tg_fast_pairs2x2(tg_fast_pair_state *st)
 {
-    const uint32_t *wp = *wpp;
-    int32_t a00 = *p00, a01 = *p01, a10 = *p10, a11 = *p11;
 #if TG_SIMD_NATIVE
-    uint32_t t0, t1, t2, t3, t4, t5;
-    if (groups & 1) {
-        __asm__ volatile(TG__MAC2X2_GROUP TG__MAC2X2_OPERANDS : : "memory");
-    }
-    if (groups > 1) {
-        const uint32_t *const end = wp + 2 * (groups & ~1);
-        __asm__ volatile("1:\n\t" TG__MAC2X2_GROUP TG__MAC2X2_GROUP "cmp    %[wp], %[end]\n\t"
-                         "bne    1b\n\t" TG__MAC2X2_OPERANDS : [end] "r"(end) : "cc", "memory");
-    }
+    register tg_fast_pair_state *r0 __asm__("r0") = st;
+    __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
 #else
-    for (; groups > 0; --groups) {
-        const uint32_t x0 = xa[0], x1 = xa[1];
-        const uint32_t xv = tg_read_s8x4_ia(&xb);
-        const uint32_t b0 = tg_sxtb16(xv), b1 = tg_sxtb16_ror8(xv);
-        uint32_t wv = *wp++;
-        uint32_t w0 = tg_sxtb16(wv), w1 = tg_sxtb16_ror8(wv);
-        a00 = tg_smlad(x0, w0, a00);
-        a00 = tg_smlad(x1, w1, a00);
-        a10 = tg_smlad(b0, w0, a10);
-        a10 = tg_smlad(b1, w1, a10);
-        wv = *wp++;
-        w0 = tg_sxtb16(wv);
-        w1 = tg_sxtb16_ror8(wv);
-        a01 = tg_smlad(x0, w0, a01);
-        a01 = tg_smlad(x1, w1, a01);
-        a11 = tg_smlad(b0, w0, a11);
-        a11 = tg_smlad(b1, w1, a11);
-        xa += 2;
-    }
+    tg__pairs2x2_model(st, 0);
 #endif
-    *wpp = wp;
-    *p00 = a00;
-    *p01 = a01;
-    *p10 = a10;
-    *p11 = a11;
 }
 
-/* One int8 input x two channels: a0 += x . w_c0, a1 += x . w_c1 over `groups` (>= 0) groups;
- * *wp advances past them. */
-TG_INLINE void tg_fast_mac1x2(const int8_t *x, const uint32_t **wp, int32_t groups, int32_t *p0, int32_t *p1)
+static inline void tg_fast_pairs2x2w(tg_fast_pair_state *st)
 {
+#if TG_SIMD_NATIVE
+    register tg_fast_pair_state *r0 __asm__("r0") = st;
+    __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP_WIDE) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
+#else
+    tg__pairs2x2_model(st, 1);
+#endif
+}
+
+/* One int8 input x two channels of the pair layout: a0 += x . w_c0, a1 += x . w_c1 over
+ * `groups` (>= 0) groups of four; *xp and *wp advance past them. 13 instructions per group. */
+#if TG_SIMD_NATIVE
+#define TG__MAC1X2_GROUP                         \
+    "ldr    %[t1], [%[x]], #4\n\t"               \
+    "sxtb16 %[t0], %[t1]\n\t"                    \
+    "sxtb16 %[t1], %[t1], ror #8\n\t"            \
+    "ldrd   %[t2], %[t3], [%[w]], #8\n\t"        \
+    "sxtb16 %[t4], %[t2]\n\t"                    \
+    "sxtb16 %[t2], %[t2], ror #8\n\t"            \
+    "smlad  %[a0], %[t0], %[t4], %[a0]\n\t"      \
+    "smlad  %[a0], %[t1], %[t2], %[a0]\n\t"      \
+    "sxtb16 %[t4], %[t3]\n\t"                    \
+    "sxtb16 %[t3], %[t3], ror #8\n\t"            \
+    "smlad  %[a1], %[t0], %[t4], %[a1]\n\t"      \
+    "smlad  %[a1], %[t1], %[t3], %[a1]\n\t"
+/* The same for four channels: two pairs, at w and v. 21 instructions per group. */
+#define TG__MAC1X4_GROUP                         \
+    TG__MAC1X2_GROUP                             \
+    "ldrd   %[t2], %[t3], [%[v]], #8\n\t"        \
+    "sxtb16 %[t4], %[t2]\n\t"                    \
+    "sxtb16 %[t2], %[t2], ror #8\n\t"            \
+    "smlad  %[a2], %[t0], %[t4], %[a2]\n\t"      \
+    "smlad  %[a2], %[t1], %[t2], %[a2]\n\t"      \
+    "sxtb16 %[t4], %[t3]\n\t"                    \
+    "sxtb16 %[t3], %[t3], ror #8\n\t"            \
+    "smlad  %[a3], %[t0], %[t4], %[a3]\n\t"      \
+    "smlad  %[a3], %[t1], %[t3], %[a3]\n\t"
+/* The group count in [n]: one group if it is odd, then two per iteration. */
+#define TG__UNROLLED2(GROUP)                     \
+    "lsrs   %[n], %[n], #1\n\t"                  \
+    "bcc    1f\n\t"                              \
+    GROUP                                        \
+    "1:\n\t"                 /* Z still from lsrs */  \
+    "beq    3f\n\t"                              \
+    "2:\n\t"                                     \
+    GROUP GROUP                                  \
+    "subs   %[n], %[n], #1\n\t"                  \
+    "bne    2b\n\t"                              \
+    "3:\n\t"
+#endif
+
+TG_INLINE void tg_fast_mac1x2(const int8_t **xp, const uint32_t **wp, int32_t groups, int32_t *p0, int32_t *p1)
+{
+    const int8_t *x = *xp;
     const uint32_t *w = *wp;
     int32_t a0 = *p0, a1 = *p1;
+#if TG_SIMD_NATIVE
+    uint32_t t0, t1, t2, t3, t4;
+    __asm__ volatile(TG__UNROLLED2(TG__MAC1X2_GROUP)
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(x), [w] "+r"(w), [n] "+r"(groups),
+                       [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4)
+                     : : "cc", "memory");
+#else
     for (; groups > 0; --groups, w += 2) {
         const uint32_t xv = tg_read_s8x4_ia(&x);
         const uint32_t b0 = tg_sxtb16(xv), b1 = tg_sxtb16_ror8(xv);
-        uint32_t wv = w[0];
-        a0 = tg_smlad(b0, tg_sxtb16(wv), a0);
-        a0 = tg_smlad(b1, tg_sxtb16_ror8(wv), a0);
-        wv = w[1];
-        a1 = tg_smlad(b0, tg_sxtb16(wv), a1);
-        a1 = tg_smlad(b1, tg_sxtb16_ror8(wv), a1);
+        a0 = tg_smlad(b0, tg_sxtb16(w[0]), a0);
+        a0 = tg_smlad(b1, tg_sxtb16_ror8(w[0]), a0);
+        a1 = tg_smlad(b0, tg_sxtb16(w[1]), a1);
+        a1 = tg_smlad(b1, tg_sxtb16_ror8(w[1]), a1);
     }
+#endif
+    *xp = x;
     *wp = w;
     *p0 = a0;
     *p1 = a1;
 }
 
-/* One int8 input x four rows: a[r] += x . w_r over `groups` (>= 0) groups of four values; the
- * weights hold per group the words of rows 0, 1, 2, 3; *wp advances past them. */
-TG_INLINE void tg_fast_mac1x4(const int8_t *x, const uint32_t **wp, int32_t groups, int32_t *a)
+/* One int8 input x four channels: the pairs at *wp and *vp (each advanced past `groups`
+ * groups). */
+TG_INLINE void tg_fast_mac1x4(const int8_t **xp, const uint32_t **wp, const uint32_t **vp, int32_t groups,
+                              int32_t *p0, int32_t *p1, int32_t *p2, int32_t *p3)
 {
-    const uint32_t *w = *wp;
-    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-    for (; groups > 0; --groups, w += 4) {
+    const int8_t *x = *xp;
+    const uint32_t *w = *wp, *v = *vp;
+    int32_t a0 = *p0, a1 = *p1, a2 = *p2, a3 = *p3;
+#if TG_SIMD_NATIVE
+    uint32_t t0, t1, t2, t3, t4;
+    __asm__ volatile(TG__UNROLLED2(TG__MAC1X4_GROUP)
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
+                       [v] "+r"(v), [n] "+r"(groups), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+                       [t3] "=&r"(t3), [t4] "=&r"(t4)
+                     : : "cc", "memory");
+#else
+    for (; groups > 0; --groups, w += 2, v += 2) {
         const uint32_t xv = tg_read_s8x4_ia(&x);
         const uint32_t b0 = tg_sxtb16(xv), b1 = tg_sxtb16_ror8(xv);
-        uint32_t wv = w[0];
-        a0 = tg_smlad(b0, tg_sxtb16(wv), a0);
-        a0 = tg_smlad(b1, tg_sxtb16_ror8(wv), a0);
-        wv = w[1];
-        a1 = tg_smlad(b0, tg_sxtb16(wv), a1);
-        a1 = tg_smlad(b1, tg_sxtb16_ror8(wv), a1);
-        wv = w[2];
-        a2 = tg_smlad(b0, tg_sxtb16(wv), a2);
-        a2 = tg_smlad(b1, tg_sxtb16_ror8(wv), a2);
-        wv = w[3];
-        a3 = tg_smlad(b0, tg_sxtb16(wv), a3);
-        a3 = tg_smlad(b1, tg_sxtb16_ror8(wv), a3);
+        a0 = tg_smlad(b0, tg_sxtb16(w[0]), a0);
+        a0 = tg_smlad(b1, tg_sxtb16_ror8(w[0]), a0);
+        a1 = tg_smlad(b0, tg_sxtb16(w[1]), a1);
+        a1 = tg_smlad(b1, tg_sxtb16_ror8(w[1]), a1);
+        a2 = tg_smlad(b0, tg_sxtb16(v[0]), a2);
+        a2 = tg_smlad(b1, tg_sxtb16_ror8(v[0]), a2);
+        a3 = tg_smlad(b0, tg_sxtb16(v[1]), a3);
+        a3 = tg_smlad(b1, tg_sxtb16_ror8(v[1]), a3);
     }
+#endif
+    *xp = x;
     *wp = w;
-    a[0] = a0;
-    a[1] = a1;
-    a[2] = a2;
-    a[3] = a3;
+    *vp = v;
+    *p0 = a0;
+    *p1 = a1;
+    *p2 = a2;
+    *p3 = a3;
+}
+
+/* Requantizes four accumulators (channel words (mult, round, shift) at q0..q3), clamps them to
+ * [lo, hi] and stores the first n (1..4) at y. All values are computed before the first int8
+ * store (which may alias the channel words and would force reloads). */
+TG_INLINE void tg_fast_store4(int8_t *y, int32_t n, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                              const int32_t *q0, const int32_t *q1, const int32_t *q2, const int32_t *q3,
+                              int32_t lo, int32_t hi)
+{
+    int32_t v0 = tg_ssat8(tg_fast_requant(a0, q0[0], q0[1], q0[2]));
+    int32_t v1 = tg_ssat8(tg_fast_requant(a1, q1[0], q1[1], q1[2]));
+    int32_t v2 = tg_ssat8(tg_fast_requant(a2, q2[0], q2[1], q2[2]));
+    int32_t v3 = tg_ssat8(tg_fast_requant(a3, q3[0], q3[1], q3[2]));
+    if (lo != -128 || hi != 127) {
+        v0 = tg_fast_clamp(v0, lo, hi);
+        v1 = tg_fast_clamp(v1, lo, hi);
+        v2 = tg_fast_clamp(v2, lo, hi);
+        v3 = tg_fast_clamp(v3, lo, hi);
+    }
+    y[0] = (int8_t)v0;
+    if (n > 1) {
+        y[1] = (int8_t)v1;
+        if (n > 2) {
+            y[2] = (int8_t)v2;
+            if (n > 3) {
+                y[3] = (int8_t)v3;
+            }
+        }
+    }
 }
 
 /* Scalar (Cortex-M0+): a0 += x . w0, a1 += x . w1 over n >= 0 int8 values, one index register

@@ -12,7 +12,7 @@ from tinygen import quant as Q
 from tinygen.cstruct import render_initializer, struct_fields
 from tinygen.fast.conv import (ConvFastParams, ConvLayer, FcFastParams, FcLayer, conv_dsp_unsupported,
                                conv_scalar_unsupported, fc_dsp_unsupported, fc_scalar_unsupported, lower_conv_dsp,
-                               pack_conv_dsp_weights, pack_fc_dsp_weights, row_words)
+                               pack_conv_dsp_weights, row_words)
 from tinygen.testing.fast_kernels import (conv_fast_host, conv_layers, conv_portable_host, fc_fast_host, fc_layers,
                                           fc_portable_host)
 from tinygen.testing.kernels import host_kernels
@@ -21,9 +21,9 @@ from tinygen.testing.kernels import host_kernels
 def _check_conv(layer, x):
     ref = conv_portable_host(layer, x)
     assert conv_scalar_unsupported(layer) is None
-    variants = [("dsp", True), ("scalar", True)]
+    variants = [("dsp", "full"), ("dsp", "min"), ("scalar", "none")]
     if conv_dsp_unsupported(layer, scratch=False) is None:
-        variants.append(("dsp", False))
+        variants.append(("dsp", "none"))
     for variant, scratch in variants:
         out = conv_fast_host(layer, x, variant, scratch)
         bad = np.flatnonzero(out != ref)
@@ -116,9 +116,7 @@ def test_weight_packing_layouts():
     # K = 5 -> 8: group 0 of row 0, group 0 of row 1, group 1 of row 0 (4, 0, 0, 0), group 1 of row 1
     assert words.tolist() == [0, 1, 2, 3, 5, 6, 7, 8, 4, 0, 0, 0, 9, 0, 0, 0]
     odd = pack_conv_dsp_weights(np.ones((3, 4), np.int8)).view(np.int8)
-    assert odd.size == 4 * 4 and odd[-4:].tolist() == [0, 0, 0, 0]  # the dummy fourth row
-    fc = pack_fc_dsp_weights(np.arange(5 * 4, dtype=np.int8).reshape(5, 4)).view(np.int8)
-    assert fc.size == 8 * 4 and fc[:8].tolist() == [0, 1, 2, 3, 4, 5, 6, 7] and fc[16:20].tolist() == [16, 17, 18, 19]
+    assert odd.size == 4 * 8 and odd[-8:].tolist() == [0] * 8  # K -> 8, and the dummy fourth row
 
 
 def test_row_words_constant_and_folding():
@@ -128,6 +126,11 @@ def test_row_words_constant_and_folding():
     assert why is None
     assert words[0].tolist() == [10 + 5 * 2, 1 << 30, 2 + (-3) * 4, 2]
     assert words[1].tolist() == [0, 0, 2 * (-3) + 1, 1]  # requantize(-2^30, 0, 0) = 0, + zp
+    from tinygen.fast.conv import channel_words
+
+    pairs, _ = channel_words(w, np.array([10, -(1 << 30)], np.int32), 5, -3, np.array([1 << 30, 0]),
+                             np.array([-2, 0]), -128, 127)
+    assert pairs.tolist() == [20, 0, 1 << 30, -10, 2, 0, -5, 1]  # [b0 b1 M0 R0 n0 M1 R1 n1]
 
 
 def test_params_mirror_the_c_structs():
@@ -150,12 +153,16 @@ def test_buffer_sizes():
                                                "padding": {"h": layer.padding[0], "w": layer.padding[1]},
                                                "dilation": {"h": 1, "w": 1}})
         dims = lambda d: ffi.new("tg_dims *", dict(zip("nhwc", d)))  # noqa: E731
-        return lib.tg_conv_dsp_s8_get_buffer_size(p, dims(layer.input_dims), dims(layer.output_dims))
+        din, dout = dims(layer.input_dims), dims(layer.output_dims)
+        return (lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout), lib.tg_conv_dsp_s8_get_min_buffer_size(p, din, dout))
 
-    # 1x1, stride 1, no padding, full width, C_in % 4 == 0: pixel p widened only (2 * C_in)
-    assert size(_layer(k=(1, 1), padding=(0, 0), cin=8)) == 16
-    # 3x3: pixel p widened (2 * K4) + pixel p + 1 gathered (K4), K4 = 3 * 3 * 3 -> 28
-    assert size(_layer(cin=3)) == 3 * 28
+    # 1x1, stride 1, no padding, full width, C_in % 8 == 0: both pixels widened (4 * C_in), or
+    # pixel p only (2 * C_in) and pixel p + 1 read in place
+    assert size(_layer(k=(1, 1), padding=(0, 0), cin=8)) == (32, 16)
+    # C_in % 8 != 0: gathered like any window (K8 = 16)
+    assert size(_layer(k=(1, 1), padding=(0, 0), cin=12)) == (5 * 16, 3 * 16)
+    # 3x3: widened (4 or 2 * K8) + a window gathered (K8), K8 = 3 * 3 * 3 -> 32
+    assert size(_layer(cin=3)) == (5 * 32, 3 * 32)
     assert lib.tg_conv_scalar_s8_get_buffer_size(ffi.NULL, ffi.NULL, ffi.NULL) == 0
     assert lib.tg_fully_connected_dsp_s8_get_buffer_size(ffi.NULL) == 0
 
@@ -191,7 +198,7 @@ def test_pointwise_write_order_with_overlap():
         x = np.random.default_rng(1).integers(-128, 128, 15 * cin).astype(np.int8)
         ref = conv_portable_host(layer, x)
         gap = window_gap(layer.input_dims, layer.output_dims, (1, 1), (0, 0), (1, 1), (1, 1))
-        for scratch in (True, False):
+        for scratch in ("full", "min", "none"):
             arena = np.zeros(gap + 15 * cin + 15 * cout + 16, np.int8)
             arena[gap:gap + x.size] = x  # output at 0, input gap bytes above it
             low = lower_conv_dsp(layer)
@@ -199,8 +206,9 @@ def test_pointwise_write_order_with_overlap():
             din, dout = _dims(ffi, layer.input_dims), _dims(ffi, layer.output_dims)
             ctx = ffi.new("tg_context *")
             keep = None
-            if scratch:
-                n = lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout)
+            if scratch != "none":
+                n = (lib.tg_conv_dsp_s8_get_buffer_size if scratch == "full" else lib.tg_conv_dsp_s8_get_min_buffer_size)(
+                    p, din, dout)
                 keep = np.zeros(n // 4 + 1, np.int32)
                 ctx.buf, ctx.size = ffi.from_buffer(keep), n
             base = ffi.from_buffer("int8_t[]", arena)

@@ -33,7 +33,7 @@ Interface for the operator definition (tinygen/ops/conv2d.py):
 
 `padding` may be any integer pair, negative included (patches); the predicate does not depend on
 it, nor on the spatial dimensions, so one lowering serves every patch of a layer as long as
-pad_row covers it (it always holds KW * C_in bytes).
+pad_row covers it (it always holds a whole window, KH * KW * C_in bytes).
 
 Numerics (kernels/src/tg_fast.h): the input offset is folded into the bias (bias + input_offset *
 sum(w)), so the kernels multiply raw int8 pairs; a padded input element takes the value of the
@@ -56,6 +56,8 @@ from ..cstruct import HW, Range, cstruct
 
 #: int32 words per output channel in the `channels` array (bias, multiplier, round, shift)
 CH_WORDS = 4
+#: TG_CONV_DSP_MAX_SEGMENTS: runs of taps (inside the input / padded) a window may have
+MAX_SEGMENTS = 24
 _LIM_ACC = 1 << 30
 _LIM_I32 = 1 << 31
 
@@ -97,7 +99,7 @@ class ConvLowering:
     params: ConvFastParams
     weights: np.ndarray    # packed filter (int32 words for tg_conv_dsp_s8; int8 for tg_conv_scalar_s8)
     channels: np.ndarray   # int32, CH_WORDS per output channel, channel count rounded up to even
-    pad_row: np.ndarray    # int8, KW * C_in bytes of the input zero point
+    pad_row: np.ndarray    # int8, KH * KW * C_in bytes of the input zero point
 
 
 # -- requantization constants ---------------------------------------------------------------------
@@ -153,14 +155,17 @@ def row_words(w2d: np.ndarray, bias: np.ndarray | None, input_offset: int, outpu
 
 def channel_words(w2d: np.ndarray, bias: np.ndarray | None, input_offset: int, output_offset: int,
                   multiplier, shift, act_min: int, act_max: int) -> tuple[np.ndarray | None, str | None]:
-    """The convolution kernels' `channels` array: row_words() for every output channel, flattened,
-    plus a dummy channel (constant 0, never stored) when the count is odd."""
+    """The convolution kernels' `channels` array: row_words() of every output channel, a dummy
+    channel (constant 0, never stored) added to an odd count, laid out per channel pair as
+    [bias0, bias1, mult0, round0, shift0, mult1, round1, shift1]."""
     words, why = row_words(w2d, bias, input_offset, output_offset, multiplier, shift, act_min, act_max)
     if words is None:
         return None, why
     if words.shape[0] % 2:
         words = np.concatenate([words, np.array([[0, 0, 1, 1]], np.int32)])
-    return words.reshape(-1), None
+    pairs = words.reshape(-1, 2, CH_WORDS)
+    out = np.concatenate([pairs[:, :, 0], pairs[:, 0, 1:], pairs[:, 1, 1:]], axis=1)
+    return np.ascontiguousarray(out, dtype=np.int32).reshape(-1), None
 
 
 # -- CONV_2D ---------------------------------------------------------------------------------------
@@ -178,6 +183,9 @@ def _conv_basic(layer: ConvLayer) -> str | None:
         return "stride and dilation must be >= 1"
     if np.asarray(layer.multiplier).size != cout or np.asarray(layer.shift).size != cout:
         return "one multiplier and shift per output channel expected"
+    segments = kh * (2 if layer.dilation[1] == 1 else kw + 1) + 1
+    if segments > MAX_SEGMENTS:
+        return f"a window may have {segments} runs of taps, more than the kernels' {MAX_SEGMENTS}"
     return None
 
 
@@ -210,19 +218,21 @@ def _params(layer: ConvLayer) -> ConvFastParams:
 
 
 def _pad_row(layer: ConvLayer) -> np.ndarray:
+    """K = KH * KW * C_in bytes of the input zero point (padded runs of a window, merged across
+    rows, are read from it)."""
     f = np.asarray(layer.filter)
-    return np.full(f.shape[2] * f.shape[3], -int(layer.input_offset), dtype=np.int8)
+    return np.full(f.shape[1] * f.shape[2] * f.shape[3], -int(layer.input_offset), dtype=np.int8)
 
 
 def pack_conv_dsp_weights(w2d: np.ndarray) -> np.ndarray:
     """[rows, K] int8 -> the tg_conv_dsp_s8 layout as little-endian int32 words: rows in pairs (a
-    zero row added to an odd count), K padded with zeros to a multiple of 4; per pair and per group
+    zero row added to an odd count), K padded with zeros to a multiple of 8; per pair and per group
     g of four values, row 2j's word then row 2j + 1's."""
     rows, depth = w2d.shape
-    k4 = (depth + 3) // 4 * 4
-    padded = np.zeros((rows + rows % 2, k4), np.int8)
+    k8 = (depth + 7) // 8 * 8
+    padded = np.zeros((rows + rows % 2, k8), np.int8)
     padded[:rows, :depth] = w2d
-    packed = padded.reshape(-1, 2, k4 // 4, 4).transpose(0, 2, 1, 3)
+    packed = padded.reshape(-1, 2, k8 // 4, 4).transpose(0, 2, 1, 3)
     return np.ascontiguousarray(packed).reshape(-1).view("<i4").astype(np.int32)
 
 
@@ -289,12 +299,11 @@ class FcLowering:
     channels: np.ndarray   # int32: R folded biases, then (multiplier, round, shift) per row or once
 
 
-#: output features per block: 4 in tg_fully_connected_dsp_s8, 2 in tg_fully_connected_scalar_s8
-FC_DSP_ROWS = 4
-FC_SCALAR_ROWS = 2
+#: the fully connected kernels' rows come in pairs (an odd count gets a zero row)
+FC_ROWS = 2
 
 
-def _fc_words(layer: FcLayer, block: int) -> tuple[np.ndarray | None, str | None]:
+def _fc_words(layer: FcLayer) -> tuple[np.ndarray | None, str | None]:
     w = np.asarray(layer.weights)
     if w.dtype != np.int8 or w.ndim != 2:
         return None, f"weights must be int8 [out, in], got {w.dtype} {list(w.shape)}"
@@ -311,7 +320,7 @@ def _fc_words(layer: FcLayer, block: int) -> tuple[np.ndarray | None, str | None
                            allow_constant=per_channel)
     if words is None:
         return None, why
-    padded = -(-rows // block) * block
+    padded = rows + rows % FC_ROWS
     bias = np.zeros(padded, np.int32)
     bias[:rows] = words[:, 0]
     if per_channel:
@@ -324,12 +333,12 @@ def _fc_words(layer: FcLayer, block: int) -> tuple[np.ndarray | None, str | None
 
 def fc_dsp_unsupported(layer: FcLayer) -> str | None:
     """None if tg_fully_connected_dsp_s8 computes this layer bit-exactly, else the reason."""
-    return _fc_words(layer, FC_DSP_ROWS)[1]
+    return _fc_words(layer)[1]
 
 
 def fc_scalar_unsupported(layer: FcLayer) -> str | None:
     """None if tg_fully_connected_scalar_s8 computes this layer bit-exactly, else the reason."""
-    return _fc_words(layer, FC_SCALAR_ROWS)[1]
+    return _fc_words(layer)[1]
 
 
 def _fc_params(layer: FcLayer) -> FcFastParams:
@@ -340,32 +349,20 @@ def _fc_params(layer: FcLayer) -> FcFastParams:
                         activation=Range(int(layer.act_min), int(layer.act_max)))
 
 
-def pack_fc_dsp_weights(w2d: np.ndarray) -> np.ndarray:
-    """[rows, K] int8 -> the tg_fully_connected_dsp_s8 layout as int32 words: rows in blocks of four
-    (zero rows added), K padded with zeros to a multiple of 4; per block and group g of four
-    values, the words of rows 4j, 4j + 1, 4j + 2, 4j + 3."""
-    rows, depth = w2d.shape
-    k4 = (depth + 3) // 4 * 4
-    r4 = -(-rows // FC_DSP_ROWS) * FC_DSP_ROWS
-    padded = np.zeros((r4, k4), np.int8)
-    padded[:rows, :depth] = w2d
-    packed = padded.reshape(-1, FC_DSP_ROWS, k4 // 4, 4).transpose(0, 2, 1, 3)
-    return np.ascontiguousarray(packed).reshape(-1).view("<i4").astype(np.int32)
-
-
 def lower_fc_dsp(layer: FcLayer) -> FcLowering:
-    """Everything tg_fully_connected_dsp_s8 needs (raises ValueError where fc_dsp_unsupported says no).
+    """Everything tg_fully_connected_dsp_s8 needs (raises ValueError where fc_dsp_unsupported says no):
+    the weights in the convolution's pair layout (pack_conv_dsp_weights), the channel words.
     Call: tg_fully_connected_dsp_s8(&params, input, weights, channels, output); no scratch."""
-    words, why = _fc_words(layer, FC_DSP_ROWS)
+    words, why = _fc_words(layer)
     if words is None:
         raise ValueError(f"tg_fully_connected_dsp_s8 does not apply: {why}")
-    return FcLowering(params=_fc_params(layer), weights=pack_fc_dsp_weights(np.asarray(layer.weights)), channels=words)
+    return FcLowering(params=_fc_params(layer), weights=pack_conv_dsp_weights(np.asarray(layer.weights)), channels=words)
 
 
 def lower_fc_scalar(layer: FcLayer) -> FcLowering:
     """Everything tg_fully_connected_scalar_s8 needs: the weights unchanged plus a zero row for an
     odd count (int8 [rows rounded up to even, K]) and the channel words."""
-    words, why = _fc_words(layer, FC_SCALAR_ROWS)
+    words, why = _fc_words(layer)
     if words is None:
         raise ValueError(f"tg_fully_connected_scalar_s8 does not apply: {why}")
     w = np.asarray(layer.weights)
@@ -375,7 +372,7 @@ def lower_fc_scalar(layer: FcLayer) -> FcLowering:
     return FcLowering(params=_fc_params(layer), weights=padded.reshape(-1), channels=words)
 
 
-__all__ = ["CH_WORDS", "FC_DSP_ROWS", "FC_SCALAR_ROWS", "ConvFastParams", "ConvLayer", "ConvLowering", "FcFastParams",
+__all__ = ["CH_WORDS", "FC_ROWS", "ConvFastParams", "ConvLayer", "ConvLowering", "FcFastParams",
            "FcLayer", "FcLowering", "channel_words", "conv_dsp_unsupported", "conv_scalar_unsupported",
            "fc_dsp_unsupported", "fc_scalar_unsupported", "input_abs_max", "lower_conv_dsp", "lower_conv_scalar",
-           "lower_fc_dsp", "lower_fc_scalar", "pack_conv_dsp_weights", "pack_fc_dsp_weights", "row_words"]
+           "lower_fc_dsp", "lower_fc_scalar", "pack_conv_dsp_weights", "row_words"]

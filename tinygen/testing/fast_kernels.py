@@ -60,9 +60,14 @@ def conv_portable_host(layer: ConvLayer, x: np.ndarray) -> np.ndarray:
     return y
 
 
-def conv_fast_host(layer: ConvLayer, x: np.ndarray, variant: str = "dsp", scratch: bool = True,
+#: scratch tiers of tg_conv_dsp_s8: the buffer size function, or None for no buffer
+SCRATCH_TIERS = {"full": "tg_conv_dsp_s8_get_buffer_size", "min": "tg_conv_dsp_s8_get_min_buffer_size", "none": None}
+
+
+def conv_fast_host(layer: ConvLayer, x: np.ndarray, variant: str = "dsp", scratch: str = "full",
                    out: np.ndarray | None = None) -> np.ndarray:
-    """Run tg_conv_dsp_s8 (variant "dsp", with or without scratch) or tg_conv_scalar_s8 ("scalar")."""
+    """Run tg_conv_dsp_s8 (variant "dsp", scratch tier "full", "min" or "none") or
+    tg_conv_scalar_s8 ("scalar")."""
     ffi, lib = host_kernels()
     low = lower_conv_dsp(layer) if variant == "dsp" else lower_conv_scalar(layer)
     p = _struct(ffi, "tg_conv_fast_params", low.params)
@@ -72,8 +77,8 @@ def conv_fast_host(layer: ConvLayer, x: np.ndarray, variant: str = "dsp", scratc
     keep = []
     if variant == "dsp":
         ctx = ffi.new("tg_context *")
-        if scratch:
-            n = lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout)
+        if SCRATCH_TIERS[scratch]:
+            n = getattr(lib, SCRATCH_TIERS[scratch])(p, din, dout)
             buf = np.full((n + 3) // 4 + 1, 0x5A5A5A5A, np.int32)  # garbage, 4-byte aligned
             keep.append(buf)
             ctx.buf, ctx.size = ffi.from_buffer(buf), n
@@ -135,9 +140,10 @@ class ArmBatch:
     def _dims(self, name: str, d) -> str:
         return f"static const tg_dims {name} = {{ {int(d[0])}, {int(d[1])}, {int(d[2])}, {int(d[3])} }};"
 
-    def add_conv(self, layer: ConvLayer, x: np.ndarray, variant: str, scratch: bool = True,
+    def add_conv(self, layer: ConvLayer, x: np.ndarray, variant: str, scratch: str = "full",
                  name: str | None = None) -> str:
-        """A CONV_2D call: variant "portable", "dsp" or "scalar". Returns the output array name."""
+        """A CONV_2D call: variant "portable", "dsp" (scratch tier "full", "min" or "none") or
+        "scalar". Returns the output array name."""
         i = len(self.calls)
         name = name or f"conv{i}"
         pre = f"k{i}_"
@@ -170,9 +176,9 @@ class ArmBatch:
             self.consts[pre + "pad"] = low.pad_row
             d.append(f"static const tg_conv_fast_params {pre}p = {render_initializer(low.params)};")
             if variant == "dsp":
-                if scratch:
+                if SCRATCH_TIERS[scratch]:
                     d.append(f"static int32_t {pre}buf[1024];")
-                    ctx = (f"tg_context {pre}ctx = {{ {pre}buf, tg_conv_dsp_s8_get_buffer_size(&{pre}p, &{pre}din, "
+                    ctx = (f"tg_context {pre}ctx = {{ {pre}buf, {SCRATCH_TIERS[scratch]}(&{pre}p, &{pre}din, "
                            f"&{pre}dout) }}; if ({pre}ctx.size > (int32_t)sizeof({pre}buf)) {{ status = -100; }} else ")
                 else:
                     ctx = f"tg_context {pre}ctx = {{ 0, 0 }}; "
@@ -222,12 +228,12 @@ class ArmBatch:
         self.names.append(name)
         return pre + "y"
 
-    def run(self, board: str, opt: str = "O2") -> tuple[dict[str, np.ndarray], list[int]]:
+    def run(self, board: str, opt: str = "O2", with_elf: bool = False):
         """Build once, run each call separately: (outputs of every call, instructions of each call
-        without the harness overhead)."""
+        without the harness overhead[, the ELF's path])."""
         switch = "\n    ".join(f"case {i}: {c} break;" for i, c in enumerate(self.calls))
         call = f"switch (which[0]) {{\n    {switch}\n    default: status = -99; }}"
-        counts, outs = [], {}
+        counts, outs, elf = [], {}, None
         for i in range(len(self.calls)):
             inputs = dict(self.inputs)
             inputs["which"] = np.array([i], np.int32)
@@ -238,7 +244,8 @@ class ArmBatch:
             name = f"k{i}_y"
             outs[name] = r.outputs[name]
             counts.append(r.instructions - harness_overhead(board) - _switch_overhead(board))
-        return outs, counts
+            elf = r.elf
+        return (outs, counts, elf) if with_elf else (outs, counts)
 
 
 @lru_cache(maxsize=None)

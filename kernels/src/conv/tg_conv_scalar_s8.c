@@ -49,7 +49,7 @@ tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
                     --kx_hi;
                 }
                 for (ch = 0; ch < out_c; ch += 2, q += 2 * TG_FAST_CH_WORDS, w += 2 * k) {
-                    int32_t a0 = q[0], a1 = q[TG_FAST_CH_WORDS];
+                    int32_t a0 = q[0], a1 = q[1];
                     const int8_t *w0 = w;
                     int32_t ky, kx;
                     for (ky = 0; ky < k_h; ++ky) {
@@ -75,11 +75,9 @@ tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
                         tg_fast_dot1x2_scalar(pad_row, w0, w0 + k, (k_w - kx_hi) * c, &a0, &a1);
                         w0 += (k_w - kx_hi) * c;
                     }
-                    output[ch] = (int8_t)tg_fast_clamp(tg_fast_requant_scalar(a0, q[1], q[2], q[3]), lo, hi);
+                    output[ch] = (int8_t)tg_fast_clamp(tg_fast_requant_scalar(a0, q[2], q[3], q[4]), lo, hi);
                     if (ch + 1 < out_c) {
-                        output[ch + 1] = (int8_t)tg_fast_clamp(
-                            tg_fast_requant_scalar(a1, q[TG_FAST_CH_WORDS + 1], q[TG_FAST_CH_WORDS + 2],
-                                                   q[TG_FAST_CH_WORDS + 3]), lo, hi);
+                        output[ch + 1] = (int8_t)tg_fast_clamp(tg_fast_requant_scalar(a1, q[5], q[6], q[7]), lo, hi);
                     }
                 }
                 output += out_c;
