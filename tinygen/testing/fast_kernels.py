@@ -228,6 +228,16 @@ class ArmBatch:
         self.names.append(name)
         return pre + "y"
 
+    def run_all(self, board: str, opt: str = "O2") -> dict[str, np.ndarray]:
+        """Build once and run every call in sequence in one emulation; the outputs of all calls
+        (a call returning a nonzero status stops the program with it)."""
+        call = "\n    ".join(f"if (status == 0) {{ {c} }}" for c in self.calls)
+        r = arm_kernel_run(board, call, decls="\n".join(self.decls), consts=self.consts, inputs=self.inputs,
+                           outputs=self.outputs, opt=opt)
+        if r.status != 0:
+            raise RuntimeError(f"a kernel call on {board} returned {r.status}")
+        return r.outputs
+
     def run(self, board: str, opt: str = "O2", with_elf: bool = False):
         """Build once, run each call separately: (outputs of every call, instructions of each call
         without the harness overhead[, the ELF's path])."""
@@ -291,32 +301,68 @@ def _t(d) -> tuple[int, int, int, int]:
 
 
 # -- random layers for the fast-kernel tests ------------------------------------------------------
-def _draw_quant(draw, st, rows: int):
-    """Per-row multipliers in [2^30, 2^31) (edges included) and right shifts, per channel or
-    broadcast (per tensor)."""
-    per_channel = draw(st.booleans())
+class _HypothesisDraw:
+    """The choices below, drawn by hypothesis (shrinkable, edge values favoured)."""
+
+    def __init__(self, draw, st) -> None:
+        self.draw, self.st = draw, st
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.draw(self.st.integers(lo, hi))
+
+    def pick(self, options):
+        return self.draw(self.st.sampled_from(list(options)))
+
+    def boolean(self) -> bool:
+        return self.draw(self.st.booleans())
+
+
+class _RngDraw:
+    """The same choices from a seeded numpy generator (varied cases for one-shot target batches)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def integer(self, lo: int, hi: int) -> int:
+        return int(self.rng.integers(lo, hi + 1))
+
+    def pick(self, options):
+        options = list(options)
+        return options[int(self.rng.integers(0, len(options)))]
+
+    def boolean(self) -> bool:
+        return bool(self.rng.integers(0, 2))
+
+
+def _quant(d, rows: int, depth: int):
+    """Per-row multipliers in [2^30, 2^31) (edges included) and right shifts, per channel or the
+    same for all rows (per tensor). Most shifts put a typical accumulator (std ~ sqrt(depth) * 73
+    * 74 for uniform int8 weights and inputs) at a few tens of output steps, so that outputs spread
+    over int8 and an accumulation error shows; some are extreme (1, 2, 20)."""
+    per_channel = d.boolean()
+    typical = max(1, int(round(np.log2(max(depth, 1) ** 0.5 * 5400 / 60))))
     n = rows if per_channel else 1
-    mult = draw(st.lists(st.one_of(st.integers(2**30, 2**31 - 1), st.sampled_from([2**30, 2**31 - 1, 1518500250])),
-                         min_size=n, max_size=n))
-    shift = draw(st.lists(st.one_of(st.integers(-14, -1), st.sampled_from([-1, -2, -20])), min_size=n, max_size=n))
+    mult = [d.integer(2**30, 2**31 - 1) if d.integer(0, 3) else d.pick([2**30, 2**31 - 1]) for _ in range(n)]
+    shift = [-(d.integer(max(1, typical - 2), typical + 2) if d.integer(0, 4) else d.pick([1, 2, 20]))
+             for _ in range(n)]
     mult, shift = np.array(mult, np.int64), np.array(shift, np.int64)
     if not per_channel:
         mult, shift = np.repeat(mult, rows), np.repeat(shift, rows)
-    return mult.astype(np.int32), shift.astype(np.int32)
+    return mult.astype(np.int32), shift.astype(np.int32), per_channel
 
 
-def _draw_act(draw, st, zp: int):
-    kind = draw(st.sampled_from(["full", "full", "relu", "narrow"]))
+def _act(d, zp: int):
+    kind = d.pick(["full", "full", "relu", "narrow"])
     if kind == "full":
         return -128, 127
     if kind == "relu":
         return max(-128, zp), 127
-    lo = draw(st.integers(-128, 100))
-    return lo, draw(st.integers(lo, 127))
+    lo = d.integer(-128, 100)
+    return lo, d.integer(lo, 127)
 
 
-def _draw_weights(draw, st, rng, shape):
-    style = draw(st.sampled_from(["uniform", "uniform", "extreme", "sparse"]))
+def _weights(d, rng, shape):
+    style = d.pick(["uniform", "uniform", "extreme", "sparse"])
     if style == "uniform":
         w = rng.integers(-127, 128, shape)
     elif style == "extreme":
@@ -324,19 +370,18 @@ def _draw_weights(draw, st, rng, shape):
     else:
         w = rng.integers(-127, 128, shape) * (rng.random(shape) < 0.3)
     w = w.astype(np.int8)
-    # some rows entirely zero (constant outputs)
-    zero_rows = rng.random(shape[0]) < draw(st.sampled_from([0.0, 0.0, 0.3]))
+    zero_rows = rng.random(shape[0]) < d.pick([0.0, 0.0, 0.3])  # some channels all zero (constant outputs)
     w[zero_rows] = 0
     return w
 
 
-def _draw_bias(draw, st, rng, w2d, input_offset: int, mult, shift, allow_dead: bool = True):
+def _bias(d, rng, w2d, input_offset: int, mult, shift, allow_dead: bool = True):
     """None, small, or as large as the fast path's accumulator bound allows (large accumulators);
     dead rows (all-zero weights) may get any bias and a zero multiplier, like real models."""
     from ..fast.conv import input_abs_max
 
     rows = w2d.shape[0]
-    style = draw(st.sampled_from(["none", "small", "small", "large"]))
+    style = d.pick(["none", "small", "small", "large"])
     if style == "none":
         return None, mult, shift
     wabs = np.abs(w2d.astype(np.int64)).sum(axis=1)
@@ -344,97 +389,99 @@ def _draw_bias(draw, st, rng, w2d, input_offset: int, mult, shift, allow_dead: b
         b = rng.integers(-20000, 20001, rows)
     else:
         room = (1 << 30) - 1 - wabs * input_abs_max(input_offset)
-        b = (rng.choice(np.array([-1, 1]), rows) * np.maximum(room - rng.integers(0, 3, rows), 0))
+        b = rng.choice(np.array([-1, 1]), rows) * np.maximum(room - rng.integers(0, 3, rows), 0)
     dead = wabs == 0
     mult, shift = mult.copy(), shift.copy()
-    if allow_dead and dead.any() and draw(st.booleans()):
+    if allow_dead and dead.any() and d.boolean():
         b[dead] = rng.choice(np.array([-(2**30), 2**30, 123456789]), int(dead.sum()))
         mult[dead] = rng.choice(np.array([0, 1 << 30]), int(dead.sum()))
         shift[dead] = rng.choice(np.array([0, -31, 3]), int(dead.sum()))
     return b.astype(np.int32), mult, shift
 
 
-def conv_layers(st):
-    """A hypothesis strategy of (ConvLayer, input) pairs the fast kernels accept: every edge path
-    (channel counts 1, 2, 3 and not multiples of 4, odd widths, single rows/columns, any padding
-    including negative, strides, dilations, 1x1 layers read in place, per-tensor and per-channel
-    quantization, extreme offsets, multipliers and shifts, large accumulators, activation clamps)."""
-
-    @st.composite
-    def s(draw):
-        seed = draw(st.integers(0, 2**32 - 1))
-        rng = np.random.default_rng(seed)
-        pointwise = draw(st.booleans())
-        n = draw(st.sampled_from([1, 1, 1, 2]))
-        if pointwise:  # the in-place 1x1 path: stride 1, no padding, full width
-            cin = draw(st.sampled_from([4, 8, 12, 16, 20, 3, 5]))
-            h, w = draw(st.integers(1, 7)), draw(st.integers(1, 9))
-            k, stride, dil, pad = (1, 1), (1, 1), (1, 1), (0, 0)
-            oh, ow = draw(st.integers(1, h)), w
-        else:
-            cin = draw(st.sampled_from([1, 2, 3, 4, 5, 7, 8, 12, 16]))
-            k = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-            stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-            dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-            pad = (draw(st.integers(-2, 3)), draw(st.integers(-2, 3)))
-            h, w = draw(st.integers(1, 8)), draw(st.integers(1, 9))
-            oh, ow = draw(st.integers(1, 6)), draw(st.integers(1, 7))
-        cout = draw(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 8, 9, 16]))
-        input_offset = draw(st.one_of(st.integers(-127, 128), st.sampled_from([-127, 128, 0])))
-        output_offset = draw(st.one_of(st.integers(-128, 127), st.sampled_from([-128, 127])))
-        f = _draw_weights(draw, st, rng, (cout, k[0], k[1], cin))
-        mult, shift = _draw_quant(draw, st, cout)
-        bias, mult, shift = _draw_bias(draw, st, rng, f.reshape(cout, -1), input_offset, mult, shift)
-        lo, hi = _draw_act(draw, st, output_offset)
-        layer = ConvLayer(input_dims=(n, h, w, cin), output_dims=(n, oh, ow, cout), filter=f, bias=bias,
-                          stride=stride, padding=pad, dilation=dil, input_offset=input_offset,
-                          output_offset=output_offset, multiplier=mult, shift=shift, act_min=lo, act_max=hi)
-        x = _draw_input(draw, st, rng, n * h * w * cin)
-        return layer, x
-
-    return s()
-
-
-def _draw_input(draw, st, rng, size):
-    style = draw(st.sampled_from(["uniform", "uniform", "extreme"]))
-    if style == "uniform":
+def _input(d, rng, size):
+    if d.pick(["uniform", "uniform", "extreme"]) == "uniform":
         return rng.integers(-128, 128, size).astype(np.int8)
     return rng.choice(np.array([-128, 127], np.int8), size)
 
 
+def _offsets(d):
+    io = d.integer(-127, 128) if d.integer(0, 3) else d.pick([-127, 128, 0])
+    oo = d.integer(-128, 127) if d.integer(0, 3) else d.pick([-128, 127])
+    return io, oo
+
+
+def random_conv_case(d) -> tuple[ConvLayer, np.ndarray]:
+    """A (ConvLayer, input) pair the fast kernels accept, covering every edge path: channel counts
+    1, 2, 3 and not multiples of 4, odd widths, single rows/columns, any padding including
+    negative (patches), strides, dilations, 1x1 layers read in place, per-tensor and per-channel
+    quantization, extreme offsets, multipliers and shifts, large accumulators, activation clamps.
+    d: _HypothesisDraw or _RngDraw."""
+    rng = np.random.default_rng(d.integer(0, 2**32 - 1))
+    n = d.pick([1, 1, 1, 2])
+    if d.boolean():  # 1x1, stride 1, no padding, full width: read in place when C_in % 8 == 0
+        cin = d.pick([8, 16, 24, 4, 12, 3, 5])
+        h, w = d.integer(1, 7), d.integer(1, 9)
+        k, stride, dil, pad = (1, 1), (1, 1), (1, 1), (0, 0)
+        oh, ow = d.integer(1, h), w
+    else:
+        cin = d.pick([1, 2, 3, 4, 5, 7, 8, 12, 16])
+        k = (d.integer(1, 4), d.integer(1, 4))
+        stride = (d.integer(1, 3), d.integer(1, 3))
+        dil = (d.integer(1, 2), d.integer(1, 2))
+        pad = (d.integer(-2, 3), d.integer(-2, 3))
+        h, w = d.integer(1, 8), d.integer(1, 9)
+        oh, ow = d.integer(1, 6), d.integer(1, 7)
+    cout = d.pick([1, 2, 3, 4, 5, 6, 7, 8, 9, 16])
+    input_offset, output_offset = _offsets(d)
+    f = _weights(d, rng, (cout, k[0], k[1], cin))
+    mult, shift, _ = _quant(d, cout, k[0] * k[1] * cin)
+    bias, mult, shift = _bias(d, rng, f.reshape(cout, -1), input_offset, mult, shift)
+    lo, hi = _act(d, output_offset)
+    layer = ConvLayer(input_dims=(n, h, w, cin), output_dims=(n, oh, ow, cout), filter=f, bias=bias,
+                      stride=stride, padding=pad, dilation=dil, input_offset=input_offset,
+                      output_offset=output_offset, multiplier=mult, shift=shift, act_min=lo, act_max=hi)
+    return layer, _input(d, rng, n * h * w * cin)
+
+
+def random_fc_case(d) -> tuple[FcLayer, np.ndarray]:
+    """A (FcLayer, input) pair the fast kernels accept: feature counts not multiples of 4 (1, 2, 3
+    ...), batches, per-tensor (with nonzero filter zero points) and per-channel weights, extreme
+    offsets, large accumulators, activation clamps."""
+    rng = np.random.default_rng(d.integer(0, 2**32 - 1))
+    rows = d.pick([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16])
+    depth = d.pick([1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 64, 67])
+    batches = d.pick([1, 1, 2, 3])
+    w = _weights(d, rng, (rows, depth))
+    input_offset, output_offset = _offsets(d)
+    mult, shift, per_channel = _quant(d, rows, depth)
+    filter_offset = 0 if per_channel else d.pick([0, 0, 5, -128, 128, -3])
+    bias, mult, shift = _bias(d, rng, w.astype(np.int64) + filter_offset, input_offset, mult, shift,
+                              allow_dead=per_channel)
+    if not per_channel:
+        mult, shift = mult[:1], shift[:1]
+    lo, hi = _act(d, output_offset)
+    layer = FcLayer(weights=w, bias=bias, batches=batches, input_offset=input_offset, filter_offset=filter_offset,
+                    output_offset=output_offset, multiplier=mult, shift=shift, act_min=lo, act_max=hi)
+    return layer, _input(d, rng, batches * depth)
+
+
+def conv_layers(st):
+    """Hypothesis strategy of random_conv_case()."""
+    return st.composite(lambda draw: random_conv_case(_HypothesisDraw(draw, st)))()
+
+
 def fc_layers(st):
-    """A hypothesis strategy of (FcLayer, input) pairs the fast kernels accept: feature counts not
-    multiples of 4 (1, 2, 3 ...), batches, per-tensor (with nonzero filter zero points) and
-    per-channel weights, extreme offsets, large accumulators, activation clamps."""
+    """Hypothesis strategy of random_fc_case()."""
+    return st.composite(lambda draw: random_fc_case(_HypothesisDraw(draw, st)))()
 
-    @st.composite
-    def s(draw):
-        seed = draw(st.integers(0, 2**32 - 1))
-        rng = np.random.default_rng(seed)
-        rows = draw(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16]))
-        depth = draw(st.sampled_from([1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 64, 67]))
-        batches = draw(st.sampled_from([1, 1, 2, 3]))
-        per_channel = draw(st.booleans())
-        w = _draw_weights(draw, st, rng, (rows, depth))
-        filter_offset = 0 if per_channel else draw(st.sampled_from([0, 0, 5, -128, 128, -3]))
-        input_offset = draw(st.one_of(st.integers(-127, 128), st.sampled_from([-127, 128, 0])))
-        output_offset = draw(st.one_of(st.integers(-128, 127), st.sampled_from([-128, 127])))
-        mult, shift = _draw_quant(draw, st, rows)
-        if not per_channel:
-            mult, shift = mult[:1], shift[:1]
-        we = w.astype(np.int64) + filter_offset
-        bias, mult2, shift2 = _draw_bias(draw, st, rng, we, input_offset, np.broadcast_to(mult, (rows,)),
-                                         np.broadcast_to(shift, (rows,)), allow_dead=per_channel)
-        if per_channel:
-            mult, shift = mult2, shift2
-        lo, hi = _draw_act(draw, st, output_offset)
-        layer = FcLayer(weights=w, bias=bias, batches=batches, input_offset=input_offset, filter_offset=filter_offset,
-                        output_offset=output_offset, multiplier=np.asarray(mult, np.int32),
-                        shift=np.asarray(shift, np.int32), act_min=lo, act_max=hi)
-        return layer, _draw_input(draw, st, rng, batches * depth)
 
-    return s()
+def random_cases(kind: str, count: int, seed: int) -> list:
+    """`count` varied cases from a seeded generator (for target tests: one firmware, many cases)."""
+    gen = random_conv_case if kind == "conv" else random_fc_case
+    rng = np.random.default_rng(seed)
+    return [gen(_RngDraw(rng)) for _ in range(count)]
 
 
 __all__ = ["ArmBatch", "conv_fast_host", "conv_layers", "conv_portable_host", "fc_fast_host", "fc_layers", "fc_portable_host",
-           "model_layers"]
+           "model_layers", "random_cases", "random_conv_case", "random_fc_case"]
