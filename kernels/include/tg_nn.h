@@ -167,7 +167,7 @@ typedef struct {
  *     groups of four values; 4-byte aligned, hence int32_t words).
  *   channels: four int32 words per output channel (tg_fast.h), for an even number of channels.
  *   pad_row: KH * KW * C_in bytes equal to pad_value; read only in single mode (NULL otherwise).
- *   A window may have at most TG_CONV_DSP_MAX_SEGMENTS = 24 runs of taps (KH * 2 + 1, or with a
+ *   A window may have at most TG_FAST_MAX_SEGMENTS = 24 runs of taps (KH * 2 + 1, or with a
  *   horizontal dilation KH * (KW + 1) + 1); else TG_ERR_ARG. Stack: about 200 bytes more than the
  *   portable kernel (the runs of the current window).
  *   Scratch (4-byte aligned) selects the mode:
@@ -242,15 +242,18 @@ typedef struct {
     int32_t out_features;
     int32_t filter_offset;  /* -filter zero point (per tensor; 0 for per-channel weights) */
     int32_t per_channel;    /* nonzero: one (multiplier, round, shift) per output feature */
+    int32_t blocks6;        /* DSP kernel: leading blocks of six rows in the six-row layout */
     tg_range activation;
 } tg_fc_fast_params;
 
 /*
  * tg_fully_connected_dsp_s8 - output[b][o] as tg_fully_connected_s8 computes it, for cores with
- *   the DSP extension: four output features per pass over the input row (SMLAD), bit-exact under
- *   the compile-time conditions of tinygen.fast.conv (fc_dsp_unsupported).
- *   weights: the convolution's pair layout (tinygen.fast.conv.pack_conv_dsp_weights: int32 words,
- *     rows in pairs, each row padded to a multiple of 8 values).
+ *   the DSP extension, bit-exact under the compile-time conditions of tinygen.fast.conv
+ *   (fc_dsp_unsupported): the first 6 * blocks6 rows six per pass over the input row (blocks6 > 0
+ *   needs in_features % 4 == 0), the others four or two per pass (SMLAD).
+ *   weights (tinygen.fast.conv.pack_fc_dsp_weights; int32 words, 4-byte aligned; every row padded
+ *     with zeros to a multiple of 8 values, K8): the blocks of six rows (per group of four values,
+ *     the six rows' words), then the remaining rows in the convolution's pair layout.
  *   channels: R = out_features rounded up to even folded biases, then (multiplier, round, shift)
  *     for each of the R rows (per_channel) or once.
  *   A nonzero filter_offset adds filter_offset * sum(input row) to every accumulator.

@@ -293,17 +293,20 @@ static inline void tg_fast_pairs2x2w(tg_fast_pair_state *st)
     "sxtb16 %[t3], %[t3], ror #8\n\t"            \
     "smlad  %[a3], %[t0], %[t4], %[a3]\n\t"      \
     "smlad  %[a3], %[t1], %[t3], %[a3]\n\t"
-/* The group count in [n]: one group if it is odd, then two per iteration. */
+/* The group count in [n] (>= 0), two groups per iteration; an odd count enters at the second. */
 #define TG__UNROLLED2(GROUP)                     \
     "lsrs   %[n], %[n], #1\n\t"                  \
     "bcc    1f\n\t"                              \
-    GROUP                                        \
-    "1:\n\t"                 /* Z still from lsrs */  \
+    "adds   %[n], %[n], #1\n\t"                  \
+    "b      2f\n\t"                              \
+    "1:\n\t"                                     \
     "beq    3f\n\t"                              \
+    "0:\n\t"                                     \
+    GROUP                                        \
     "2:\n\t"                                     \
-    GROUP GROUP                                  \
+    GROUP                                        \
     "subs   %[n], %[n], #1\n\t"                  \
-    "bne    2b\n\t"                              \
+    "bne    0b\n\t"                              \
     "3:\n\t"
 #endif
 
@@ -372,6 +375,133 @@ TG_INLINE void tg_fast_mac1x4(const int8_t **xp, const uint32_t **wp, const uint
     *p3 = a3;
 }
 
+/* Blocks of six rows of a fully connected layer against one input row (tg_fully_connected_dsp_s8):
+ * for each block, a[r] = bias_r + sx + x . w_r over `groups` groups of four values (the input row
+ * read in place; per group the six rows' words), requantized (tg_fast_requant), saturated to int8
+ * and stored; `skip` bytes of zero groups follow each block's groups. 30 instructions per group
+ * (24 multiply-accumulates). */
+typedef struct {
+    const uint32_t *wp;      /* weights of the next block (advanced) */
+    const int8_t *x;         /* the input row */
+    int32_t groups;          /* groups of four values in the input row (>= 1) */
+    int32_t skip;            /* bytes of zero groups after each block's groups */
+    const int32_t *bias;     /* folded biases of the next block (advanced) */
+    const int32_t *q;        /* (multiplier, round, shift) of the next row (advanced) */
+    int32_t qstep;           /* bytes from one row's words to the next: 12, or 0 (per tensor) */
+    int8_t *y;               /* outputs (advanced) */
+    const int32_t *bias_end; /* end of the biases to do */
+    int32_t sx;              /* added to every accumulator (filter offset times the row's sum) */
+} tg_fast_rows6_state;
+
+#if TG_SIMD_NATIVE
+/* Rows A and A+1 of a group: r10, r11 the unpacked input, r7 the weights, r12/lr/r0 free. */
+#define TG__ROWS6_PAIR(A, B)                     \
+    "ldrd   r12, lr, [r7], #8\n\t"               \
+    "sxtb16 r0, r12\n\t"                         \
+    "sxtb16 r12, r12, ror #8\n\t"                \
+    "smlad  " A ", r10, r0, " A "\n\t"           \
+    "smlad  " A ", r11, r12, " A "\n\t"          \
+    "sxtb16 r0, lr\n\t"                          \
+    "sxtb16 lr, lr, ror #8\n\t"                  \
+    "smlad  " B ", r10, r0, " B "\n\t"           \
+    "smlad  " B ", r11, lr, " B "\n\t"
+#define TG__ROWS6_GROUP                          \
+    "ldr    r11, [r8], #4\n\t"                   \
+    "sxtb16 r10, r11\n\t"                        \
+    "sxtb16 r11, r11, ror #8\n\t"                \
+    TG__ROWS6_PAIR("r1", "r2")                   \
+    TG__ROWS6_PAIR("r3", "r4")                   \
+    TG__ROWS6_PAIR("r5", "r6")
+#define TG__ROWS6_REQUANT(A)                     \
+    "ldm    lr, {r7, r8, r9}\n\t"                \
+    "add    lr, lr, r12\n\t"                     \
+    "add    r10, r8, " A ", asr #31\n\t"         \
+    "lsl    " A ", " A ", #1\n\t"                \
+    "smmlar " A ", " A ", r7, r10\n\t"           \
+    "asr    " A ", " A ", r9\n\t"                \
+    "ssat   " A ", #8, " A "\n\t"
+#endif
+
+static inline void tg_fast_rows6(tg_fast_rows6_state *st)
+{
+#if TG_SIMD_NATIVE
+    register tg_fast_rows6_state *r0 __asm__("r0") = st;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldm    r0, {r7, r8, r9, r10, r11}\n\t"        /* wp, x, groups, skip, bias */
+        "ldm    r11!, {r1, r2, r3, r4, r5, r6}\n\t"
+        "str    r11, [r0, #16]\n\t"
+        "ldr    r12, [r0, #36]\n\t"
+        "add    r1, r1, r12\n\t"
+        "add    r2, r2, r12\n\t"
+        "add    r3, r3, r12\n\t"
+        "add    r4, r4, r12\n\t"
+        "add    r5, r5, r12\n\t"
+        "add    r6, r6, r12\n\t"
+        "push   {r0, r10}\n\t"
+        "lsrs   r9, r9, #1\n\t"                        /* two groups per iteration; odd: enter at 4 */
+        "bcc    3f\n\t"
+        "adds   r9, r9, #1\n\t"
+        "b      4f\n\t"
+        "3:\n\t"
+        "beq    5f\n\t"
+        "2:\n\t"
+        TG__ROWS6_GROUP
+        "4:\n\t"
+        TG__ROWS6_GROUP
+        "subs   r9, r9, #1\n\t"
+        "bne    2b\n\t"
+        "5:\n\t"
+        "pop    {r0, r10}\n\t"
+        "add    r7, r7, r10\n\t"
+        "str    r7, [r0]\n\t"
+        "ldr    lr, [r0, #20]\n\t"
+        "ldr    r12, [r0, #24]\n\t"
+        TG__ROWS6_REQUANT("r1") TG__ROWS6_REQUANT("r2") TG__ROWS6_REQUANT("r3")
+        TG__ROWS6_REQUANT("r4") TG__ROWS6_REQUANT("r5") TG__ROWS6_REQUANT("r6")
+        "str    lr, [r0, #20]\n\t"
+        "ldr    r10, [r0, #28]\n\t"
+        "strb   r1, [r10], #1\n\t"
+        "strb   r2, [r10], #1\n\t"
+        "strb   r3, [r10], #1\n\t"
+        "strb   r4, [r10], #1\n\t"
+        "strb   r5, [r10], #1\n\t"
+        "strb   r6, [r10], #1\n\t"
+        "str    r10, [r0, #28]\n\t"
+        "ldr    r10, [r0, #16]\n\t"
+        "ldr    r11, [r0, #32]\n\t"
+        "cmp    r10, r11\n\t"
+        "bne    1b\n\t"
+        : "+r"(r0)
+        :
+        : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+#else
+    while (st->bias != st->bias_end) {
+        const int8_t *x = st->x;
+        const uint32_t *w = st->wp;
+        int32_t a[6], g, r;
+        for (r = 0; r < 6; ++r) {
+            a[r] = st->bias[r] + st->sx;
+        }
+        for (g = 0; g < st->groups; ++g, w += 6) {
+            const uint32_t xv = tg_read_s8x4_ia(&x);
+            const uint32_t b0 = tg_sxtb16(xv), b1 = tg_sxtb16_ror8(xv);
+            for (r = 0; r < 6; ++r) {
+                a[r] = tg_smlad(b0, tg_sxtb16(w[r]), a[r]);
+                a[r] = tg_smlad(b1, tg_sxtb16_ror8(w[r]), a[r]);
+            }
+        }
+        st->wp = (const uint32_t *)((const int8_t *)w + st->skip);
+        st->bias += 6;
+        for (r = 0; r < 6; ++r) {
+            const int32_t *q = st->q;
+            *st->y++ = (int8_t)tg_ssat8(tg_fast_requant(a[r], q[0], q[1], q[2]));
+            st->q = (const int32_t *)((const int8_t *)q + st->qstep);
+        }
+    }
+#endif
+}
+
 /* Requantizes four accumulators (channel words (mult, round, shift) at q0..q3), clamps them to
  * [lo, hi] and stores the first n (1..4) at y. All values are computed before the first int8
  * store (which may alias the channel words and would force reloads). */
@@ -381,8 +511,11 @@ TG_INLINE void tg_fast_store4(int8_t *y, int32_t n, int32_t a0, int32_t a1, int3
 {
     int32_t v0 = tg_ssat8(tg_fast_requant(a0, q0[0], q0[1], q0[2]));
     int32_t v1 = tg_ssat8(tg_fast_requant(a1, q1[0], q1[1], q1[2]));
-    int32_t v2 = tg_ssat8(tg_fast_requant(a2, q2[0], q2[1], q2[2]));
-    int32_t v3 = tg_ssat8(tg_fast_requant(a3, q3[0], q3[1], q3[2]));
+    int32_t v2 = 0, v3 = 0;
+    if (n > 2) {
+        v2 = tg_ssat8(tg_fast_requant(a2, q2[0], q2[1], q2[2]));
+        v3 = tg_ssat8(tg_fast_requant(a3, q3[0], q3[1], q3[2]));
+    }
     if (lo != -128 || hi != 127) {
         v0 = tg_fast_clamp(v0, lo, hi);
         v1 = tg_fast_clamp(v1, lo, hi);
@@ -402,21 +535,44 @@ TG_INLINE void tg_fast_store4(int8_t *y, int32_t n, int32_t a0, int32_t a1, int3
 }
 
 /* Scalar (Cortex-M0+): a0 += x . w0, a1 += x . w1 over n >= 0 int8 values, one index register
- * counting up to zero for the three arrays (Armv6-M loads only take a register offset). */
+ * counting up to zero for the three arrays (Armv6-M loads only take a register offset): 9
+ * instructions per value on Armv6-M (hand-written: GCC adds a compare). */
 TG_INLINE void tg_fast_dot1x2_scalar(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
                                      int32_t *p0, int32_t *p1)
 {
     int32_t s0 = *p0, s1 = *p1;
-    int32_t i = -n;
     if (n > 0) {
+        int32_t i = -n;
         x += n;
         w0 += n;
         w1 += n;
+#if defined(__ARM_ARCH_6M__) && !defined(TG_SIMD_MODEL)
+        {
+            int32_t v, a;
+            __asm__ volatile(
+                ".syntax unified\n\t"  /* GCC hands Thumb-1 inline assembly over in divided syntax */
+                "1:\n\t"
+                "ldrsb  %[v], [%[x], %[i]]\n\t"
+                "ldrsb  %[a], [%[w0], %[i]]\n\t"
+                "muls   %[a], %[v], %[a]\n\t"
+                "adds   %[s0], %[s0], %[a]\n\t"
+                "ldrsb  %[a], [%[w1], %[i]]\n\t"
+                "muls   %[a], %[v], %[a]\n\t"
+                "adds   %[s1], %[s1], %[a]\n\t"
+                "adds   %[i], %[i], #1\n\t"
+                "bne    1b\n\t"
+                ".syntax divided\n\t"
+                : [s0] "+l"(s0), [s1] "+l"(s1), [i] "+l"(i), [v] "=&l"(v), [a] "=&l"(a)
+                : [x] "l"(x), [w0] "l"(w0), [w1] "l"(w1)
+                : "cc", "memory");
+        }
+#else
         do {
             const int32_t v = x[i];
             s0 += v * w0[i];
             s1 += v * w1[i];
         } while (++i != 0);
+#endif
     }
     *p0 = s0;
     *p1 = s1;
@@ -430,6 +586,97 @@ TG_INLINE int32_t tg_fast_sum_s8(const int8_t *x, int32_t n)
         s += *x++;
     }
     return s;
+}
+
+/* -- convolution windows ------------------------------------------------------------------------ */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_NOINLINE __attribute__((noinline))
+#define TG_MAYBE_UNUSED __attribute__((unused))
+#else
+#define TG_NOINLINE
+#define TG_MAYBE_UNUSED
+#endif
+
+/* Room for a window's runs (kernels check KH * (dw == 1 ? 2 : KW + 1) + 1 against it). */
+#define TG_FAST_MAX_SEGMENTS 24
+
+/* A run of window values in window order (ky, kx, c): `bytes` values at src, or padding when
+ * src is NULL. */
+typedef struct {
+    const int8_t *src;
+    int32_t bytes;
+} tg_fast_segment;
+
+/* The runs of the window of the output pixel whose top-left input position is (y0, x0) in image
+ * in_b (in_dims: H, W, C): runs of taps inside the input (one per window row when the horizontal
+ * dilation is 1, else one per tap) and runs of padded taps (merged across rows), at most
+ * KH * (dw == 1 ? 2 : KW + 1) + 1. Returns their count. */
+static TG_NOINLINE TG_MAYBE_UNUSED int32_t tg_fast_window(const tg_conv_fast_params *p, const tg_dims *in_dims,
+                                                 const int8_t *in_b, int32_t y0, int32_t x0, tg_fast_segment *seg)
+{
+    const int32_t c = in_dims->c, in_h = in_dims->h, in_w = in_dims->w, k_h = p->filter.h, k_w = p->filter.w;
+    const int32_t dw = p->dilation.w, row_bytes = k_w * c, row_step = p->dilation.h * in_w * c;
+    int32_t lo, hi, ky, kx, n = 0, pad = 0;
+    const int8_t *src;
+    /* the taps kx in [lo, hi) of a window row fall inside the input row */
+    if (dw == 1) {
+        lo = x0 < 0 ? (-x0 < k_w ? -x0 : k_w) : 0;
+        hi = in_w - x0 < k_w ? in_w - x0 : k_w;
+        hi = hi < lo ? lo : hi;
+    } else {
+        lo = 0;
+        hi = k_w;
+        while (lo < hi && x0 + lo * dw < 0) {
+            ++lo;
+        }
+        while (hi > lo && x0 + (hi - 1) * dw >= in_w) {
+            --hi;
+        }
+    }
+    src = in_b + ((int32_t)y0 * in_w + x0 + lo * dw) * c;
+    if (dw == 1 && lo == 0 && hi == k_w && y0 >= 0 && y0 + (k_h - 1) * p->dilation.h < in_h) {
+        for (ky = 0; ky < k_h; ++ky, src += row_step) {  /* inside the input: one run per row */
+            seg[ky].src = src;
+            seg[ky].bytes = row_bytes;
+        }
+        return k_h;
+    }
+    for (ky = 0; ky < k_h; ++ky, src += row_step) {
+        const int32_t y = y0 + ky * p->dilation.h;
+        if (y < 0 || y >= in_h || lo == hi) {
+            pad += row_bytes;
+            continue;
+        }
+        pad += lo * c;
+        if (pad != 0) {
+            seg[n].src = NULL;
+            seg[n++].bytes = pad;
+            pad = 0;
+        }
+        if (dw == 1) {
+            seg[n].src = src;
+            seg[n++].bytes = (hi - lo) * c;
+        } else {
+            const int8_t *t = src;
+            for (kx = lo; kx < hi; ++kx, t += dw * c) {
+                seg[n].src = t;
+                seg[n++].bytes = c;
+            }
+        }
+        pad += (k_w - hi) * c;
+    }
+    if (pad != 0) {
+        seg[n].src = NULL;
+        seg[n++].bytes = pad;
+    }
+    return n;
+}
+
+/* Nonzero when a window may have more runs than TG_FAST_MAX_SEGMENTS. */
+TG_INLINE int tg_fast_window_too_large(const tg_conv_fast_params *p)
+{
+    return p->filter.h * (p->dilation.w == 1 ? 2 : p->filter.w + 1) + 1 > TG_FAST_MAX_SEGMENTS;
 }
 
 #endif /* TG_FAST_H */

@@ -272,6 +272,7 @@ class FcFastParams:
     out_features: int
     filter_offset: int
     per_channel: int
+    blocks6: int
     activation: Range
 
 
@@ -341,22 +342,44 @@ def fc_scalar_unsupported(layer: FcLayer) -> str | None:
     return _fc_words(layer)[1]
 
 
-def _fc_params(layer: FcLayer) -> FcFastParams:
+def _fc_params(layer: FcLayer, blocks6: int = 0) -> FcFastParams:
     rows, depth = np.asarray(layer.weights).shape
     return FcFastParams(batches=int(layer.batches), in_features=int(depth), out_features=int(rows),
                         filter_offset=int(layer.filter_offset),
-                        per_channel=int(np.asarray(layer.multiplier).size > 1),
+                        per_channel=int(np.asarray(layer.multiplier).size > 1), blocks6=int(blocks6),
                         activation=Range(int(layer.act_min), int(layer.act_max)))
+
+
+def fc_blocks6(rows: int, depth: int) -> int:
+    """Leading blocks of six rows tg_fully_connected_dsp_s8 runs six at a time (in_features % 4 == 0)."""
+    return rows // 6 if depth % 4 == 0 else 0
+
+
+def pack_fc_dsp_weights(w2d: np.ndarray, blocks6: int) -> np.ndarray:
+    """[rows, K] int8 -> the tg_fully_connected_dsp_s8 layout as int32 words: K padded with zeros to
+    a multiple of 8; the first 6 * blocks6 rows in blocks of six (per group g of four values, the
+    six rows' words), the remaining rows in the convolution's pair layout (pack_conv_dsp_weights)."""
+    rows, depth = w2d.shape
+    k8 = (depth + 7) // 8 * 8
+    head = np.zeros((6 * blocks6, k8), np.int8)
+    head[:, :depth] = w2d[: 6 * blocks6]
+    head = np.ascontiguousarray(head.reshape(blocks6, 6, k8 // 4, 4).transpose(0, 2, 1, 3)).reshape(-1)
+    parts = [head.view("<i4").astype(np.int32)]
+    if rows > 6 * blocks6:
+        parts.append(pack_conv_dsp_weights(w2d[6 * blocks6:]))
+    return np.concatenate(parts)
 
 
 def lower_fc_dsp(layer: FcLayer) -> FcLowering:
     """Everything tg_fully_connected_dsp_s8 needs (raises ValueError where fc_dsp_unsupported says no):
-    the weights in the convolution's pair layout (pack_conv_dsp_weights), the channel words.
+    the weights packed by pack_fc_dsp_weights, the channel words, the parameters (blocks6).
     Call: tg_fully_connected_dsp_s8(&params, input, weights, channels, output); no scratch."""
     words, why = _fc_words(layer)
     if words is None:
         raise ValueError(f"tg_fully_connected_dsp_s8 does not apply: {why}")
-    return FcLowering(params=_fc_params(layer), weights=pack_conv_dsp_weights(np.asarray(layer.weights)), channels=words)
+    w = np.asarray(layer.weights)
+    blocks6 = fc_blocks6(*w.shape)
+    return FcLowering(params=_fc_params(layer, blocks6), weights=pack_fc_dsp_weights(w, blocks6), channels=words)
 
 
 def lower_fc_scalar(layer: FcLayer) -> FcLowering:
@@ -375,4 +398,4 @@ def lower_fc_scalar(layer: FcLayer) -> FcLowering:
 __all__ = ["CH_WORDS", "FC_ROWS", "ConvFastParams", "ConvLayer", "ConvLowering", "FcFastParams",
            "FcLayer", "FcLowering", "channel_words", "conv_dsp_unsupported", "conv_scalar_unsupported",
            "fc_dsp_unsupported", "fc_scalar_unsupported", "input_abs_max", "lower_conv_dsp", "lower_conv_scalar",
-           "lower_fc_dsp", "lower_fc_scalar", "pack_conv_dsp_weights", "row_words"]
+           "fc_blocks6", "lower_fc_dsp", "lower_fc_scalar", "pack_conv_dsp_weights", "pack_fc_dsp_weights", "row_words"]

@@ -26,15 +26,6 @@
 #include "../tg_simd.h"
 #include "../tg_fast.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define TG_NOINLINE __attribute__((noinline))
-#else
-#define TG_NOINLINE
-#endif
-
-/* Stack room for a window's segments (runs of taps inside the input / padded). */
-#define TG_CONV_DSP_MAX_SEGMENTS 24
-
 typedef struct {
     int32_t in_h, in_w, in_c;
     int32_t k_h, k_w;
@@ -53,80 +44,9 @@ static int conv_direct(const tg_conv_fast_params *params, const tg_dims *input_d
            output_dims->h <= input_dims->h && (input_dims->c & 7) == 0;
 }
 
-/* A run of window values in window order: `bytes` values at src, or padding when src is NULL. */
-typedef struct {
-    const int8_t *src;
-    int32_t bytes;
-} segment;
-
-/* The segments of the window of the output pixel whose top-left input position is (y0, x0) in
- * image in_b: runs of taps inside the input (one per window row when dw == 1, else one per tap)
- * and runs of padded taps (merged across rows). At most KH * (dw == 1 ? 2 : KW + 1) + 1 segments
- * (tg_conv_dsp_s8 checks this against TG_CONV_DSP_MAX_SEGMENTS). Returns their count. */
-TG_NOINLINE static int32_t window_segments(const conv_geom *g, const int8_t *in_b, int32_t y0, int32_t x0,
-                                           segment *seg)
-{
-    const tg_conv_fast_params *p = g->p;
-    const int32_t c = g->in_c, dw = p->dilation.w, row_bytes = g->k_w * c;
-    const int32_t row_step = p->dilation.h * g->in_w * c;
-    int32_t lo, hi, ky, kx, n = 0, pad = 0;
-    const int8_t *src;
-    /* the taps kx in [lo, hi) of a window row fall inside the input row */
-    if (dw == 1) {
-        lo = x0 < 0 ? TG_MIN(-x0, g->k_w) : 0;
-        hi = TG_MAX(lo, TG_MIN(g->k_w, g->in_w - x0));
-    } else {
-        lo = 0;
-        hi = g->k_w;
-        while (lo < hi && x0 + lo * dw < 0) {
-            ++lo;
-        }
-        while (hi > lo && x0 + (hi - 1) * dw >= g->in_w) {
-            --hi;
-        }
-    }
-    src = in_b + ((int32_t)y0 * g->in_w + x0 + lo * dw) * c;
-    if (dw == 1 && lo == 0 && hi == g->k_w && y0 >= 0 && y0 + (g->k_h - 1) * p->dilation.h < g->in_h) {
-        for (ky = 0; ky < g->k_h; ++ky, src += row_step) {  /* inside the input: one run per row */
-            seg[ky].src = src;
-            seg[ky].bytes = row_bytes;
-        }
-        return g->k_h;
-    }
-    for (ky = 0; ky < g->k_h; ++ky, src += row_step) {
-        const int32_t y = y0 + ky * p->dilation.h;
-        if (y < 0 || y >= g->in_h || lo == hi) {
-            pad += row_bytes;
-            continue;
-        }
-        pad += lo * c;
-        if (pad != 0) {
-            seg[n].src = NULL;
-            seg[n++].bytes = pad;
-            pad = 0;
-        }
-        if (dw == 1) {
-            seg[n].src = src;
-            seg[n++].bytes = (hi - lo) * c;
-        } else {
-            const int8_t *t = src;
-            for (kx = lo; kx < hi; ++kx, t += dw * c) {
-                seg[n].src = t;
-                seg[n++].bytes = c;
-            }
-        }
-        pad += (g->k_w - hi) * c;
-    }
-    if (pad != 0) {
-        seg[n].src = NULL;
-        seg[n++].bytes = pad;
-    }
-    return n;
-}
-
 /* The window (segments) as int8 values at dst (the tail up to K8 is left as it is: its weights
  * are zero). */
-TG_NOINLINE static void gather(const segment *seg, int32_t n, uint32_t pad4, int8_t *dst)
+TG_NOINLINE static void gather(const tg_fast_segment *seg, int32_t n, uint32_t pad4, int8_t *dst)
 {
     for (; n > 0; --n, ++seg) {
         if (seg->src != NULL) {
@@ -161,7 +81,7 @@ TG_NOINLINE static uint32_t *widen(const int8_t *src, uint32_t v, uint32_t *dst,
 
 /* The window widened at dst (step words per group) straight from its segments (every segment a
  * whole number of groups: C_in % 4 == 0). */
-static void widen_segments(const segment *seg, int32_t n, uint32_t pad4, uint32_t *dst, int32_t step)
+static void widen_segments(const tg_fast_segment *seg, int32_t n, uint32_t pad4, uint32_t *dst, int32_t step)
 {
     for (; n > 0; --n, ++seg) {
         dst = widen(seg->src, pad4, dst, seg->bytes / 4, step);
@@ -213,7 +133,7 @@ TG_NOINLINE static void pair_pixels(const conv_geom *g, const uint32_t *xa, cons
 
 /* One pixel x all output channels, four at a time: the window is n segments (padding read from
  * pad_row; every segment a whole number of groups). */
-TG_NOINLINE static void single_pixel(const conv_geom *g, const segment *seg, int32_t n, const int8_t *pad_row,
+TG_NOINLINE static void single_pixel(const conv_geom *g, const tg_fast_segment *seg, int32_t n, const int8_t *pad_row,
                                      const int32_t *weights, const int32_t *q, int8_t *y)
 {
     const int32_t pair_words = 2 * g->groups;
@@ -239,18 +159,23 @@ TG_NOINLINE static void single_pixel(const conv_geom *g, const segment *seg, int
 
 /* Pair-mode buffers: both pixels widened (4 * K8 bytes) or only pixel p (2 * K8), plus K8 bytes
  * to gather a window into unless windows are read in place. */
+static int32_t buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims, const tg_dims *output_dims,
+                           int32_t widened)
+{
+    const int32_t k8 = (params->filter.h * params->filter.w * input_dims->c + 7) & ~7;
+    return widened * k8 + (conv_direct(params, input_dims, output_dims) ? 0 : k8);
+}
+
 int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                        const tg_dims *output_dims)
 {
-    const int32_t k8 = (params->filter.h * params->filter.w * input_dims->c + 7) & ~7;
-    return 4 * k8 + (conv_direct(params, input_dims, output_dims) ? 0 : k8);
+    return buffer_size(params, input_dims, output_dims, 4);
 }
 
 int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                            const tg_dims *output_dims)
 {
-    const int32_t k8 = (params->filter.h * params->filter.w * input_dims->c + 7) & ~7;
-    return 2 * k8 + (conv_direct(params, input_dims, output_dims) ? 0 : k8);
+    return buffer_size(params, input_dims, output_dims, 2);
 }
 
 tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params,
@@ -284,7 +209,7 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
             mode = 1;
         }
     }
-    if (g.k_h * (params->dilation.w == 1 ? 2 : g.k_w + 1) + 1 > TG_CONV_DSP_MAX_SEGMENTS) {
+    if (tg_fast_window_too_large(params)) {
         return TG_ERR_ARG;
     }
     if (mode == 0 && ((g.in_c & 3) != 0 || pad_row == NULL)) {
@@ -297,7 +222,7 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
         uint32_t *const xa = (uint32_t *)ctx->buf;
         const int8_t *cur = input, *image = input;
         int32_t left = per_image, pix;
-        segment one;
+        tg_fast_segment one;
         for (pix = 0; pix < n * per_image; pix += 2, output += 2 * g.out_c) {
             const int8_t *x0 = cur, *x1;
             if (--left == 0) {
@@ -336,7 +261,7 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
         uint32_t *const xa = mode != 0 ? (uint32_t *)ctx->buf : NULL;
         int8_t *const xb = mode != 0 ? (int8_t *)ctx->buf + 8 * mode * g.groups : NULL;  /* gather slot */
         const int32_t total = n * oh * ow;
-        segment seg[TG_CONV_DSP_MAX_SEGMENTS];
+        tg_fast_segment seg[TG_FAST_MAX_SEGMENTS];
         int32_t pix, nb = 0, ny = 0, nx = 0;  /* position of the next pixel to read */
         for (pix = 0; pix < total; pix += 1 + (mode != 0), output += (1 + (mode != 0)) * g.out_c) {
             const int two = mode != 0 && pix + 1 < total;
@@ -344,8 +269,9 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
             int32_t nseg = 0;
             int k;
             for (k = 0; k <= two; ++k) {
-                nseg = window_segments(&g, input + (int32_t)nb * in_image, ny * params->stride.h - params->padding.h,
-                                       nx * params->stride.w - params->padding.w, seg);
+                nseg = tg_fast_window(params, input_dims, input + (int32_t)nb * in_image,
+                                      ny * params->stride.h - params->padding.h, nx * params->stride.w - params->padding.w,
+                                      seg);
                 if (two && (mode == 2 || k == 0)) {  /* widened to the scratch */
                     if (wide_from_input) {
                         widen_segments(seg, nseg, pad4, xa + 2 * k, 2 * mode);
