@@ -84,7 +84,7 @@ def choose_tiers(path: Path, layers) -> tuple[dict[int, str], dict[int, int], in
             if not isinstance(layer, ConvLayer):
                 continue
             sz = buffer_sizes(layer)
-            for tier in ("full", "min", "none"):
+            for tier in ("full", "mid", "min", "none"):
                 if tier == "none" and conv_dsp_unsupported(layer, scratch=False) is not None:
                     continue
                 name = op.outputs[0].name

@@ -173,8 +173,9 @@ typedef struct {
  *   Scratch (4-byte aligned) selects the mode:
  *     >= tg_conv_dsp_s8_get_buffer_size(): two output pixels per step, both windows widened to
  *        int16 once (fastest);
- *     >= tg_conv_dsp_s8_get_min_buffer_size(): two pixels per step, one widened (about 20 % more
- *        instructions in the multiply loop);
+ *     >= tg_conv_dsp_s8_get_mid_buffer_size(): two pixels per step, one widened, the other's int8
+ *        values interleaved with it (about 10 % more instructions in the multiply loop);
+ *     >= tg_conv_dsp_s8_get_min_buffer_size(): two pixels per step, one widened (about 25 % more);
  *     none (ctx NULL or size 0): one pixel per step, no copies; needs C_in % 4 == 0 and pad_row
  *        (else TG_ERR_BUFFER).
  *   The compiler gives the largest of these that does not grow the arena.
@@ -191,6 +192,8 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
                          const tg_dims *output_dims, int8_t *output);
 int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                        const tg_dims *output_dims);
+int32_t tg_conv_dsp_s8_get_mid_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims);
 int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                            const tg_dims *output_dims);
 

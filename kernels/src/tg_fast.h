@@ -110,6 +110,7 @@ TG_INLINE void tg_fast_fill(int8_t *dst, uint32_t v4, int32_t n)
  * caller clamps narrower ranges afterwards). Channel words per pair:
  * [bias0, bias1, mult0, round0, shift0, mult1, round1, shift1].
  *   tg_fast_pairs2x2:  x0 widened at xa (2 words per group), x1 int8 at xb;
+ *   tg_fast_pairs2x2m: x0 widened and x1's int8 word interleaved at xa (3 words per group);
  *   tg_fast_pairs2x2w: both widened and interleaved at xa (x0's 2 words, then x1's, per group). */
 typedef struct {
     const uint32_t *wp;     /* weights of the next channel pair (advanced) */
@@ -159,6 +160,24 @@ typedef struct {
     "smlad  r2, r10, lr, r2\n\t"                  \
     "smlad  r4, r11, r7, r4\n\t"                  \
     "smlad  r4, r12, lr, r4\n\t"
+/* One group, x0 widened and x1's int8 word interleaved (r6: x0 lo, x0 hi, x1; r7 free): 16. */
+#define TG__PAIR_GROUP_MID                        \
+    "ldmia  r6!, {r9, r10, r11}\n\t"              \
+    "sxtb16 r12, r11\n\t"                         \
+    "sxtb16 r11, r11, ror #8\n\t"                 \
+    "ldrd   r0, lr, [r5], #8\n\t"                 \
+    "sxtb16 r7, r0\n\t"                           \
+    "sxtb16 r0, r0, ror #8\n\t"                   \
+    "smlad  r1, r9, r7, r1\n\t"                   \
+    "smlad  r1, r10, r0, r1\n\t"                  \
+    "smlad  r3, r12, r7, r3\n\t"                  \
+    "smlad  r3, r11, r0, r3\n\t"                  \
+    "sxtb16 r7, lr\n\t"                           \
+    "sxtb16 lr, lr, ror #8\n\t"                   \
+    "smlad  r2, r9, r7, r2\n\t"                   \
+    "smlad  r2, r10, lr, r2\n\t"                  \
+    "smlad  r4, r12, r7, r4\n\t"                  \
+    "smlad  r4, r11, lr, r4\n\t"
 /* Requantize accumulator A with multiplier M, round R, shift N (temporary r5). */
 #define TG__PAIR_REQUANT(A, M, R, N)      \
     "add    r5, " R ", " A ", asr #31\n\t" \
@@ -200,8 +219,8 @@ typedef struct {
 #define TG__PAIRS_CLOBBERS \
     "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory"
 #else
-/* The plain-C model: wide selects the input layout. */
-static inline void tg__pairs2x2_model(tg_fast_pair_state *st, int wide)
+/* The plain-C model: words = 2 (x1 int8 at xb), 3 (x1's word interleaved) or 4 (both widened). */
+static inline void tg__pairs2x2_model(tg_fast_pair_state *st, int words)
 {
     while (st->q != st->q_end) {
         const int32_t *q = st->q;
@@ -212,10 +231,14 @@ static inline void tg__pairs2x2_model(tg_fast_pair_state *st, int wide)
         for (; w != end; w += 2) {
             uint32_t b0, b1, w0, w1;
             const uint32_t x0 = xa[0], x1 = xa[1];
-            if (wide) {
+            if (words == 4) {
                 b0 = xa[2];
                 b1 = xa[3];
                 xa += 4;
+            } else if (words == 3) {
+                b0 = tg_sxtb16(xa[2]);
+                b1 = tg_sxtb16_ror8(xa[2]);
+                xa += 3;
             } else {
                 const uint32_t xv = tg_read_s8x4_ia(&xb);
                 b0 = tg_sxtb16(xv);
@@ -251,7 +274,17 @@ static inline void tg_fast_pairs2x2(tg_fast_pair_state *st)
     register tg_fast_pair_state *r0 __asm__("r0") = st;
     __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
 #else
-    tg__pairs2x2_model(st, 0);
+    tg__pairs2x2_model(st, 2);
+#endif
+}
+
+static inline void tg_fast_pairs2x2m(tg_fast_pair_state *st)
+{
+#if TG_SIMD_NATIVE
+    register tg_fast_pair_state *r0 __asm__("r0") = st;
+    __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP_MID) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
+#else
+    tg__pairs2x2_model(st, 3);
 #endif
 }
 
@@ -261,7 +294,7 @@ static inline void tg_fast_pairs2x2w(tg_fast_pair_state *st)
     register tg_fast_pair_state *r0 __asm__("r0") = st;
     __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP_WIDE) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
 #else
-    tg__pairs2x2_model(st, 1);
+    tg__pairs2x2_model(st, 4);
 #endif
 }
 

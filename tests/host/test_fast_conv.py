@@ -13,7 +13,7 @@ from tinygen.cstruct import render_initializer, struct_fields
 from tinygen.fast.conv import (ConvFastParams, ConvLayer, FcFastParams, FcLayer, conv_dsp_unsupported,
                                conv_scalar_unsupported, fc_dsp_unsupported, fc_scalar_unsupported, lower_conv_dsp,
                                pack_conv_dsp_weights, row_words)
-from tinygen.testing.fast_kernels import (conv_fast_host, conv_layers, conv_portable_host, fc_fast_host, fc_layers,
+from tinygen.testing.fast_kernels import (SCRATCH_TIERS, conv_fast_host, conv_layers, conv_portable_host, fc_fast_host, fc_layers,
                                           fc_portable_host)
 from tinygen.testing.kernels import host_kernels
 
@@ -21,7 +21,7 @@ from tinygen.testing.kernels import host_kernels
 def _check_conv(layer, x):
     ref = conv_portable_host(layer, x)
     assert conv_scalar_unsupported(layer) is None
-    variants = [("dsp", "full"), ("dsp", "min"), ("scalar", "none")]
+    variants = [("dsp", "full"), ("dsp", "mid"), ("dsp", "min"), ("scalar", "none")]
     if conv_dsp_unsupported(layer, scratch=False) is None:
         variants.append(("dsp", "none"))
     for variant, scratch in variants:
@@ -154,15 +154,17 @@ def test_buffer_sizes():
                                                "dilation": {"h": 1, "w": 1}})
         dims = lambda d: ffi.new("tg_dims *", dict(zip("nhwc", d)))  # noqa: E731
         din, dout = dims(layer.input_dims), dims(layer.output_dims)
-        return (lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout), lib.tg_conv_dsp_s8_get_min_buffer_size(p, din, dout))
+        return (lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout), lib.tg_conv_dsp_s8_get_mid_buffer_size(p, din, dout),
+                lib.tg_conv_dsp_s8_get_min_buffer_size(p, din, dout))
 
-    # 1x1, stride 1, no padding, full width, C_in % 8 == 0: both pixels widened (4 * C_in), or
-    # pixel p only (2 * C_in) and pixel p + 1 read in place
-    assert size(_layer(k=(1, 1), padding=(0, 0), cin=8)) == (32, 16)
-    # C_in % 8 != 0: gathered like any window (K8 = 16)
-    assert size(_layer(k=(1, 1), padding=(0, 0), cin=12)) == (5 * 16, 3 * 16)
-    # 3x3: widened (4 or 2 * K8) + a window gathered (K8), K8 = 3 * 3 * 3 -> 32
-    assert size(_layer(cin=3)) == (5 * 32, 3 * 32)
+    # 1x1, stride 1, no padding, full width, C_in % 8 == 0: both pixels widened (4 * C_in), one
+    # widened and one interleaved (3 * C_in), or pixel p only (2 * C_in), pixel p + 1 read in place
+    assert size(_layer(k=(1, 1), padding=(0, 0), cin=8)) == (32, 24, 16)
+    # C_in % 4 == 0, windows gathered: runs copied straight into place; 2 words: + a gather slot
+    assert size(_layer(k=(1, 1), padding=(0, 0), cin=12)) == (4 * 16, 3 * 16, 3 * 16)
+    assert size(_layer(cin=16)) == (4 * 144, 3 * 144, 3 * 144)
+    # C_in % 4 != 0: + a gather slot (K8 = 3 * 3 * 3 -> 32)
+    assert size(_layer(cin=3)) == (5 * 32, 4 * 32, 3 * 32)
     assert lib.tg_conv_scalar_s8_get_buffer_size(ffi.NULL, ffi.NULL, ffi.NULL) == 0
     assert lib.tg_fully_connected_dsp_s8_get_buffer_size(ffi.NULL) == 0
 
@@ -198,7 +200,7 @@ def test_pointwise_write_order_with_overlap():
         x = np.random.default_rng(1).integers(-128, 128, 15 * cin).astype(np.int8)
         ref = conv_portable_host(layer, x)
         gap = window_gap(layer.input_dims, layer.output_dims, (1, 1), (0, 0), (1, 1), (1, 1))
-        for scratch in ("full", "min", "none"):
+        for scratch in ("full", "mid", "min", "none"):
             arena = np.zeros(gap + 15 * cin + 15 * cout + 16, np.int8)
             arena[gap:gap + x.size] = x  # output at 0, input gap bytes above it
             low = lower_conv_dsp(layer)
@@ -207,8 +209,7 @@ def test_pointwise_write_order_with_overlap():
             ctx = ffi.new("tg_context *")
             keep = None
             if scratch != "none":
-                n = (lib.tg_conv_dsp_s8_get_buffer_size if scratch == "full" else lib.tg_conv_dsp_s8_get_min_buffer_size)(
-                    p, din, dout)
+                n = getattr(lib, SCRATCH_TIERS[scratch])(p, din, dout)
                 keep = np.zeros(n // 4 + 1, np.int32)
                 ctx.buf, ctx.size = ffi.from_buffer(keep), n
             base = ffi.from_buffer("int8_t[]", arena)

@@ -19,7 +19,7 @@ def _batch(convs, fcs, dsp: bool):
             continue
         ref = conv_portable_host(layer, x)
         if dsp:
-            tiers = ["full", "min"] + (["none"] if conv_dsp_unsupported(layer, scratch=False) is None else [])
+            tiers = ["full", "mid", "min"] + (["none"] if conv_dsp_unsupported(layer, scratch=False) is None else [])
             for tier in tiers:
                 expect[b.add_conv(layer, x, "dsp", scratch=tier)] = (ref, f"conv {tier}")
         else:

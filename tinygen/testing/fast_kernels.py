@@ -61,12 +61,13 @@ def conv_portable_host(layer: ConvLayer, x: np.ndarray) -> np.ndarray:
 
 
 #: scratch tiers of tg_conv_dsp_s8: the buffer size function, or None for no buffer
-SCRATCH_TIERS = {"full": "tg_conv_dsp_s8_get_buffer_size", "min": "tg_conv_dsp_s8_get_min_buffer_size", "none": None}
+SCRATCH_TIERS = {"full": "tg_conv_dsp_s8_get_buffer_size", "mid": "tg_conv_dsp_s8_get_mid_buffer_size",
+                 "min": "tg_conv_dsp_s8_get_min_buffer_size", "none": None}
 
 
 def conv_fast_host(layer: ConvLayer, x: np.ndarray, variant: str = "dsp", scratch: str = "full",
                    out: np.ndarray | None = None) -> np.ndarray:
-    """Run tg_conv_dsp_s8 (variant "dsp", scratch tier "full", "min" or "none") or
+    """Run tg_conv_dsp_s8 (variant "dsp", scratch tier "full", "mid", "min" or "none") or
     tg_conv_scalar_s8 ("scalar")."""
     ffi, lib = host_kernels()
     low = lower_conv_dsp(layer) if variant == "dsp" else lower_conv_scalar(layer)
@@ -142,7 +143,7 @@ class ArmBatch:
 
     def add_conv(self, layer: ConvLayer, x: np.ndarray, variant: str, scratch: str = "full",
                  name: str | None = None) -> str:
-        """A CONV_2D call: variant "portable", "dsp" (scratch tier "full", "min" or "none") or
+        """A CONV_2D call: variant "portable", "dsp" (scratch tier "full", "mid", "min" or "none") or
         "scalar". Returns the output array name."""
         i = len(self.calls)
         name = name or f"conv{i}"

@@ -58,33 +58,42 @@ TG_NOINLINE static void gather(const tg_fast_segment *seg, int32_t n, uint32_t p
     }
 }
 
-/* int8 values (groups of four) -> int16 pairs in SMLAD order: (v0, v2), (v1, v3) per group, at
- * dst[0], dst[1], then dst[step], dst[step + 1] ...; returns the next dst. src NULL: the value
- * v (replicated in a word) throughout. */
-TG_NOINLINE static uint32_t *widen(const int8_t *src, uint32_t v, uint32_t *dst, int32_t groups, int32_t step)
+/* int8 values (groups of four) spread over the scratch: per group at dst[0], dst[1] the int16
+ * pairs in SMLAD order, (v0, v2) and (v1, v3) (raw == 0), or the int8 word itself at dst[0]
+ * (raw != 0); then dst += step. src NULL: the value v (replicated in a word) throughout. Returns
+ * the next dst. */
+TG_NOINLINE static uint32_t *spread(const int8_t *src, uint32_t v, uint32_t *dst, int32_t groups, int32_t step,
+                                    int raw)
 {
     if (src == NULL) {
-        const uint32_t lo = tg_sxtb16(v), hi = tg_sxtb16_ror8(v);
+        const uint32_t lo = raw ? v : tg_sxtb16(v), hi = tg_sxtb16_ror8(v);
         for (; groups > 0; --groups, dst += step) {
             dst[0] = lo;
-            dst[1] = hi;
+            if (!raw) {
+                dst[1] = hi;
+            }
         }
-        return dst;
-    }
-    for (; groups > 0; --groups, dst += step) {
-        v = tg_read_s8x4_ia(&src);
-        dst[0] = tg_sxtb16(v);
-        dst[1] = tg_sxtb16_ror8(v);
+    } else if (raw) {
+        for (; groups > 0; --groups, dst += step) {
+            dst[0] = tg_read_s8x4_ia(&src);
+        }
+    } else {
+        for (; groups > 0; --groups, dst += step) {
+            v = tg_read_s8x4_ia(&src);
+            dst[0] = tg_sxtb16(v);
+            dst[1] = tg_sxtb16_ror8(v);
+        }
     }
     return dst;
 }
 
-/* The window widened at dst (step words per group) straight from its segments (every segment a
- * whole number of groups: C_in % 4 == 0). */
-static void widen_segments(const tg_fast_segment *seg, int32_t n, uint32_t pad4, uint32_t *dst, int32_t step)
+/* A window spread over the scratch straight from its runs (every run a whole number of groups:
+ * C_in % 4 == 0). */
+static void spread_segments(const tg_fast_segment *seg, int32_t n, uint32_t pad4, uint32_t *dst, int32_t step,
+                            int raw)
 {
     for (; n > 0; --n, ++seg) {
-        dst = widen(seg->src, pad4, dst, seg->bytes / 4, step);
+        dst = spread(seg->src, pad4, dst, seg->bytes / 4, step, raw);
     }
 }
 
@@ -97,9 +106,10 @@ TG_NOINLINE static void clamp_outputs(int8_t *y, int32_t n, int32_t lo, int32_t 
     }
 }
 
-/* Two pixels x all output channels (pair mode): x1 == NULL: both widened and interleaved at xa. */
-TG_NOINLINE static void pair_pixels(const conv_geom *g, const uint32_t *xa, const int8_t *x1,
-                        const int32_t *weights, const int32_t *channels, int8_t *y0, int8_t *y1)
+/* Two pixels x all output channels (pair mode): words per group at xa: 2 (x1 int8 at x1), 3 (x1's
+ * word interleaved) or 4 (both widened). */
+TG_NOINLINE static void pair_pixels(const conv_geom *g, const uint32_t *xa, const int8_t *x1, int32_t words,
+                                    const int32_t *weights, const int32_t *channels, int8_t *y0, int8_t *y1)
 {
     const int32_t full = g->out_c / 2;
     tg_fast_pair_state st;
@@ -119,8 +129,10 @@ TG_NOINLINE static void pair_pixels(const conv_geom *g, const uint32_t *xa, cons
             st.y0 = tmp;
             st.y1 = tmp + 2;
         }
-        if (x1 == NULL) {
+        if (words == 4) {
             tg_fast_pairs2x2w(&st);
+        } else if (words == 3) {
+            tg_fast_pairs2x2m(&st);
         } else {
             tg_fast_pairs2x2(&st);
         }
@@ -157,19 +169,28 @@ TG_NOINLINE static void single_pixel(const conv_geom *g, const tg_fast_segment *
     }
 }
 
-/* Pair-mode buffers: both pixels widened (4 * K8 bytes) or only pixel p (2 * K8), plus K8 bytes
- * to gather a window into unless windows are read in place. */
+/* Pair-mode buffers: per group of four values, `words` words (4: both pixels widened, 3: pixel p
+ * widened and pixel p + 1's int8 word, 2: pixel p widened), plus K8 bytes to gather a window into
+ * where the runs of a window are not whole groups (C_in % 4 != 0), or where pixel p + 1 is needed
+ * as contiguous int8 values (2 words) and not read in place. */
 static int32_t buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims, const tg_dims *output_dims,
-                           int32_t widened)
+                           int32_t words)
 {
     const int32_t k8 = (params->filter.h * params->filter.w * input_dims->c + 7) & ~7;
-    return widened * k8 + (conv_direct(params, input_dims, output_dims) ? 0 : k8);
+    const int slot = (input_dims->c & 3) != 0 || (words == 2 && !conv_direct(params, input_dims, output_dims));
+    return words * k8 + (slot ? k8 : 0);
 }
 
 int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                        const tg_dims *output_dims)
 {
     return buffer_size(params, input_dims, output_dims, 4);
+}
+
+int32_t tg_conv_dsp_s8_get_mid_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims)
+{
+    return buffer_size(params, input_dims, output_dims, 3);
 }
 
 int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
@@ -187,7 +208,7 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
     const int32_t oh = output_dims->h, ow = output_dims->w, n = output_dims->n;
     const int32_t in_image = input_dims->h * input_dims->w * input_dims->c;
     const int narrow = params->activation.min != -128 || params->activation.max != 127;
-    int mode = 0;  /* 2: both pixels widened, 1: pixel p widened, 0: single pixels */
+    int32_t words = 0;  /* pair mode: scratch words per group (4, 3, 2); 0: single pixels */
 
     g.in_h = input_dims->h;
     g.in_w = input_dims->w;
@@ -203,20 +224,21 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
         return TG_ERR_ARG;
     }
     if (ctx != NULL && ctx->buf != NULL && ((uintptr_t)ctx->buf & 3u) == 0) {
-        if (ctx->size >= tg_conv_dsp_s8_get_buffer_size(params, input_dims, output_dims)) {
-            mode = 2;
-        } else if (ctx->size >= tg_conv_dsp_s8_get_min_buffer_size(params, input_dims, output_dims)) {
-            mode = 1;
+        for (words = 4; words >= 2; --words) {
+            if (ctx->size >= buffer_size(params, input_dims, output_dims, words)) {
+                break;
+            }
         }
+        words = words < 2 ? 0 : words;
     }
     if (tg_fast_window_too_large(params)) {
         return TG_ERR_ARG;
     }
-    if (mode == 0 && ((g.in_c & 3) != 0 || pad_row == NULL)) {
+    if (words == 0 && ((g.in_c & 3) != 0 || pad_row == NULL)) {
         return TG_ERR_BUFFER;
     }
 
-    if (mode != 0 && conv_direct(params, input_dims, output_dims)) {
+    if (words != 0 && conv_direct(params, input_dims, output_dims)) {
         /* 1x1 read in place: pixel p's input is the p-th C_in bytes of its image */
         const int32_t c = g.in_c, per_image = oh * ow;
         uint32_t *const xa = (uint32_t *)ctx->buf;
@@ -244,11 +266,11 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
             } else {
                 cur += c;
             }
-            widen(x0, 0, xa, g.groups, 2 * mode);
-            if (mode == 2) {
-                widen(x1, 0, xa + 2, g.groups, 4);
+            spread(x0, 0, xa, g.groups, words, 0);
+            if (words > 2) {
+                spread(x1, 0, xa + 2, g.groups, words, words == 3);
             }
-            pair_pixels(&g, xa, mode == 2 ? NULL : x1, weights, channels, output, output + g.out_c);
+            pair_pixels(&g, xa, x1, words, weights, channels, output, output + g.out_c);
             if (narrow) {
                 clamp_outputs(output, 2 * g.out_c, params->activation.min, params->activation.max);
             }
@@ -256,15 +278,15 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
         return TG_OK;
     }
     {
-        const int wide_from_input = (g.in_c & 3) == 0;  /* widen straight from the window segments */
+        const int whole = (g.in_c & 3) == 0;  /* spread straight from the window runs */
         const uint32_t pad4 = 0x01010101u * (uint8_t)params->pad_value;
-        uint32_t *const xa = mode != 0 ? (uint32_t *)ctx->buf : NULL;
-        int8_t *const xb = mode != 0 ? (int8_t *)ctx->buf + 8 * mode * g.groups : NULL;  /* gather slot */
-        const int32_t total = n * oh * ow;
+        uint32_t *const xa = words != 0 ? (uint32_t *)ctx->buf : NULL;
+        int8_t *const slot = words != 0 ? (int8_t *)ctx->buf + 4 * words * g.groups : NULL;  /* gather slot */
+        const int32_t step = words != 0 ? 2 : 1, total = n * oh * ow;
         tg_fast_segment seg[TG_FAST_MAX_SEGMENTS];
         int32_t pix, nb = 0, ny = 0, nx = 0;  /* position of the next pixel to read */
-        for (pix = 0; pix < total; pix += 1 + (mode != 0), output += (1 + (mode != 0)) * g.out_c) {
-            const int two = mode != 0 && pix + 1 < total;
+        for (pix = 0; pix < total; pix += step, output += step * g.out_c) {
+            const int two = words != 0 && pix + 1 < total;
             const int8_t *x1 = NULL;
             int32_t nseg = 0;
             int k;
@@ -272,16 +294,19 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
                 nseg = tg_fast_window(params, input_dims, input + (int32_t)nb * in_image,
                                       ny * params->stride.h - params->padding.h, nx * params->stride.w - params->padding.w,
                                       seg);
-                if (two && (mode == 2 || k == 0)) {  /* widened to the scratch */
-                    if (wide_from_input) {
-                        widen_segments(seg, nseg, pad4, xa + 2 * k, 2 * mode);
+                if (two && (k == 0 || words > 2)) {  /* spread over the scratch */
+                    const int raw = k == 1 && words == 3;
+                    if (whole) {
+                        spread_segments(seg, nseg, pad4, xa + 2 * k, words, raw);
                     } else {
-                        gather(seg, nseg, pad4, xb);
-                        widen(xb, 0, xa + 2 * k, g.groups, 2 * mode);
+                        gather(seg, nseg, pad4, slot);
+                        spread(slot, 0, xa + 2 * k, g.groups, words, raw);
                     }
-                } else if (mode != 0) {  /* needed as contiguous int8 values */
-                    gather(seg, nseg, pad4, xb);
-                    x1 = xb;
+                } else if (words != 0) {  /* needed as contiguous int8 values: pixel p + 1 with 2 words
+                                            * (the slot), or an odd count's last pixel (the free area) */
+                    int8_t *const dst = two ? slot : (int8_t *)xa;
+                    gather(seg, nseg, pad4, dst);
+                    x1 = dst;
                 }
                 if (++nx == ow) {
                     nx = 0;
@@ -292,12 +317,12 @@ tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *param
                 }
             }
             if (two) {
-                pair_pixels(&g, xa, mode == 2 ? NULL : x1, weights, channels, output, output + g.out_c);
+                pair_pixels(&g, xa, x1, words, weights, channels, output, output + g.out_c);
                 if (narrow) {
                     clamp_outputs(output, 2 * g.out_c, params->activation.min, params->activation.max);
                 }
             } else {
-                if (mode != 0) {  /* the last pixel of an odd count, contiguous */
+                if (words != 0) {  /* the last pixel of an odd count, contiguous */
                     seg[0].src = x1;
                     seg[0].bytes = 4 * g.groups;
                     nseg = 1;
