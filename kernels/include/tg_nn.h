@@ -163,9 +163,12 @@ typedef struct {
  *   cores with the DSP extension; bit-exact with tg_conv_s8 under the compile-time conditions that
  *   tinygen.fast.conv checks. On cores without DSP it still runs (plain-C instruction models), only
  *   slowly: use tg_conv_scalar_s8 there.
- *   weights: the filter packed by tinygen.fast.conv.pack_conv_dsp_weights (output-channel pairs,
- *     groups of four values; 4-byte aligned, hence int32_t words).
- *   channels: four int32 words per output channel (tg_fast.h), for an even number of channels.
+ *   weights: the filter packed by tinygen.fast.conv.pack_conv_dsp_weights: output channels in
+ *     pairs (a zero channel added to an odd count), each channel's K = KH * KW * C_in values in
+ *     window order padded with zeros to K8 (a multiple of 8), per group of four values the pair's
+ *     two words; 4-byte aligned, hence int32_t words.
+ *   channels: per channel pair eight int32 words [bias0, bias1, mult0, round0, shift0, mult1,
+ *     round1, shift1] (folded bias and fast requantization, kernels/src/tg_fast.h).
  *   pad_row: KH * KW * C_in bytes equal to pad_value; read only in single mode (NULL otherwise).
  *   A window may have at most TG_FAST_MAX_SEGMENTS = 24 runs of taps (KH * 2 + 1, or with a
  *   horizontal dilation KH * (KW + 1) + 1); else TG_ERR_ARG. Stack: about 200 bytes more than the
@@ -179,12 +182,13 @@ typedef struct {
  *     none (ctx NULL or size 0): one pixel per step, no copies; needs C_in % 4 == 0 and pad_row
  *        (else TG_ERR_BUFFER).
  *   The compiler gives the largest of these that does not grow the arena.
- *   Write order: the tg_nn.h raster contract holds as stated. With scratch, pixels p and p + 1
- *   are written together, channel pair by channel pair, but both windows are read before the
- *   first write (copied to the scratch; or, for a 1x1 convolution with C_in % 8 == 0 and the
- *   smaller buffer, pixel p + 1 read in place, which is safe because its input lies above all
- *   that the pair writes under the planner's rule); single mode reads each pixel's window before
- *   writing its outputs.
+ *   Write order: the tg_nn.h raster contract holds as stated, so the memory planner's partial
+ *   overlap rule (tinygen/memory/overlap.py) needs no change. With scratch, pixels p and p + 1 are
+ *   written together, channel pair by channel pair, but both windows are read before the first
+ *   write (copied to the scratch; or, with the min buffer for a 1x1 convolution with
+ *   C_in % 8 == 0 and stride 1, pixel p + 1 read in place, which is safe because its input lies
+ *   above everything the pair writes under the planner's rule); single mode reads each pixel's
+ *   window before writing its outputs. Pixels of an odd count: the last one alone.
  */
 tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params,
                          const tg_dims *input_dims, const int8_t *input,

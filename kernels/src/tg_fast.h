@@ -10,10 +10,13 @@
  * compile time that, for the layer's weights, bias and every possible input,
  *     n >= 1  and  |acc| < 2^30  and  |acc| + 2^(n-1) + |zp| 2^n + 1 < 2^31,
  * and passes per output channel four int32 words ("channel words"):
- *     [0] bias   the bias with the input offset folded in: bias + input_offset * sum(weights)
- *     [1] mult   M
- *     [2] round  2^(n-1) + zp * 2^n
- *     [3] shift  n
+ *     bias   the bias with the input offset folded in: bias + input_offset * sum(weights)
+ *     mult   M
+ *     round  2^(n-1) + zp * 2^n
+ *     shift  n
+ * (the convolution kernels store them per channel pair as [bias0, bias1, mult0, round0, shift0,
+ * mult1, round1, shift1]; the fully connected kernels as the biases, then (mult, round, shift)
+ * per row or once per tensor).
  * Under those conditions, with s = SRDHM(acc, M):
  *   - s = floor((2 acc M + 2^31) / 2^32): the rounded high word of (2 acc) * M (SMMULR), because
  *     2 acc fits in int32 and M < 2^31 rules out SRDHM's single saturating case;
@@ -34,6 +37,14 @@
 #include <stdint.h>
 #include "tg_nn.h"
 #include "tg_simd.h"
+
+/* The hand-scheduled loops below need almost every register; at -O0 GCC keeps r7 as the frame
+ * pointer and cannot give them, so unoptimized builds use the plain-C versions instead. */
+#if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
+#define TG_FAST_ASM 1
+#else
+#define TG_FAST_ASM 0
+#endif
 
 /* Words per output channel in the channel-word array. */
 #define TG_FAST_CH_WORDS 4
@@ -122,7 +133,7 @@ typedef struct {
     int8_t *y0, *y1;        /* outputs of pixels 0 and 1 (advanced) */
 } tg_fast_pair_state;
 
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
 /* One group: r1-r4 accumulators a00 a01 a10 a11, r5 weights, r6 x0 (widened), r7 x1 (int8);
  * temporaries r9-r12, lr, r0. 18 instructions for 16 multiply-accumulates. */
 #define TG__PAIR_GROUP                   \
@@ -270,7 +281,7 @@ static inline void tg__pairs2x2_model(tg_fast_pair_state *st, int words)
 
 static inline void tg_fast_pairs2x2(tg_fast_pair_state *st)
 {
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
     register tg_fast_pair_state *r0 __asm__("r0") = st;
     __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
 #else
@@ -280,7 +291,7 @@ static inline void tg_fast_pairs2x2(tg_fast_pair_state *st)
 
 static inline void tg_fast_pairs2x2m(tg_fast_pair_state *st)
 {
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
     register tg_fast_pair_state *r0 __asm__("r0") = st;
     __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP_MID) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
 #else
@@ -290,7 +301,7 @@ static inline void tg_fast_pairs2x2m(tg_fast_pair_state *st)
 
 static inline void tg_fast_pairs2x2w(tg_fast_pair_state *st)
 {
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
     register tg_fast_pair_state *r0 __asm__("r0") = st;
     __asm__ volatile(TG__PAIRS_ASM(TG__PAIR_GROUP_WIDE) : "+r"(r0) : : TG__PAIRS_CLOBBERS);
 #else
@@ -300,7 +311,7 @@ static inline void tg_fast_pairs2x2w(tg_fast_pair_state *st)
 
 /* One int8 input x two channels of the pair layout: a0 += x . w_c0, a1 += x . w_c1 over
  * `groups` (>= 0) groups of four; *xp and *wp advance past them. 13 instructions per group. */
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
 #define TG__MAC1X2_GROUP                         \
     "ldr    %[t1], [%[x]], #4\n\t"               \
     "sxtb16 %[t0], %[t1]\n\t"                    \
@@ -348,7 +359,7 @@ TG_INLINE void tg_fast_mac1x2(const int8_t **xp, const uint32_t **wp, int32_t gr
     const int8_t *x = *xp;
     const uint32_t *w = *wp;
     int32_t a0 = *p0, a1 = *p1;
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
     uint32_t t0, t1, t2, t3, t4;
     __asm__ volatile(TG__UNROLLED2(TG__MAC1X2_GROUP)
                      : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(x), [w] "+r"(w), [n] "+r"(groups),
@@ -378,7 +389,7 @@ TG_INLINE void tg_fast_mac1x4(const int8_t **xp, const uint32_t **wp, const uint
     const int8_t *x = *xp;
     const uint32_t *w = *wp, *v = *vp;
     int32_t a0 = *p0, a1 = *p1, a2 = *p2, a3 = *p3;
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
     uint32_t t0, t1, t2, t3, t4;
     __asm__ volatile(TG__UNROLLED2(TG__MAC1X4_GROUP)
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
@@ -426,7 +437,7 @@ typedef struct {
     int32_t sx;              /* added to every accumulator (filter offset times the row's sum) */
 } tg_fast_rows6_state;
 
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
 /* Rows A and A+1 of a group: r10, r11 the unpacked input, r7 the weights, r12/lr/r0 free. */
 #define TG__ROWS6_PAIR(A, B)                     \
     "ldrd   r12, lr, [r7], #8\n\t"               \
@@ -457,7 +468,7 @@ typedef struct {
 
 static inline void tg_fast_rows6(tg_fast_rows6_state *st)
 {
-#if TG_SIMD_NATIVE
+#if TG_FAST_ASM
     register tg_fast_rows6_state *r0 __asm__("r0") = st;
     __asm__ volatile(
         "1:\n\t"
@@ -579,7 +590,7 @@ TG_INLINE void tg_fast_dot1x2_scalar(const int8_t *x, const int8_t *w0, const in
         x += n;
         w0 += n;
         w1 += n;
-#if defined(__ARM_ARCH_6M__) && !defined(TG_SIMD_MODEL)
+#if defined(__ARM_ARCH_6M__) && !defined(TG_SIMD_MODEL) && defined(__OPTIMIZE__)
         {
             int32_t v, a;
             __asm__ volatile(

@@ -217,3 +217,29 @@ def test_pointwise_write_order_with_overlap():
                                      ptr(ffi, low.pad_row), dout, base)
             assert st_ == 0
             assert np.array_equal(arena[:ref.size], ref), (cin, cout, scratch)
+
+
+SHARED_MODELS = ["vww_96_int8", "kws_ref_model", "pretrainedResnet_quant", "ad01_int8", "str_ww_ref_model"]
+
+
+@pytest.mark.parametrize("name", SHARED_MODELS)
+def test_shared_model_layers(name):
+    """Every CONV_2D / FULLY_CONNECTED layer of the shared models (real weights and quantization):
+    the fast kernels apply, and match the portable kernels on a random input in every mode."""
+    from tests.conftest import SHARED_MODELS as MODELS_DIR
+    from tinygen.testing.fast_kernels import model_layers
+
+    path = MODELS_DIR / "mlperf_tiny" / f"{name}.tflite"
+    if not path.exists():
+        pytest.skip(f"shared model not found at {path} (set TINYGEN_SHARED to the folder holding models/)")
+    rng = np.random.default_rng(3)
+    for i, op, layer in model_layers(path):
+        if isinstance(layer, ConvLayer):
+            assert conv_dsp_unsupported(layer) is None, (i, conv_dsp_unsupported(layer))
+            _check_conv(layer, rng.integers(-128, 128, int(np.prod(layer.input_dims))).astype(np.int8))
+        else:
+            assert fc_dsp_unsupported(layer) is None, (i, fc_dsp_unsupported(layer))
+            x = rng.integers(-128, 128, layer.batches * layer.weights.shape[1]).astype(np.int8)
+            ref = fc_portable_host(layer, x)
+            for variant in ("dsp", "scalar"):
+                assert np.array_equal(fc_fast_host(layer, x, variant), ref), (i, variant)

@@ -1,39 +1,65 @@
-"""Fast CONV_2D kernels: predicates and compile-time lowering.
+"""Fast CONV_2D and FULLY_CONNECTED kernels: predicates and compile-time lowering.
 
 Kernels (kernels/include/tg_nn.h):
-    tg_conv_dsp_s8      Cortex-M4/M7/M33 (DSP extension): SMLAD blocked matrix multiply
-    tg_conv_scalar_s8   Cortex-M0+ (no DSP): unrolled 32-bit multiply-accumulate, no division
+    tg_conv_dsp_s8              Cortex-M4/M7/M33 (DSP extension): SMLAD blocked matrix multiply
+    tg_conv_scalar_s8           Cortex-M0+ (no DSP): 32-bit multiply-accumulate, no division
+    tg_fully_connected_dsp_s8   Cortex-M4/M7/M33
+    tg_fully_connected_scalar_s8  Cortex-M0+
+They compute exactly what tg_conv_s8 / tg_fully_connected_s8 compute (and so TFLite Micro)
+whenever the predicate accepts the layer; everything else stays on the portable kernels.
 
-Both compute exactly what tg_conv_s8 computes (and so TFLite Micro) whenever the predicate
-accepts the layer; everything else stays on tg_conv_s8.
+CONV_2D, from the operator definition (tinygen/ops/conv2d.py; p = Conv2D.prepare(op)):
 
-Interface for the operator definition (tinygen/ops/conv2d.py):
-
-    layer = ConvLayer(input_dims=p.in_dims, output_dims=p.out_dims,      # (N, H, W, C) tuples
-                      filter=w.data,          # int8 [C_out, KH, KW, C_in] (one group)
-                      bias=b.data or None,    # int32 [C_out]
+    layer = ConvLayer(input_dims=(p.in_dims.n, .h, .w, .c), output_dims=(... p.out_dims ...),
+                      filter=w.data,           # int8 [C_out, KH, KW, C_in] (one group)
+                      bias=b.data or None,     # int32 [C_out]
                       stride=p.stride, padding=p.padding, dilation=p.dilation,   # (h, w)
                       input_offset=p.input_offset, output_offset=p.output_offset,
-                      multiplier=p.multiplier, shift=p.shift,   # per output channel (prepare())
+                      multiplier=p.multiplier, shift=p.shift,   # per output channel
                       act_min=p.act_min, act_max=p.act_max)
-    reason = conv_dsp_unsupported(layer, scratch=True)     # None: tg_conv_dsp_s8 applies
-    low = lower_conv_dsp(layer)                            # ConvLowering
+    Cortex-M4/M7/M33:
+        conv_dsp_unsupported(layer) -> None when tg_conv_dsp_s8 applies, else the reason
+        low = lower_conv_dsp(layer)  -> ConvLowering(params: ConvFastParams, weights: int32 array,
+                                        channels: int32 array, pad_row: int8 array)
+        C:  static const tg_conv_fast_params P = <render_initializer(low.params)>;
+            tg_conv_dsp_s8(&ctx, &P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
+        Scratch: the kernel picks its mode from the buffer it is given (4-byte aligned):
+            tg_conv_dsp_s8_get_buffer_size(&P, &in_dims, &out_dims)       fastest ("full")
+            tg_conv_dsp_s8_get_mid_buffer_size(...)                        ~10 % slower
+            tg_conv_dsp_s8_get_min_buffer_size(...)                        ~25 % slower
+            no buffer (ctx NULL / size 0): one pixel at a time, ~1.7x slower; needs
+            conv_dsp_unsupported(layer, scratch=False) is None (C_in % 4 == 0) and pad_row.
+            Plan the largest that does not grow the arena (a layer's scratch lives only during
+            the layer); benchmarks/kernels_conv.py does exactly that for the shared models.
+            pad_row is read only without a buffer: pass NULL otherwise (and omit the constant).
+    Cortex-M0+:
+        conv_scalar_unsupported(layer) / lower_conv_scalar(layer) (weights: int8 rows)
+        C:  tg_conv_scalar_s8(&P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
+        no scratch (tg_conv_scalar_s8_get_buffer_size() returns 0); pad_row is needed.
+    Write order: the tg_nn.h raster contract (overlap_gaps() of the portable kernel stay valid).
 
-    emit:  static const tg_conv_fast_params P = render_initializer(low.params);
-           constants low.weights (int32), low.channels (int32), low.pad_row (int8)
-           tg_conv_dsp_s8(&ctx, &P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
-    scratch: tg_conv_dsp_s8_get_buffer_size(&P, &in_dims, &out_dims) bytes, 4-byte aligned (the
-           arena's alignment). Without scratch (ctx NULL or size 0) the kernel runs one pixel at a
-           time; that needs C_in % 4 == 0 (ask conv_dsp_unsupported(layer, scratch=False)) and
-           pad_row; with scratch, pad_row may be NULL.
+FULLY_CONNECTED (p = FullyConnected.prepare(op)):
 
-    For Cortex-M0+: conv_scalar_unsupported(layer) / lower_conv_scalar(layer), and
-           tg_conv_scalar_s8(&P, &in_dims, input, weights, channels, pad_row, &out_dims, output)
-           (no scratch; tg_conv_scalar_s8_get_buffer_size() returns 0).
+    layer = FcLayer(weights=w.data.reshape(p.out_features, p.in_features),   # int8
+                    bias=b.data or None, batches=p.batches, input_offset=p.input_offset,
+                    filter_offset=p.filter_offset, output_offset=p.output_offset,
+                    multiplier=p.multiplier, shift=p.shift,      # one per output, or one
+                    act_min=p.act_min, act_max=p.act_max)
+    fc_dsp_unsupported(layer) / lower_fc_dsp(layer) -> FcLowering(params: FcFastParams,
+        weights: int32 array, channels: int32 array)
+        C:  tg_fully_connected_dsp_s8(&P, input, weights, channels, output);   no scratch
+    fc_scalar_unsupported(layer) / lower_fc_scalar(layer) (weights: int8 rows)
+        C:  tg_fully_connected_scalar_s8(&P, input, weights, channels, output); no scratch
+    Write order: row by row, as the portable kernel (its overlap_gaps() stay valid).
 
-`padding` may be any integer pair, negative included (patches); the predicate does not depend on
-it, nor on the spatial dimensions, so one lowering serves every patch of a layer as long as
-pad_row covers it (it always holds a whole window, KH * KW * C_in bytes).
+Constant arrays: emit `weights` and `channels` with their numpy dtypes (int32 arrays are 4-byte
+aligned by C, which the DSP kernels' LDRD/LDM need). They replace the filter, bias, multiplier
+and shift arrays of the portable kernels: flash grows by 4 bytes per output channel for a
+convolution (channel words) and by the zero padding of rows to multiples of 8 values.
+
+`padding` may be any integer pair, negative included (patches); the predicates do not depend on
+it nor on the spatial dimensions, so one lowering serves every patch of a layer (pad_row holds a
+whole window, KH * KW * C_in bytes).
 
 Numerics (kernels/src/tg_fast.h): the input offset is folded into the bias (bias + input_offset *
 sum(w)), so the kernels multiply raw int8 pairs; a padded input element takes the value of the
@@ -42,7 +68,9 @@ requantization uses one SMMLAR: exact for every input when, per channel with non
 the right shift n >= 1, |acc| < 2^30 for every possible input (bound from |w|, the input range
 and the bias) and the rounding word 2^(n-1) + zp 2^n fits. Channels whose weights are all zero
 have a constant output, computed here. The accumulator never wraps under these bounds, so the
-result equals the portable kernel's (whose int32 arithmetic wraps) everywhere.
+result equals the portable kernel's (whose int32 arithmetic wraps) everywhere. A per-tensor
+filter zero point of a fully connected layer becomes filter_offset * sum(input row), added at
+run time.
 """
 
 from __future__ import annotations
