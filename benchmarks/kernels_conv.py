@@ -161,9 +161,11 @@ def main() -> None:
              "quantization, random input; every fast-kernel output compared with the portable kernel's on the same input",
              "(exact = all equal). CMSIS-NN: ../shared/perf/cmsisnn_per_layer.md (same emulator, compiler and flags;",
              "its count includes CMSIS-NN's wrapper). Scratch: the tg_conv_dsp_s8 buffer tier given to the layer",
-             "(full = both pixels widened, min = one, none = single-pixel mode), the largest that leaves tinygen's arena",
-             "for the model unchanged.", ""]
+             "(full = both pixels widened, mid = one widened and the other's int8 values interleaved, min = one",
+             "widened, none = single-pixel mode), the largest that leaves tinygen's arena for the model unchanged.",
+             "M7/M33 run the same DSP kernels; M0+ runs the scalar kernels.", ""]
     summary, all_exact, code = [], True, {}
+    worst_cmsis, worst_m0 = (0.0, ""), (1e9, "")
     only = set(filter(None, args.only.split(",")))
     for model, tag in MODELS:
         if only and model not in only:
@@ -207,6 +209,10 @@ def main() -> None:
             tot["m0p"] += res[(i, "generic-m0plus", "portable")][0]
             tot["m0f"] += res[(i, "generic-m0plus", "scalar")][0]
             sc = f"{scratch[i]} ({tiers[i]})" if i in tiers else "0"
+            if c:
+                worst_cmsis = max(worst_cmsis, (f4 / c, f"{model} #{i}"))
+            m0 = res[(i, "generic-m0plus", "portable")][0] / res[(i, "generic-m0plus", "scalar")][0]
+            worst_m0 = min(worst_m0, (m0, f"{model} #{i}"))
             lines.append(f"| {i} | {op.kind} | {shape_of(op, layer)} | {macs[i]:,} | {p4:,} | {f4:,} | "
                          f"{c:,} | {f4 / c:.2f} | {f4 / p4:.2f} | {f4 / macs[i]:.2f} | {sc} | "
                          f"{'/'.join('yes' if e else 'NO' for e in (e4, e7, e33, e0))} |"
@@ -234,7 +240,9 @@ def main() -> None:
                      f"{t['cmsis']:,} | {t['fast'] / t['cmsis']:.2f} | " if has else
                      f"| {model} | {t['macs']:,} | {t['port']:,} | {t['fast']:,} | - | - | ")
         lines[-1] += f"{t['m7']:,} | {t['m33']:,} | {t['m0p']:,} | {t['m0f']:,} | {t['m0p'] / t['m0f']:.2f} |"
-    lines += ["", "## Code size (bytes in the linked firmware, per kernel object)", "",
+    lines += ["", f"Highest fast / CMSIS-NN ratio of any layer (M4): {worst_cmsis[0]:.2f} ({worst_cmsis[1]}). "
+              f"Lowest M0+ portable / scalar ratio of any layer: {worst_m0[0]:.2f} ({worst_m0[1]}).",
+              "", "## Code size (bytes in the linked firmware, per kernel object)", "",
               "| object | M4 | M7 | M33 | M0+ |", "|---|--:|--:|--:|--:|"]
     objs = sorted({k for (_, k) in code})
     for o in objs:

@@ -257,7 +257,7 @@ typedef struct {
  * tg_fully_connected_dsp_s8 - output[b][o] as tg_fully_connected_s8 computes it, for cores with
  *   the DSP extension, bit-exact under the compile-time conditions of tinygen.fast.conv
  *   (fc_dsp_unsupported): the first 6 * blocks6 rows six per pass over the input row (blocks6 > 0
- *   needs in_features % 4 == 0), the others four or two per pass (SMLAD).
+ *   needs in_features % 4 == 0), the others two per pass (SMLAD).
  *   weights (tinygen.fast.conv.pack_fc_dsp_weights; int32 words, 4-byte aligned; every row padded
  *     with zeros to a multiple of 8 values, K8): the blocks of six rows (per group of four values,
  *     the six rows' words), then the remaining rows in the convolution's pair layout.

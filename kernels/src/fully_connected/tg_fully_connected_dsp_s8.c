@@ -1,6 +1,6 @@
 /*
  * tg_fully_connected_dsp_s8.c - int8 fully connected layer for cores with the DSP extension: six
- * output features per pass over the input row (then four or two for the remaining rows), SMLAD on
+ * output features per pass over the input row (then two for the remaining rows), SMLAD on
  * SXTB16-unpacked pairs (the loops of tg_fast.h), offsets folded into the bias at compile time,
  * the fast exact requantization of tg_fast.h. See tg_nn.h for the weight layout.
  */
@@ -15,28 +15,21 @@ int32_t tg_fully_connected_dsp_s8_get_buffer_size(const tg_fc_fast_params *param
     return 0;
 }
 
-/* Rows r .. r + n - 1 (n <= 4) of one batch row, the general case: any depth (the last depth % 4
- * values come from tail, zero-padded), any n. */
-TG_NOINLINE static void fc_rows(const tg_fc_fast_params *p, const int8_t *input, const int8_t *tail,
+/* Rows r and r + 1 (n = 1 or 2) of one batch row, the general case: any depth (the last depth % 4
+ * values come from tail, zero-padded); w: the pair's weights in the pair layout. */
+TG_NOINLINE static void fc_pair(const tg_fc_fast_params *p, const int8_t *input, const int8_t *tail,
                                 const uint32_t *w, const int32_t *bias, const int32_t *q, int32_t qstep,
                                 int32_t sx, int32_t n, int8_t *y)
 {
     const int32_t groups = ((p->in_features + 7) & ~7) / 4, full = p->in_features / 4;
-    const uint32_t *v = w + 2 * groups;
     const int8_t *x = input;
-    int32_t a0 = bias[0] + sx, a1 = bias[1] + sx, a2 = n > 2 ? bias[2] + sx : 0, a3 = n > 2 ? bias[3] + sx : 0;
+    int32_t a0 = bias[0] + sx, a1 = bias[1] + sx;
     int32_t k;
     for (k = 0; k < 2; ++k) {  /* the row's full groups, then the zero-padded tail (if any) */
-        const int32_t g = k == 0 ? full : (p->in_features & 3) != 0 ? groups - full : 0;
-        if (n > 2) {
-            tg_fast_mac1x4(&x, &w, &v, g, &a0, &a1, &a2, &a3);
-        } else {
-            tg_fast_mac1x2(&x, &w, g, &a0, &a1);
-        }
+        tg_fast_mac1x2(&x, &w, k == 0 ? full : (p->in_features & 3) != 0 ? groups - full : 0, &a0, &a1);
         x = tail;
     }
-    tg_fast_store4(y, n, a0, a1, a2, a3, q, q + (n > 1) * qstep, q + (n > 2) * 2 * qstep, q + (n > 3) * 3 * qstep,
-                   p->activation.min, p->activation.max);
+    tg_fast_store4(y, n, a0, a1, 0, 0, q, q + (n > 1) * qstep, q, q, p->activation.min, p->activation.max);
 }
 
 /* Clamp n outputs to an activation range narrower than int8. */
@@ -90,9 +83,9 @@ tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_
             }
         }
         output += head;
-        for (r = head; r < rows; r += 4, q += 4 * qstep) {
-            const int32_t n = rows - r < 4 ? rows - r : 4;
-            fc_rows(params, input, tail, rest + (int32_t)(r - head) * groups, channels + r, q, qstep, sx, n, output);
+        for (r = head; r < rows; r += 2, q += 2 * qstep) {
+            const int32_t n = rows - r < 2 ? rows - r : 2;
+            fc_pair(params, input, tail, rest + (int32_t)(r - head) * groups, channels + r, q, qstep, sx, n, output);
             output += n;
         }
     }
