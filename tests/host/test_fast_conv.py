@@ -185,23 +185,33 @@ def test_single_mode_needs_depth_multiple_of_4():
     assert st_ == lib.TG_ERR_BUFFER
 
 
-def test_pointwise_write_order_with_overlap():
-    """1x1 in place (pixel p + 1 read from the input while pixels p, p + 1 are written): with the
-    output overlapping the input as closely as the memory planner's rule allows (gap = C_out when
-    C_out == C_in), the result is unchanged."""
+def test_write_order_with_overlap():
+    """The output placed as far into the input as the memory planner's partial-overlap rule allows
+    (tinygen.memory.overlap.window_gap, which assumes the tg_nn.h write order): every mode of the
+    fast kernels still computes the portable result. 1x1 layers (pixel p + 1 read in place in the
+    min tier), 3x3 with padding and strided windows."""
     from tinygen.memory.overlap import window_gap
     from tinygen.testing.fast_kernels import _dims, _struct
     from tinygen.testing.kernels import ptr
 
     ffi, lib = host_kernels()
-    for cin, cout in ((8, 8), (8, 16), (16, 8), (12, 12)):
-        layer = _layer(k=(1, 1), padding=(0, 0), cin=cin, cout=cout, input_dims=(1, 3, 5, cin),
-                       output_dims=(1, 3, 5, cout), seed=cin + cout)
-        x = np.random.default_rng(1).integers(-128, 128, 15 * cin).astype(np.int8)
+    cases = [dict(k=(1, 1), padding=(0, 0), cin=8, cout=8), dict(k=(1, 1), padding=(0, 0), cin=8, cout=16),
+             dict(k=(1, 1), padding=(0, 0), cin=16, cout=8), dict(k=(1, 1), padding=(0, 0), cin=12, cout=12),
+             dict(k=(3, 3), padding=(1, 1), cin=8, cout=8), dict(k=(3, 3), padding=(1, 1), cin=4, cout=12),
+             dict(k=(3, 3), padding=(0, 0), cin=8, cout=16, stride=(2, 2)),
+             dict(k=(3, 3), padding=(1, 1), cin=3, cout=8)]
+    for i, kw in enumerate(cases):
+        stride = kw.get("stride", (1, 1))
+        h, w = 5, 7
+        oh = (h + 2 * kw["padding"][0] - kw["k"][0]) // stride[0] + 1
+        ow = (w + 2 * kw["padding"][1] - kw["k"][1]) // stride[1] + 1
+        layer = _layer(input_dims=(1, h, w, kw["cin"]), output_dims=(1, oh, ow, kw["cout"]), seed=i, **kw)
+        x = np.random.default_rng(i).integers(-128, 128, h * w * kw["cin"]).astype(np.int8)
         ref = conv_portable_host(layer, x)
-        gap = window_gap(layer.input_dims, layer.output_dims, (1, 1), (0, 0), (1, 1), (1, 1))
-        for scratch in ("full", "mid", "min", "none"):
-            arena = np.zeros(gap + 15 * cin + 15 * cout + 16, np.int8)
+        gap = window_gap(layer.input_dims, layer.output_dims, stride, layer.padding, kw["k"], (1, 1))
+        tiers = ["full", "mid", "min"] + (["none"] if kw["cin"] % 4 == 0 else [])
+        for scratch in tiers:
+            arena = np.zeros(gap + x.size + ref.size + 16, np.int8)
             arena[gap:gap + x.size] = x  # output at 0, input gap bytes above it
             low = lower_conv_dsp(layer)
             p = _struct(ffi, "tg_conv_fast_params", low.params)
@@ -216,7 +226,7 @@ def test_pointwise_write_order_with_overlap():
             st_ = lib.tg_conv_dsp_s8(ctx, p, din, base + gap, ptr(ffi, low.weights), ptr(ffi, low.channels),
                                      ptr(ffi, low.pad_row), dout, base)
             assert st_ == 0
-            assert np.array_equal(arena[:ref.size], ref), (cin, cout, scratch)
+            assert np.array_equal(arena[:ref.size], ref), (kw, scratch, gap)
 
 
 SHARED_MODELS = ["vww_96_int8", "kws_ref_model", "pretrainedResnet_quant", "ad01_int8", "str_ww_ref_model"]
