@@ -199,7 +199,34 @@ TG_INLINE int32_t tg_qsub(int32_t a, int32_t b)
     return __qsub(a, b);
 }
 
+/* SMMLAR: acc + ((x * y + 2^31) >> 32): the rounded most significant word of the 64-bit product,
+ * plus an accumulator (32-bit wrap-around). */
+TG_INLINE int32_t tg_smmlar(int32_t x, int32_t y, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
+    return r;
+}
+
+/* SSAT #8: x saturated to the int8 range [-128, 127]. */
+TG_INLINE int32_t tg_ssat8(int32_t x)
+{
+    return __ssat(x, 8);
+}
+
 #else /* plain-C models */
+
+TG_INLINE int32_t tg_smmlar(int32_t x, int32_t y, int32_t acc)
+{
+    /* |x * y| <= 2^62, so the rounded product cannot overflow int64 (arithmetic shift) */
+    const int64_t hi = ((int64_t)x * (int64_t)y + (int64_t)0x80000000) >> 32;
+    return (int32_t)((uint32_t)acc + (uint32_t)hi);
+}
+
+TG_INLINE int32_t tg_ssat8(int32_t x)
+{
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+}
 
 TG_INLINE uint32_t tg_sxtb16(uint32_t x)
 {
