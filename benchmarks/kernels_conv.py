@@ -71,35 +71,22 @@ def buffer_sizes(layer: ConvLayer) -> dict[str, int]:
 
 
 def choose_tiers(path: Path, layers) -> tuple[dict[int, str], dict[int, int], int, int]:
-    """Per conv layer the largest scratch tier that keeps the arena; (tiers, bytes, arena before,
-    arena with every chosen buffer)."""
-    import tinygen.ops.conv2d as conv_mod
+    """Per conv layer the scratch tier the compiler chooses for the M4 (the fastest that keeps the
+    arena, tinygen.memory.variants); (tiers, bytes, arena with portable kernels, arena with the fast
+    kernels)."""
     from tinygen.compiler import compile_model
+    from tinygen.options import CompileOptions
 
-    orig = conv_mod.Conv2D.scratch_bytes
-    try:
-        base = compile_model(path).arena_bytes
-        tiers, sizes = {}, {}
-        for i, op, layer in layers:
-            if not isinstance(layer, ConvLayer):
-                continue
-            sz = buffer_sizes(layer)
-            for tier in ("full", "mid", "min", "none"):
-                if tier == "none" and conv_dsp_unsupported(layer, scratch=False) is not None:
-                    continue
-                name = op.outputs[0].name
-                conv_mod.Conv2D.scratch_bytes = lambda self, o, n=name, b=sz[tier]: b if o.outputs[0].name == n else 0
-                if compile_model(path).arena_bytes == base or tier == "none":
-                    tiers[i], sizes[i] = tier, sz[tier]
-                    break
-            else:
-                tiers[i], sizes[i] = "min", sz["min"]  # no tier keeps the arena: smallest buffer
-        names = {op.outputs[0].name: sizes[i] for i, op, _ in layers if i in sizes}
-        conv_mod.Conv2D.scratch_bytes = lambda self, o: names.get(o.outputs[0].name, 0)
-        after = compile_model(path).arena_bytes
-    finally:
-        conv_mod.Conv2D.scratch_bytes = orig
-    return tiers, sizes, base, after
+    base = compile_model(path).arena_bytes
+    cm = compile_model(path, CompileOptions(cpu="cortex-m4"))
+    names = {"dsp": "full", "dsp-mid": "mid", "dsp-min": "min", "dsp-single": "none"}
+    by_index = {op.source_index: op.kernel for op in cm.graph.ops}
+    tiers, sizes = {}, {}
+    for i, op, layer in layers:
+        k = by_index.get(op.source_index)
+        if isinstance(layer, ConvLayer) and k is not None and k.variant in names:
+            tiers[i], sizes[i] = names[k.variant], k.scratch_bytes
+    return tiers, sizes, base, cm.arena_bytes
 
 
 def run_model(path: Path, tiers: dict[int, str], layers, seed: int = 0):

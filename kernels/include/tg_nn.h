@@ -14,7 +14,7 @@
  *     compiler queries that function (never a copy of its formula) and plans the buffer.
  *   - Every kernel returns TG_OK or a negative tg_status.
  *   - Write-order contract (the memory planner relies on it to let an output overlap the part of
- *     its input already consumed; see tinygen/memory/overlap.py): convolution, depthwise
+ *     its input already consumed; see tinygen/geometry.py): convolution, depthwise
  *     convolution and pooling kernels write output pixels in raster order (batch, row, column),
  *     all channels of a pixel together, each value computed from its input window just before it
  *     is written; fully connected writes row by row, each row after reading its input row;
@@ -185,7 +185,7 @@ typedef struct {
  *        (else TG_ERR_BUFFER).
  *   The compiler gives the largest of these that does not grow the arena.
  *   Write order: the tg_nn.h raster contract holds as stated, so the memory planner's partial
- *   overlap rule (tinygen/memory/overlap.py) needs no change. With scratch, pixels p and p + 1 are
+ *   overlap rule (tinygen/geometry.py) needs no change. With scratch, pixels p and p + 1 are
  *   written together, channel pair by channel pair, but both windows are read before the first
  *   write (copied to the scratch; or, with the min buffer for a 1x1 convolution with
  *   C_in % 8 == 0 and stride 1, pixel p + 1 read in place, which is safe because its input lies

@@ -187,10 +187,10 @@ def test_single_mode_needs_depth_multiple_of_4():
 
 def test_write_order_with_overlap():
     """The output placed as far into the input as the memory planner's partial-overlap rule allows
-    (tinygen.memory.overlap.window_gap, which assumes the tg_nn.h write order): every mode of the
+    (tinygen.geometry.window_gap, which assumes the tg_nn.h write order): every mode of the
     fast kernels still computes the portable result. 1x1 layers (pixel p + 1 read in place in the
     min tier), 3x3 with padding and strided windows."""
-    from tinygen.memory.overlap import window_gap
+    from tinygen.geometry import window_gap
     from tinygen.testing.fast_kernels import _dims, _struct
     from tinygen.testing.kernels import ptr
 

@@ -11,6 +11,9 @@ Life of an operator through the compiler:
   lower()    kernel choice for the target and its typed arguments: the quantization math in
              Python (requantization multipliers, padding...), scratch size from the kernel's own
              *_get_buffer_size, overlap its write order allows                (the `lower` pass)
+  variants() every kernel the operator can run with on the target, fastest first (e.g. a DSP
+             kernel with a large scratch buffer, the same with smaller ones, the portable kernel):
+             the `memory_opt` pass keeps the fastest that does not grow the arena
   inplace_variant()  the variant writing its output over its input, if the kernel has one
                                                                            (the `memory_opt` pass)
   emit()     C call through the kernel's template                (codegen)
@@ -130,6 +133,11 @@ class OpDef:
         """The kernel this operator calls on `target`, with its arguments. The default: the
         portable kernel with prepare()'s arguments. Operators with faster variants override it."""
         return self.kernel(op, self.prepare(op))
+
+    def variants(self, op: Op, target: Target) -> list[Kernel]:
+        """The kernels this operator can run with on `target`, fastest first, each with its
+        scratch bytes; the last is the leanest (least scratch). The default: lower()'s alone."""
+        return [self.lower(op, target)]
 
     def inplace_variant(self, op: Op, target: Target) -> Kernel | None:
         """A kernel writing output 0 over input 0 (they then share memory), or None when the

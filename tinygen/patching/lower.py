@@ -173,10 +173,13 @@ def _patch_sequence(stage: PatchStage, p, crops: set[tuple[int, int]], ext: set[
     return seq
 
 
-def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str]) -> MemoryProblem:
+def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str],
+             kernels: dict[int, Kernel] | None = None) -> MemoryProblem:
     """The per-patch sequence as one memory problem: a tensor per local buffer key, sized for the
     largest patch; per step the largest scratch, and each partial overlap every patch allows at its
-    smallest gap. External tensors and the stage output are outside (io_in_arena=False)."""
+    smallest gap. External tensors and the stage output are outside (io_in_arena=False). `kernels`
+    (by id of a local op) overrides the ops' chosen kernels, to price alternatives."""
+    kernels = kernels or {}
     size: dict[str, int] = {}
     for st in steps:
         for lop in st.ops:
@@ -197,12 +200,13 @@ def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str
         gaps: dict[tuple[int, int], int] = {}
         allowed = None
         for lop in st.ops:
-            here = {(i, o): g for i, o, g in lop.kernel.overlap}
+            here = {(i, o): g for i, o, g in kernels.get(id(lop), lop.kernel).overlap}
             allowed = set(here) if allowed is None else allowed & set(here)
             for io, g in here.items():
                 gaps[io] = max(gaps.get(io, 0), g)
         overlap = tuple((i, o, gaps[(i, o)]) for (i, o) in sorted(allowed or ()))
-        mem.append(StepMemory(scratch=max(lop.kernel.scratch_bytes for lop in st.ops), overlap=overlap))
+        mem.append(StepMemory(scratch=max(kernels.get(id(lop), lop.kernel).scratch_bytes for lop in st.ops),
+                              overlap=overlap))
     return MemoryProblem(ops=ops, inputs=list(stage.external), outputs=[stage.output], steps=mem)
 
 
@@ -212,7 +216,8 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
     per_patch = [_patch_sequence(stage, p, crops, ext) for p in stage.patches]
     for seq in per_patch:
         for _key, lop, _j in seq:
-            lop.kernel = op_def(lop).lower(lop, target)
+            lop.variants = tuple(op_def(lop).variants(lop, target))
+            lop.kernel = lop.variants[-1]  # the leanest; faster ones below where memory allows
     steps: list[LocalStep] = []
     local_key: dict[int, str] = {}
     for s in range(len(per_patch[0])):
@@ -224,8 +229,10 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
         if key != "out":
             for seq in per_patch:
                 local_key[id(seq[s][1].outputs[0])] = key
+    mem = MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner)
+    _faster_kernels(steps, stage, local_key, mem)
     problem = envelope(steps, stage, local_key)
-    mplan = plan_memory(problem, MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner))
+    mplan = plan_memory(problem, mem)
     offsets: dict[str, tuple[int, int]] = {}
     for b in mplan.buffers:
         key = b.tensors[0].name if b.kind == "tensor" else b.id
@@ -235,6 +242,32 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
                      output_gap=output_gap(stage), local_key=local_key, macs=stage.macs())
     _tabulate(plan)
     return plan
+
+
+def _faster_kernels(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str], mem: MemoryOptions) -> None:
+    """Per step (the most multiply-accumulates first), the fastest kernel variant, the same in every
+    patch, that keeps the patch buffers as small as with the leanest kernels."""
+    def size(kernels: dict[int, Kernel]) -> int:
+        problem = envelope(steps, stage, local_key, kernels)
+        return plan_memory(problem, dataclasses.replace(mem, check=False)).arena_bytes
+
+    chosen: dict[int, Kernel] = {}
+    limit = size(chosen)
+    order = sorted(range(len(steps)), key=lambda s: -sum(op_def(lop).macs(lop) for lop in steps[s].ops))
+    for s in order:
+        ops = steps[s].ops
+        names = [k.variant for k in ops[0].variants]
+        if len(names) < 2 or any([k.variant for k in lop.variants] != names for lop in ops):
+            continue
+        for i in range(len(names) - 1):
+            trial = dict(chosen)
+            trial.update({id(lop): lop.variants[i] for lop in ops})
+            if size(trial) <= limit:
+                chosen = trial
+                break
+    for st in steps:
+        for lop in st.ops:
+            lop.kernel = chosen.get(id(lop), lop.kernel)
 
 
 def output_gap(stage: PatchStage) -> int | None:

@@ -15,8 +15,15 @@ from functools import lru_cache
 import numpy as np
 
 from ..cstruct import render_initializer
-from ..fast.conv import (ConvLayer, FcLayer, lower_conv_dsp, lower_conv_scalar, lower_fc_dsp,
-                         lower_fc_scalar)
+from ..fast.conv import (
+    ConvLayer,
+    FcLayer,
+    lower_conv_dsp,
+    lower_conv_scalar,
+    lower_fc_dsp,
+    lower_fc_scalar,
+)
+from ..ops import get_op_def
 from .kernels import arm_kernel_run, harness_overhead, host_kernels, ptr
 
 
@@ -270,30 +277,18 @@ def _switch_overhead(board: str) -> int:
 # -- layers of real models -------------------------------------------------------------------------
 def model_layers(path) -> list[tuple[int, object, object]]:
     """(operator index, op, ConvLayer or FcLayer) for every CONV_2D and FULLY_CONNECTED of a .tflite
-    file, with the real weights and quantization (prepare() of the operator definitions)."""
+    file, with the real weights and quantization (the operator definitions' prepare())."""
     from ..frontend import load_tflite
-    from ..ops import get_op_def
+    from ..ops.conv2d import conv_layer
+    from ..ops.fully_connected import fc_layer
 
     g = load_tflite(path)
     out = []
     for i, op in enumerate(g.ops):
-        if op.kind not in ("CONV_2D", "FULLY_CONNECTED"):
-            continue
-        p = get_op_def(op.kind).prepare(op)
-        bias = op.inputs[2].data.astype(np.int32) if len(op.inputs) > 2 and op.inputs[2] is not None else None
-        w = op.inputs[1].data.astype(np.int8)
         if op.kind == "CONV_2D":
-            layer = ConvLayer(input_dims=_t(p.in_dims),
-                              output_dims=_t(p.out_dims), filter=w, bias=bias, stride=tuple(p.stride),
-                              padding=tuple(p.padding), dilation=tuple(p.dilation), input_offset=int(p.input_offset),
-                              output_offset=int(p.output_offset), multiplier=np.asarray(p.multiplier, np.int32),
-                              shift=np.asarray(p.shift, np.int32), act_min=int(p.act_min), act_max=int(p.act_max))
-        else:
-            layer = FcLayer(weights=w.reshape(p.out_features, p.in_features), bias=bias, batches=int(p.batches),
-                            input_offset=int(p.input_offset), filter_offset=int(p.filter_offset),
-                            output_offset=int(p.output_offset), multiplier=np.asarray(p.multiplier, np.int32),
-                            shift=np.asarray(p.shift, np.int32), act_min=int(p.act_min), act_max=int(p.act_max))
-        out.append((i, op, layer))
+            out.append((i, op, conv_layer(op, get_op_def(op.kind).prepare(op))))
+        elif op.kind == "FULLY_CONNECTED":
+            out.append((i, op, fc_layer(op, get_op_def(op.kind).prepare(op))))
     return out
 
 
