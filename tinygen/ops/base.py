@@ -103,6 +103,9 @@ class OpDef:
     function: ClassVar[str | None] = None
     #: names of the inputs, for the names of constants in the generated C (default: input0...)
     input_names: ClassVar[tuple[str, ...]] = ()
+    #: the operator only moves stored values, no arithmetic (slices, splits, gathers...): its
+    #: tensors may have any element type the operator accepts, float32 included
+    moves_values: ClassVar[bool] = False
 
     # -- front end ------------------------------------------------------------------------
     def parse(self, opts: Any, inputs: list[Tensor | None], outputs: list[Tensor]) -> Any:
