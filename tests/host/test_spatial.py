@@ -15,7 +15,8 @@ from tinygen.options import CompileOptions
 from tinygen.reference import TFLMReference
 from tinygen.testing import GraphBuilder
 from tinygen.testing.harness import assert_bit_exact
-from tinygen.testing.ops_spatial import SPATIAL_CASES, build_spatial
+from tinygen.testing.ops_spatial import SPATIAL_CASES, build_spatial, build_spatial_cnn
+from tinygen.testing.strategies import CASES
 from tinygen.toolchain.host import build_host
 
 CASES_PER_KIND = 64
@@ -291,3 +292,46 @@ def test_refused_like_tflm():
     for model, inputs, match in cases:
         assert _tflm_refuses(model, inputs), match
         _refused(model, match)
+
+
+# -- patch-based inference -----------------------------------------------------------------------
+def _patch_spec(data: bytes, c: dict) -> str | None:
+    from tinygen.frontend import parse_tflite
+    from tinygen.patching.stage import stage_candidates
+
+    g = parse_tflite(data)
+    ks = [k for k in stage_candidates(g) if g.ops[k - 1].outputs[0].shape[1] >= 2]
+    if not ks:
+        return None
+    k = ks[min(len(ks) - 1, int(c["k_frac"] * len(ks)))]
+    out = g.ops[k - 1].outputs[0]
+    return f"{k}:{min(c['grid'][0], out.shape[1])}x{min(c['grid'][1], out.shape[2])}"
+
+
+@settings(max_examples=2)
+@given(st.lists(CASES["SPATIAL_PATCH_CNN"][0], min_size=8, max_size=8))
+def test_patch_stages_through_spatial_operators(cases):
+    """MIRROR_PAD, RESIZE_* and TRANSPOSE_CONV inside patch stages (each patch reads its region of
+    their inputs in place): patched models bit-exact with TFLM and with the unpatched ones."""
+    items, plain, spatial_in_stage = [], [], 0
+    for i, c in enumerate(cases):
+        b = build_spatial_cnn(c)
+        data = b.tflite([b.final])
+        spec = _patch_spec(data, c)
+        if spec is None:
+            continue
+        cm = compile_model(data, CompileOptions(name=f"p{i}", patches=spec))
+        assert cm.patches.applied
+        stage = next(op.attrs.stage for op in cm.graph.ops if op.kind == "TG_PATCH_STAGE")
+        spatial_in_stage += sum(op.kind in SPATIAL_CASES for op in stage.ops)
+        items.append((cm, data))
+        plain.append(compile_model(data, CompileOptions(name=f"u{i}")))
+    assert spatial_in_stage > 0
+    reports = check_compiled(items, n_random=2)
+    bad = [(r.first_diverging_op, cm.patches.to_dict()) for r, (cm, _) in zip(reports, items) if not r.bit_exact]
+    assert not bad, bad[:2]
+    hosts = build_host([cm for cm, _ in items] + plain)
+    rng = np.random.default_rng(0)
+    for hp, hu, (cm, _) in zip(hosts[: len(items)], hosts[len(items):], items):
+        x = rng.integers(-128, 128, cm.graph.inputs[0].shape).astype(np.int8)
+        np.testing.assert_array_equal(hp.invoke([x])[0], hu.invoke([x])[0])

@@ -172,6 +172,18 @@ class OpDef:
         Returning None (the default) means the operator cannot run on patches."""
         return None
 
+    #: how the operator runs on a patch (tinygen.patching.lower): False (elementwise operators):
+    #: every input read over a region must hold exactly the output's region (the patch pass copies
+    #: that region out of a larger buffer); True: local_attrs() places the regions, and the kernel
+    #: reads the inputs' buffers in place (windowed operators, resizing, transposed convolution)
+    places_regions: ClassVar[bool] = False
+
+    def local_attrs(self, op: Op, in_regions: list[Region | None], out_region: Region) -> Any:
+        """The attrs of the operator run on one patch, computing `out_region` of its output while
+        its inputs' buffers hold `in_regions` of them (None: a constant). Only called when
+        places_regions is True; the default keeps the model operator's attrs."""
+        return op.attrs
+
     @property
     def patchable(self) -> bool:
         """The operator can run on spatial patches (it defines input_regions)."""

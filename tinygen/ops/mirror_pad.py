@@ -13,6 +13,7 @@ not constant (the output shape is fixed at compile time anyway).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from ..schema import schema
 from .base import register, unsupported
 from .common import check_shape
-from .remap import RemapOp, element_strides
+from .remap import PatchWindow, RemapOp, element_strides, spatial_region
 
 DTYPES = ("float32", "int8")
 MODES = {0: "REFLECT", 1: "SYMMETRIC"}
@@ -29,6 +30,8 @@ MODES = {0: "REFLECT", 1: "SYMMETRIC"}
 @dataclass
 class MirrorPadAttrs:
     mode: str = "REFLECT"
+    #: set on the operators of a patch (tinygen.patching): where their regions lie in the image
+    window: PatchWindow | None = None
 
 
 def input_index(p: int, left: int, size: int, offset: int) -> int:
@@ -96,13 +99,40 @@ class MirrorPad(RemapOp):
                                       f"its size {x.shape[d]} (TFLite Micro would read outside the input)")
 
     def _indices(self, op) -> list[np.ndarray]:
+        """The input index of every output index, per dimension (image coordinates)."""
         x = op.inputs[0]
+        shape = list(x.shape)
+        if op.attrs.window is not None:
+            shape[1:3] = op.attrs.window.in_hw
         pads = _paddings(op)
         offset = 1 if op.attrs.mode == "REFLECT" else 0
-        return [np.array([input_index(p, int(pads[d, 0]), x.shape[d], offset)
-                          for p in range(x.shape[d] + int(pads[d, 0]) + int(pads[d, 1]))], dtype=np.int64)
+        return [np.array([input_index(p, int(pads[d, 0]), shape[d], offset)
+                          for p in range(shape[d] + int(pads[d, 0]) + int(pads[d, 1]))], dtype=np.int64)
                 for d in range(x.rank)]
 
     def remap_axes(self, op, output):
+        idx = self._indices(op)
+        w, y = op.attrs.window, op.outputs[0]
+        if w is not None:  # an operator of a patch: its output region, from its input buffer
+            for d in (1, 2):
+                o, i = w.out_origin[d - 1], w.in_origin[d - 1]
+                idx[d] = idx[d][o:o + y.shape[d]] - i
         st = element_strides(op.inputs[0].shape)
-        return [idx * s for idx, s in zip(self._indices(op), st)]
+        return [ix * s for ix, s in zip(idx, st)]
+
+    # -- patches: NHWC images padded along height and width only ------------------------------
+    places_regions = True
+
+    def input_regions(self, op, out):
+        x = op.inputs[0]
+        if x.rank != 4 or (_paddings(op)[[0, 3]] != 0).any():
+            return None
+        idx = self._indices(op)
+        return [spatial_region(idx[1], idx[2], out), None]
+
+    def local_attrs(self, op, in_regions, out_region):
+        r_in = in_regions[0]
+        x = op.inputs[0]
+        return dataclasses.replace(op.attrs, window=PatchWindow(in_hw=(x.shape[1], x.shape[2]),
+                                                                out_origin=(out_region.y0, out_region.x0),
+                                                                in_origin=(r_in.y0, r_in.x0)))

@@ -23,6 +23,7 @@ from typing import ClassVar, Sequence
 import numpy as np
 
 from ..cstruct import cstruct
+from ..geometry import Region
 from ..ir import Op
 from ..kernel_library import constant
 from .base import OpDef, unsupported
@@ -57,6 +58,24 @@ class RemapCall:
 @dataclass(frozen=True, eq=False)
 class RemapArgs:
     calls: tuple[RemapCall, ...]
+
+
+@dataclass(frozen=True)
+class PatchWindow:
+    """Where an operator of a patch (tinygen.patching) sits in the image: its output region starts
+    at image row/column `out_origin`, its input buffer holds the image from `in_origin` on, and
+    the whole input image is in_hw[0] x in_hw[1] (the operator's tables depend on it)."""
+
+    in_hw: tuple[int, int]
+    out_origin: tuple[int, int]
+    in_origin: tuple[int, int]
+
+
+def spatial_region(rows: np.ndarray, cols: np.ndarray, out: Region) -> Region:
+    """The input region read by output region `out` of an operator whose output pixel (y, x)
+    reads input pixel (rows[y], cols[x]) (image coordinates)."""
+    r, c = rows[out.y0:out.y1], cols[out.x0:out.x1]
+    return Region(int(r.min()), int(r.max()) + 1, int(c.min()), int(c.max()) + 1)
 
 
 def _affine_step(a: np.ndarray) -> int | None:
@@ -214,5 +233,5 @@ class RemapOp(OpDef):
             raise unsupported(op, "a tensor has no elements")
 
 
-__all__ = ["RemapArgs", "RemapCall", "RemapOp", "RemapParams", "block_reads", "element_strides", "gap_for_reads",
-           "plan_remap", "remap_gap", "slice_axes"]
+__all__ = ["PatchWindow", "RemapArgs", "RemapCall", "RemapOp", "RemapParams", "block_reads", "element_strides",
+           "gap_for_reads", "plan_remap", "remap_gap", "slice_axes", "spatial_region"]

@@ -17,16 +17,18 @@ exactly as TFLite Micro's kernels do it at run time, and reaches the C as tables
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..cstruct import Dims, cstruct
+from ..geometry import Region
 from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import check_dtype, check_rank, check_shape, dims4
-from .remap import RemapOp, element_strides, gap_for_reads
+from .remap import PatchWindow, RemapOp, element_strides, gap_for_reads, spatial_region
 
 NEAREST_DTYPES = ("float32", "int8", "int16")
 
@@ -35,6 +37,8 @@ NEAREST_DTYPES = ("float32", "int8", "int16")
 class ResizeAttrs:
     align_corners: bool = False
     half_pixel_centers: bool = False
+    #: set on the operators of a patch (tinygen.patching): where their regions lie in the image
+    window: PatchWindow | None = None
 
 
 def _size(op) -> tuple[int, int]:
@@ -92,8 +96,28 @@ def bilinear_table(out_size: int, in_size: int, align_corners: bool, half_pixel_
     return np.array(rows, dtype=np.int32).reshape(out_size, 3)
 
 
+def _full_in_hw(op) -> tuple[int, int]:
+    w = op.attrs.window
+    return w.in_hw if w is not None else (op.inputs[0].shape[1], op.inputs[0].shape[2])
+
+
+def _origins(op) -> tuple[tuple[int, int], tuple[int, int]]:
+    w = op.attrs.window
+    return (w.out_origin, w.in_origin) if w is not None else ((0, 0), (0, 0))
+
+
 class _Resize:
-    """Options and checks both resizers share."""
+    """Options, checks and patch placement both resizers share. Their arithmetic is tabulated per
+    output row and column in image coordinates (image_tables); an operator of a patch uses the
+    rows and columns of its output region, shifted to its input buffer (attrs.window)."""
+
+    places_regions = True
+
+    def local_attrs(self, op, in_regions, out_region):
+        r_in = in_regions[0]
+        return dataclasses.replace(op.attrs, window=PatchWindow(in_hw=_full_in_hw(op),
+                                                                out_origin=(out_region.y0, out_region.x0),
+                                                                in_origin=(r_in.y0, r_in.x0)))
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -133,16 +157,22 @@ class ResizeNearestNeighbor(_Resize, RemapOp):
     def check(self, op):
         self.check_common(op, NEAREST_DTYPES)
 
+    def image_tables(self, op) -> tuple[np.ndarray, np.ndarray]:
+        """The input row of every output row and the input column of every output column."""
+        (ih, iw), (oh, ow), a = _full_in_hw(op), _size(op), op.attrs
+        return (nearest_indices(oh, ih, a.align_corners, a.half_pixel_centers),
+                nearest_indices(ow, iw, a.align_corners, a.half_pixel_centers))
+
+    def input_regions(self, op, out):
+        return [spatial_region(*self.image_tables(op), out), None]
+
     def remap_axes(self, op, output):
-        x = op.inputs[0]
-        n, h, w, c = x.shape
-        oh, ow = _size(op)
-        a = op.attrs
+        x, y = op.inputs[0], op.outputs[0]
+        rows, cols = self.image_tables(op)
+        (oy, ox), (iy, ix) = _origins(op)
         sn, sh, sw, _ = element_strides(x.shape)
-        return [np.arange(n, dtype=np.int64) * sn,
-                nearest_indices(oh, h, a.align_corners, a.half_pixel_centers) * sh,
-                nearest_indices(ow, w, a.align_corners, a.half_pixel_centers) * sw,
-                np.arange(c, dtype=np.int64)]
+        return [np.arange(x.shape[0], dtype=np.int64) * sn, (rows[oy:oy + y.shape[1]] - iy) * sh,
+                (cols[ox:ox + y.shape[2]] - ix) * sw, np.arange(x.shape[3], dtype=np.int64)]
 
 
 @cstruct("tg_resize_bilinear_params")
@@ -166,12 +196,27 @@ class ResizeBilinear(_Resize, OpDef):
     function = "tg_resize_bilinear_s8"
     input_names = ("input", "size")
 
+    def image_tables(self, op) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper, weight) rows for every output row and column, in image coordinates."""
+        (ih, iw), (oh, ow), a = _full_in_hw(op), _size(op), op.attrs
+        return (bilinear_table(oh, ih, a.align_corners, a.half_pixel_centers),
+                bilinear_table(ow, iw, a.align_corners, a.half_pixel_centers))
+
     def _tables(self, op) -> tuple[np.ndarray, np.ndarray]:
-        x = op.inputs[0]
-        oh, ow = _size(op)
-        a = op.attrs
-        return (bilinear_table(oh, x.shape[1], a.align_corners, a.half_pixel_centers),
-                bilinear_table(ow, x.shape[2], a.align_corners, a.half_pixel_centers))
+        """The tables of this operator's output, in its input buffer's coordinates."""
+        ty, tx = self.image_tables(op)
+        y = op.outputs[0]
+        (oy, ox), (iy, ix) = _origins(op)
+        ty, tx = ty[oy:oy + y.shape[1]].copy(), tx[ox:ox + y.shape[2]].copy()
+        ty[:, :2] -= iy
+        tx[:, :2] -= ix
+        return ty, tx
+
+    def input_regions(self, op, out):
+        ty, tx = self.image_tables(op)
+        r, c = ty[out.y0:out.y1], tx[out.x0:out.x1]
+        return [Region(int(r[:, :2].min()), int(r[:, :2].max()) + 1, int(c[:, :2].min()), int(c[:, :2].max()) + 1),
+                None]
 
     def check(self, op):
         self.check_common(op, ("int8",))

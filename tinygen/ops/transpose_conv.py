@@ -13,11 +13,13 @@ requantization is TFLite Micro's per-channel multiplier and shift with double ro
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..cstruct import HW, Dims, PerChannelQuant, Range, cstruct
+from ..geometry import Region
 from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import (
@@ -39,7 +41,8 @@ from .remap import gap_for_reads
 
 @dataclass
 class TransposeConvAttrs:
-    padding: str = "SAME"
+    #: "SAME" | "VALID", or explicit (top, left) padding (an operator of a patch)
+    padding: str | tuple[int, int] = "SAME"
     stride: tuple[int, int] = (1, 1)
     activation: str = "NONE"
 
@@ -113,8 +116,33 @@ class TransposeConv(OpDef):
         return [tuple(int(v) for v in np.asarray(op.inputs[0].data).reshape(-1))]
 
     def _padding(self, op) -> tuple[int, int]:
+        if isinstance(op.attrs.padding, tuple):
+            return op.attrs.padding
         w, y = op.inputs[1], op.outputs[0]
         return tflm_padding(op.attrs.padding, op.attrs.stride, tuple(w.shape[1:3]), tuple(y.shape[1:3]))
+
+    # -- patches ---------------------------------------------------------------------------------
+    places_regions = True
+
+    def input_regions(self, op, out):
+        w, x = op.inputs[1], op.inputs[2]
+        (ph, pw), (sh, sw) = self._padding(op), op.attrs.stride
+        rows = [input_span(o, ph, sh, w.shape[1], x.shape[1]) for o in range(out.y0, out.y1)]
+        cols = [input_span(o, pw, sw, w.shape[2], x.shape[2]) for o in range(out.x0, out.x1)]
+        rows, cols = [r for r in rows if r[1] > r[0]], [c for c in cols if c[1] > c[0]]
+        if not rows or not cols:  # no input pixel reaches this region: nothing to patch
+            return None
+        region = Region(min(f for f, _ in rows), max(e for _, e in rows), min(f for f, _ in cols), max(e for _, e in cols))
+        return [None, None, region] + [None] * (len(op.inputs) - 3)
+
+    def local_attrs(self, op, in_regions, out_region):
+        """Output row o of the region and input row i of the buffer are image rows o + y0 and
+        i + r_in.y0: the tap o + y0 + pad - (i + r_in.y0) * stride needs padding
+        pad + y0 - r_in.y0 * stride (likewise for columns)."""
+        (ph, pw), (sh, sw) = self._padding(op), op.attrs.stride
+        r_in = in_regions[2]
+        return dataclasses.replace(op.attrs, padding=(ph + out_region.y0 - r_in.y0 * sh,
+                                                      pw + out_region.x0 - r_in.x0 * sw))
 
     def check(self, op):
         a: TransposeConvAttrs = op.attrs

@@ -435,6 +435,65 @@ SPATIAL_CASES = {
 }
 
 
+# -- small CNNs with spatial operators, for patch-based inference ---------------------------------
+@st.composite
+def _spatial_cnn_case(draw):
+    blocks = []
+    spatial = ["mirror_pad", "resize_nearest", "resize_bilinear", "transpose_conv"]
+    for i in range(draw(st.integers(2, 5))):  # the first block is spatial: it is in every stage
+        blocks.append(dict(kind=draw(st.sampled_from(spatial if i == 0 else ["conv"] + spatial)),
+                           stride=draw(st.sampled_from([1, 2])), k=draw(st.integers(1, 4)), padding=draw(paddings),
+                           pads=[draw(st.integers(0, 2)) for _ in range(4)],
+                           mode=draw(st.sampled_from(["REFLECT", "SYMMETRIC"])),
+                           scale=(draw(st.sampled_from([0.5, 0.7, 1.0, 1.5, 2.0])), draw(st.sampled_from([0.6, 1.0, 2.0]))),
+                           align=draw(st.booleans()), half=draw(st.booleans()), cout=draw(st.integers(2, 5))))
+    return dict(kind="SPATIAL_PATCH_CNN", shape=(1, draw(st.integers(6, 16)), draw(st.integers(6, 16)),
+                                                 draw(st.integers(1, 3))),
+                blocks=blocks, seed=draw(seeds), k_frac=draw(st.floats(0.3, 1.0)),
+                grid=(draw(st.integers(1, 4)), draw(st.integers(1, 4))))
+
+
+def build_spatial_cnn(c: dict) -> GraphBuilder:
+    """A chain of the case's blocks (each followed by a 3x3 convolution), then a global average
+    pool (which ends any patch stage); the output is b.final."""
+    b = GraphBuilder("spatialcnn", seed=c["seed"])
+    x = b.input(c["shape"])
+    for blk in c["blocks"]:
+        h, w = x.shape[1], x.shape[2]
+        if blk["kind"] == "mirror_pad":
+            most = (h - 1, w - 1) if blk["mode"] == "REFLECT" else (h, w)
+            p = blk["pads"]
+            x = b.mirror_pad(x, [[0, 0], [min(p[0], most[0]), min(p[1], most[0])],
+                                 [min(p[2], most[1]), min(p[3], most[1])], [0, 0]], blk["mode"])
+        elif blk["kind"] in ("resize_nearest", "resize_bilinear"):
+            size = [max(1, min(32, round(h * blk["scale"][0]))), max(1, min(32, round(w * blk["scale"][1])))]
+            align, half = blk["align"], blk["half"]
+            if blk["kind"] == "resize_bilinear":
+                half = half and not align
+                if not _bilinear_ok((h, w), size, align, half):
+                    align = half = False
+                x = b.resize_bilinear(x, size, align, half)
+            else:
+                x = b.resize_nearest_neighbor(x, size, align, half)
+        elif blk["kind"] == "transpose_conv":
+            s = blk["stride"] if max(h, w) <= 12 else 1
+            x = b.transpose_conv(x, blk["cout"], kernel=(blk["k"], blk["k"]), stride=(s, s), padding=blk["padding"],
+                                 activation="RELU")
+        x = b.conv2d(x, blk["cout"], stride=(blk["stride"], blk["stride"]) if blk["kind"] == "conv" else (1, 1),
+                     activation="RELU6")
+    b.final = b.avg_pool2d(x, filter=(x.shape[1], x.shape[2]), stride=(1, 1), padding="VALID")
+    return b
+
+
+def _spatial_cnn_build(c: dict) -> bytes:
+    b = build_spatial_cnn(c)
+    return b.tflite([b.final])
+
+
+_spatial_cnn_build.strategy = _spatial_cnn_case()  # type: ignore[attr-defined]
+case("SPATIAL_PATCH_CNN")(_spatial_cnn_build)
+
+
 def build_spatial(cases: Sequence[dict], name: str = "spatial") -> bytes:
     """One .tflite holding every case as an independent branch (its own inputs and outputs), each
     drawn from its own seed: many random operators per build."""
@@ -456,4 +515,4 @@ def _register(kind: str) -> None:
 for _kind in SPATIAL_CASES:
     _register(_kind)
 
-__all__ = ["SPATIAL_CASES", "build_spatial", "transpose_conv_size"]
+__all__ = ["SPATIAL_CASES", "build_spatial", "build_spatial_cnn", "transpose_conv_size"]
