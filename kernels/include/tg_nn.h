@@ -428,8 +428,9 @@ tg_status tg_quantize_f32_s8(const tg_affine_f32 *quant, int32_t size, const flo
 tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const int8_t *input, float *output);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Data movement: remap and gather (kernels/src/basic) -- SLICE, STRIDED_SLICE, SPLIT,         */
-/* SPLIT_V, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, GATHER */
+/* Data movement (kernels/src/basic) -- SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK,          */
+/* SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2,            */
+/* BROADCAST_TO, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (tg_remap); GATHER                      */
 /* ------------------------------------------------------------------------------------------ */
 
 /* A copy of blocks of block_bytes contiguous bytes, the output written contiguously in loop

@@ -1,6 +1,7 @@
 """SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-GATHER, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR and TRANSPOSE_CONV on the host build vs TFLite
-Micro: random graphs (64 operators of each kind), targeted edge cases, refusals, overlap."""
+GATHER, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, REVERSE_V2, BROADCAST_TO,
+SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on the host build vs TFLite Micro: random graphs (64
+operators of each kind), targeted edge cases, refusals, overlap, patches."""
 
 import numpy as np
 import pytest
@@ -46,6 +47,10 @@ test_gather_random_graphs = _random_graphs("GATHER")
 test_resize_nearest_neighbor_random_graphs = _random_graphs("RESIZE_NEAREST_NEIGHBOR")
 test_resize_bilinear_random_graphs = _random_graphs("RESIZE_BILINEAR")
 test_transpose_conv_random_graphs = _random_graphs("TRANSPOSE_CONV")
+test_reverse_v2_random_graphs = _random_graphs("REVERSE_V2")
+test_broadcast_to_random_graphs = _random_graphs("BROADCAST_TO")
+test_space_to_batch_nd_random_graphs = _random_graphs("SPACE_TO_BATCH_ND")
+test_batch_to_space_nd_random_graphs = _random_graphs("BATCH_TO_SPACE_ND")
 
 
 def _check_with_inputs(models_and_inputs, n_random=2):
@@ -263,6 +268,14 @@ def test_refusals():
     y = b.transpose_conv(x, 3)
     b.ops[-1].inputs[1].data = None
     _refused(b.tflite([y]), "not constant")
+    b = GraphBuilder("r", seed=1)
+    x = b.input((1, 4, 4, 2))
+    _refused(b.tflite([b.space_to_batch_nd(x, [2, 2], [[1, 1], [0, 0]])]), "never-initialized")
+    b = GraphBuilder("r", seed=1)
+    x = b.input((4, 2, 2, 1))
+    y = b.batch_to_space_nd(x, [2, 2], [[0, 0], [0, 0]])
+    b.ops[-1].inputs[2].data = np.array([[0, 0], [-1, 1]], dtype=np.int32)
+    _refused(b.tflite([y]), "receive no input pixel")
 
 
 def test_refused_like_tflm():
@@ -289,6 +302,14 @@ def test_refused_like_tflm():
     x = b.input((1, 4, 4, 3))
     cases.append((b.tflite([b.gather(x, np.array([0, 1], dtype=np.int32), axis=5)]), [((1, 4, 4, 3), np.int8)],
                   "out of range"))
+    b = GraphBuilder("r", seed=1)
+    x = b.input((2, 3, 4))
+    cases.append((b.tflite([b.reverse_v2(x, [0, 2])]), [((2, 3, 4), np.int8)], "not adjacent"))
+    b = GraphBuilder("r", seed=1)
+    x = b.input((2, 3))
+    y = b.broadcast_to(x, (4, 2, 3))
+    y.shape = (4, 2, 4)
+    cases.append((b.tflite([y]), [((2, 3), np.int8)], "has shape \\[4, 2, 4\\]"))
     for model, inputs, match in cases:
         assert _tflm_refuses(model, inputs), match
         _refused(model, match)

@@ -1,6 +1,7 @@
 """Graph builders and hypothesis cases for the data-movement and spatial operators: SLICE,
 STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, GATHER,
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR and TRANSPOSE_CONV.
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, REVERSE_V2, BROADCAST_TO,
+SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND.
 
 The cases cover every element type TFLite Micro accepts for each operator (int8 mostly; float32,
 int16 and int32 where it takes them), negative axes, masks, strides of both signs, every mirror
@@ -132,6 +133,28 @@ def resize_bilinear(self: GraphBuilder, x: Tensor, size: Sequence[int], align_co
                     half_pixel_centers: bool = False) -> Tensor:
     return _moved(self, "RESIZE_BILINEAR", [x, _i32(self, size, "size")],
                   ResizeAttrs(align_corners=align_corners, half_pixel_centers=half_pixel_centers), x)[0]
+
+
+@builder_method
+def reverse_v2(self: GraphBuilder, x: Tensor, axes: Sequence[int]) -> Tensor:
+    return _moved(self, "REVERSE_V2", [x, _i32(self, axes, "axis")], NoAttrs(), x)[0]
+
+
+@builder_method
+def broadcast_to(self: GraphBuilder, x: Tensor, shape: Sequence[int], index_dtype: str = "int32") -> Tensor:
+    return _moved(self, "BROADCAST_TO", [x, _i32(self, shape, "shape", index_dtype)], NoAttrs(), x)[0]
+
+
+@builder_method
+def space_to_batch_nd(self: GraphBuilder, x: Tensor, block: Sequence[int], paddings: Sequence[Sequence[int]]) -> Tensor:
+    return _moved(self, "SPACE_TO_BATCH_ND", [x, _i32(self, block, "block_shape"), _i32(self, paddings, "paddings")],
+                  NoAttrs(), x)[0]
+
+
+@builder_method
+def batch_to_space_nd(self: GraphBuilder, x: Tensor, block: Sequence[int], crops: Sequence[Sequence[int]]) -> Tensor:
+    return _moved(self, "BATCH_TO_SPACE_ND", [x, _i32(self, block, "block_shape"), _i32(self, crops, "crops")],
+                  NoAttrs(), x)[0]
 
 
 def transpose_conv_size(n: int, k: int, stride: int, padding: str) -> int:
@@ -417,6 +440,69 @@ def _transpose_conv_add(b, c):
                              output_hw=c["output_hw"])]
 
 
+@st.composite
+def _reverse_strategy(draw):
+    rank = draw(st.integers(1, 5))
+    shape = _shape(draw, rank)
+    a = draw(st.integers(0, rank - 1))
+    b = draw(st.integers(a, rank - 1))
+    axes = draw(st.permutations(list(range(a, b + 1))))
+    axes = [d - rank if draw(st.booleans()) else d for d in axes]
+    return dict(kind="REVERSE_V2", shape=shape, axes=axes,
+                dtype=draw(st.sampled_from(["int8", "int8", "int16", "int32", "float32"])), seed=draw(seeds))
+
+
+def _reverse_add(b, c):
+    return [b.reverse_v2(_input(b, c), c["axes"])]
+
+
+@st.composite
+def _broadcast_to_strategy(draw):
+    out_rank = draw(st.integers(1, 5))
+    out = _shape(draw, out_rank, hi=5, max_elems=500)
+    in_rank = draw(st.integers(1, out_rank))
+    shape = [n if draw(st.booleans()) else 1 for n in out[out_rank - in_rank:]]
+    return dict(kind="BROADCAST_TO", shape=shape, out=out, index_dtype=draw(st.sampled_from(["int32", "int64"])),
+                dtype=draw(st.sampled_from(["int8", "int8", "int16", "int32", "float32"])), seed=draw(seeds))
+
+
+def _broadcast_to_add(b, c):
+    return [b.broadcast_to(_input(b, c), c["out"], index_dtype=c["index_dtype"])]
+
+
+def _batch_space_strategy(kind: str):
+    @st.composite
+    def s(draw):
+        rank = draw(st.sampled_from([3, 4, 4]))
+        block = [draw(st.integers(1, 3)), draw(st.integers(1, 3)) if rank == 4 else 1]
+        n = draw(st.integers(1, 2))
+        hw = [block[i] * draw(st.integers(1, 4)) for i in range(2)]
+        c = draw(st.integers(1, 4))
+        pads = [[0, 0], [0, 0]]
+        if kind == "SPACE_TO_BATCH_ND":
+            for i in range(2):  # bottom/right padding TFLM never reads: cut rows/columns off instead
+                extra = draw(st.integers(0, block[i] - 1))
+                hw[i] += extra
+                pads[i][1] = draw(st.integers(0, block[i] - 1 - extra))
+            shape = [n, hw[0], hw[1], c]
+        else:
+            for i in range(2):
+                span = hw[i] * block[i]
+                pads[i] = [draw(st.integers(0, min(2, span - 1))), 0]
+                pads[i][1] = draw(st.integers(0, min(2, span - 1 - pads[i][0])))
+            shape = [n * block[0] * block[1], hw[0], hw[1], c]
+        if rank == 3:
+            shape, block, pads = [shape[0], shape[1], shape[3]], block[:1], pads[:1]
+        return dict(kind=kind, shape=shape, block=block, pads=pads,
+                    dtype=draw(st.sampled_from(["int8", "int8", "float32"])), seed=draw(seeds))
+    return s()
+
+
+def _batch_space_add(b, c):
+    fn = b.space_to_batch_nd if c["kind"] == "SPACE_TO_BATCH_ND" else b.batch_to_space_nd
+    return [fn(_input(b, c), c["block"], c["pads"])]
+
+
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its outputs)
 SPATIAL_CASES = {
     "SLICE": (_slice_strategy(), _slice_add),
@@ -432,6 +518,10 @@ SPATIAL_CASES = {
     "RESIZE_NEAREST_NEIGHBOR": (_resize_strategy("RESIZE_NEAREST_NEIGHBOR"), _resize_add),
     "RESIZE_BILINEAR": (_resize_strategy("RESIZE_BILINEAR"), _resize_add),
     "TRANSPOSE_CONV": (_transpose_conv_strategy(), _transpose_conv_add),
+    "REVERSE_V2": (_reverse_strategy(), _reverse_add),
+    "BROADCAST_TO": (_broadcast_to_strategy(), _broadcast_to_add),
+    "SPACE_TO_BATCH_ND": (_batch_space_strategy("SPACE_TO_BATCH_ND"), _batch_space_add),
+    "BATCH_TO_SPACE_ND": (_batch_space_strategy("BATCH_TO_SPACE_ND"), _batch_space_add),
 }
 
 
