@@ -430,7 +430,7 @@ tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const i
 /* ------------------------------------------------------------------------------------------ */
 /* Data movement (kernels/src/basic) -- SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK,          */
 /* SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2,            */
-/* BROADCAST_TO, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (tg_remap); GATHER                      */
+/* BROADCAST_TO, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (tg_remap); GATHER; GATHER_ND           */
 /* ------------------------------------------------------------------------------------------ */
 
 /* A copy of blocks of block_bytes contiguous bytes, the output written contiguously in loop
@@ -475,6 +475,26 @@ typedef struct {
  */
 tg_status tg_gather(const tg_gather_params *params, const void *input, const int32_t *positions,
                     void *output);
+
+/* GATHER_ND: for each of `slices` index tuples of `depth` int32 entries, the slice_size elements
+ * at flat element position sum_j index[j] * stride[j] of the input. */
+#define TG_GATHER_ND_MAX_DEPTH 5
+typedef struct {
+    int32_t slices;                          /* index tuples */
+    int32_t depth;                           /* entries per tuple, 0..TG_GATHER_ND_MAX_DEPTH */
+    int32_t stride[TG_GATHER_ND_MAX_DEPTH];  /* elements per index step of each indexed dimension */
+    int32_t slice_size;                      /* elements per gathered slice */
+    int32_t flat_size;                       /* elements of the input */
+    int32_t elem_size;                       /* bytes per element */
+} tg_gather_nd_params;
+
+/*
+ * tg_gather_nd - GATHER_ND of any element type. Like TFLite Micro, a tuple is only checked against
+ *   the input's total size (an index past its own dimension reads into the next one); a slice
+ *   outside the input returns TG_ERR_ARG (TFLite Micro's Eval fails there too).
+ */
+tg_status tg_gather_nd(const tg_gather_nd_params *params, const void *input, const int32_t *indices,
+                       void *output);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Resizing (kernels/src/resize) -- RESIZE_BILINEAR                                            */

@@ -47,6 +47,7 @@ test_gather_random_graphs = _random_graphs("GATHER")
 test_resize_nearest_neighbor_random_graphs = _random_graphs("RESIZE_NEAREST_NEIGHBOR")
 test_resize_bilinear_random_graphs = _random_graphs("RESIZE_BILINEAR")
 test_transpose_conv_random_graphs = _random_graphs("TRANSPOSE_CONV")
+test_gather_nd_random_graphs = _random_graphs("GATHER_ND")
 test_reverse_v2_random_graphs = _random_graphs("REVERSE_V2")
 test_broadcast_to_random_graphs = _random_graphs("BROADCAST_TO")
 test_space_to_batch_nd_random_graphs = _random_graphs("SPACE_TO_BATCH_ND")
@@ -128,6 +129,32 @@ def test_gather_positions_at_run_time():
     bad = [sets[0][0], np.array([[0, 1, 5], [0, 0, 0]], dtype=np.int32)]
     with pytest.raises(RuntimeError, match="returned -1"):
         host.invoke(bad)
+
+
+def test_gather_nd_indices_at_run_time():
+    """Index tuples from a graph input: in range, past their own dimension but inside the params
+    (TFLM reads on into the next dimension, and so does tinygen), and past the params (both fail)."""
+    b = GraphBuilder("g", seed=1)
+    x = b.input((4, 3, 5))
+    idx = b.input((2, 2), dtype="int32")
+    m = b.tflite([b.gather_nd(x, idx)])
+    rng = np.random.default_rng(0)
+    xs = rng.integers(-128, 128, size=(4, 3, 5)).astype(np.int8)
+    sets = [[xs, np.array(t, dtype=np.int32)] for t in ([[0, 0], [3, 2]], [[1, 2], [2, 0]], [[0, 5], [2, 4]])]
+    ((cm, _),) = _check_with_inputs([(m, sets)], n_random=0)
+    (host,) = build_host([cm])
+    bad = [xs, np.array([[0, 0], [3, 3]], dtype=np.int32)]
+    assert _tflm_refuses_inputs(m, bad)
+    with pytest.raises(RuntimeError, match="returned -1"):
+        host.invoke(bad)
+
+
+def _tflm_refuses_inputs(model: bytes, inputs) -> bool:
+    try:
+        TFLMReference(model).run(inputs)
+    except TinygenError:
+        return True
+    return False
 
 
 def test_every_mirror_padding_extreme():

@@ -1,9 +1,10 @@
 """The data-movement and spatial operators on the emulated Cortex-M4: 64 random operators of each
-kind (SLICE ... TRANSPOSE_CONV, tinygen.testing.ops_spatial), bit-identical to TFLM. All 832
-cases run in one firmware (16 cases per model, 52 models), emulated once per input set.
+kind (tinygen.testing.ops_spatial: SLICE ... TRANSPOSE_CONV, REVERSE_V2 ... BATCH_TO_SPACE_ND),
+bit-identical to TFLM. All cases run in one firmware (16 cases per model, 4 models per kind),
+emulated once per input set.
 
-832 cases are more than one hypothesis example can draw, so each kind's 64 cases are drawn by
-their own (derandomized in CI) hypothesis run and the firmware is built from all of them."""
+That many cases are more than one hypothesis example can draw, so each kind's 64 cases are drawn
+by their own (derandomized in CI) hypothesis run and the firmware is built from all of them."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -1,6 +1,6 @@
 """Graph builders and hypothesis cases for the data-movement and spatial operators: SLICE,
 STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, GATHER,
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, REVERSE_V2, BROADCAST_TO,
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, GATHER_ND, REVERSE_V2, BROADCAST_TO,
 SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND.
 
 The cases cover every element type TFLite Micro accepts for each operator (int8 mostly; float32,
@@ -133,6 +133,13 @@ def resize_bilinear(self: GraphBuilder, x: Tensor, size: Sequence[int], align_co
                     half_pixel_centers: bool = False) -> Tensor:
     return _moved(self, "RESIZE_BILINEAR", [x, _i32(self, size, "size")],
                   ResizeAttrs(align_corners=align_corners, half_pixel_centers=half_pixel_centers), x)[0]
+
+
+@builder_method
+def gather_nd(self: GraphBuilder, x: Tensor, indices) -> Tensor:
+    """indices: a Tensor (int32, e.g. a graph input) or an array (an int32 constant)."""
+    idx = indices if isinstance(indices, Tensor) else _i32(self, indices, "indices")
+    return _moved(self, "GATHER_ND", [x, idx], NoAttrs(), x)[0]
 
 
 @builder_method
@@ -441,6 +448,27 @@ def _transpose_conv_add(b, c):
 
 
 @st.composite
+def _gather_nd_strategy(draw):
+    rank = draw(st.integers(1, 4))
+    shape = _shape(draw, rank, max_elems=300)
+    nd = draw(st.integers(1, rank))
+    lead = [draw(st.integers(1, 4)) for _ in range(draw(st.integers(0, 2)))]
+    n = int(np.prod(lead, dtype=np.int64)) if lead else 1
+    tuples = []
+    for _ in range(n):
+        t = [draw(st.integers(0, shape[j] - 1)) for j in range(nd)]
+        if nd > 1 and draw(st.integers(0, 5)) == 0:  # past its own dimension, inside the params (TFLM allows)
+            t[-1] += shape[nd - 1] * draw(st.integers(1, max(1, shape[nd - 2] - 1 - t[-2]))) if t[-2] + 1 < shape[nd - 2] else 0
+        tuples.append(t)
+    return dict(kind="GATHER_ND", shape=shape, indices=np.array(tuples, dtype=np.int32).reshape(lead + [nd]).tolist(),
+                ishape=lead + [nd], dtype=draw(st.sampled_from(["int8", "int8", "float32"])), seed=draw(seeds))
+
+
+def _gather_nd_add(b, c):
+    return [b.gather_nd(_input(b, c), np.array(c["indices"], dtype=np.int32).reshape(c["ishape"]))]
+
+
+@st.composite
 def _reverse_strategy(draw):
     rank = draw(st.integers(1, 5))
     shape = _shape(draw, rank)
@@ -518,6 +546,7 @@ SPATIAL_CASES = {
     "RESIZE_NEAREST_NEIGHBOR": (_resize_strategy("RESIZE_NEAREST_NEIGHBOR"), _resize_add),
     "RESIZE_BILINEAR": (_resize_strategy("RESIZE_BILINEAR"), _resize_add),
     "TRANSPOSE_CONV": (_transpose_conv_strategy(), _transpose_conv_add),
+    "GATHER_ND": (_gather_nd_strategy(), _gather_nd_add),
     "REVERSE_V2": (_reverse_strategy(), _reverse_add),
     "BROADCAST_TO": (_broadcast_to_strategy(), _broadcast_to_add),
     "SPACE_TO_BATCH_ND": (_batch_space_strategy("SPACE_TO_BATCH_ND"), _batch_space_add),
