@@ -48,6 +48,7 @@ test_resize_nearest_neighbor_random_graphs = _random_graphs("RESIZE_NEAREST_NEIG
 test_resize_bilinear_random_graphs = _random_graphs("RESIZE_BILINEAR")
 test_transpose_conv_random_graphs = _random_graphs("TRANSPOSE_CONV")
 test_gather_nd_random_graphs = _random_graphs("GATHER_ND")
+test_embedding_lookup_random_graphs = _random_graphs("EMBEDDING_LOOKUP")
 test_reverse_v2_random_graphs = _random_graphs("REVERSE_V2")
 test_broadcast_to_random_graphs = _random_graphs("BROADCAST_TO")
 test_space_to_batch_nd_random_graphs = _random_graphs("SPACE_TO_BATCH_ND")
@@ -144,6 +145,21 @@ def test_gather_nd_indices_at_run_time():
     ((cm, _),) = _check_with_inputs([(m, sets)], n_random=0)
     (host,) = build_host([cm])
     bad = [xs, np.array([[0, 0], [3, 3]], dtype=np.int32)]
+    assert _tflm_refuses_inputs(m, bad)
+    with pytest.raises(RuntimeError, match="returned -1"):
+        host.invoke(bad)
+
+
+def test_embedding_lookup_table_in_flash():
+    """A constant table (in flash) and ids from a graph input; an id out of range fails in both."""
+    b = GraphBuilder("e", seed=1)
+    table = b.const_int8((20, 2, 3))
+    ids = b.input((5,), dtype="int32")
+    m = b.tflite([b.embedding_lookup(table, ids)])
+    sets = [[np.array(v, dtype=np.int32)] for v in ([0, 19, 3, 3, 7], [1, 2, 3, 4, 5])]
+    ((cm, _),) = _check_with_inputs([(m, sets)], n_random=0)
+    (host,) = build_host([cm])
+    bad = [np.array([0, 1, 20, 2, 3], dtype=np.int32)]
     assert _tflm_refuses_inputs(m, bad)
     with pytest.raises(RuntimeError, match="returned -1"):
         host.invoke(bad)

@@ -1,7 +1,7 @@
 """Graph builders and hypothesis cases for the data-movement and spatial operators: SLICE,
 STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, GATHER,
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, GATHER_ND, REVERSE_V2, BROADCAST_TO,
-SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND.
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, GATHER_ND, EMBEDDING_LOOKUP, REVERSE_V2,
+BROADCAST_TO, SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND.
 
 The cases cover every element type TFLite Micro accepts for each operator (int8 mostly; float32,
 int16 and int32 where it takes them), negative axes, masks, strides of both signs, every mirror
@@ -140,6 +140,13 @@ def gather_nd(self: GraphBuilder, x: Tensor, indices) -> Tensor:
     """indices: a Tensor (int32, e.g. a graph input) or an array (an int32 constant)."""
     idx = indices if isinstance(indices, Tensor) else _i32(self, indices, "indices")
     return _moved(self, "GATHER_ND", [x, idx], NoAttrs(), x)[0]
+
+
+@builder_method
+def embedding_lookup(self: GraphBuilder, table: Tensor, ids) -> Tensor:
+    """ids: a Tensor (int32, e.g. a graph input) or an array (an int32 constant)."""
+    i = ids if isinstance(ids, Tensor) else _i32(self, ids, "ids")
+    return _moved(self, "EMBEDDING_LOOKUP", [i, table], NoAttrs(), table)[0]
 
 
 @builder_method
@@ -469,6 +476,21 @@ def _gather_nd_add(b, c):
 
 
 @st.composite
+def _embedding_strategy(draw):
+    rows = draw(st.integers(1, 30))
+    shape = [rows] + _shape(draw, draw(st.integers(1, 3)), max_elems=64)
+    n = draw(st.integers(1, 12))
+    return dict(kind="EMBEDDING_LOOKUP", shape=shape, ids=draw(st.lists(st.integers(0, rows - 1), min_size=n, max_size=n)),
+                dtype=draw(st.sampled_from(["int8", "int8", "float32"])), seed=draw(seeds))
+
+
+def _embedding_add(b, c):
+    """The table is the graph input, the ids constant (random run-time ids would be out of range;
+    a constant table with ids from an input is a targeted test)."""
+    return [b.embedding_lookup(_input(b, c), np.array(c["ids"], dtype=np.int32))]
+
+
+@st.composite
 def _reverse_strategy(draw):
     rank = draw(st.integers(1, 5))
     shape = _shape(draw, rank)
@@ -547,6 +569,7 @@ SPATIAL_CASES = {
     "RESIZE_BILINEAR": (_resize_strategy("RESIZE_BILINEAR"), _resize_add),
     "TRANSPOSE_CONV": (_transpose_conv_strategy(), _transpose_conv_add),
     "GATHER_ND": (_gather_nd_strategy(), _gather_nd_add),
+    "EMBEDDING_LOOKUP": (_embedding_strategy(), _embedding_add),
     "REVERSE_V2": (_reverse_strategy(), _reverse_add),
     "BROADCAST_TO": (_broadcast_to_strategy(), _broadcast_to_add),
     "SPACE_TO_BATCH_ND": (_batch_space_strategy("SPACE_TO_BATCH_ND"), _batch_space_add),
