@@ -3,6 +3,8 @@ GATHER, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, REVERSE_V2, BR
 SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on the host build vs TFLite Micro: random graphs (64
 operators of each kind), targeted edge cases, refusals, overlap, patches."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -53,6 +55,15 @@ test_reverse_v2_random_graphs = _random_graphs("REVERSE_V2")
 test_broadcast_to_random_graphs = _random_graphs("BROADCAST_TO")
 test_space_to_batch_nd_random_graphs = _random_graphs("SPACE_TO_BATCH_ND")
 test_batch_to_space_nd_random_graphs = _random_graphs("BATCH_TO_SPACE_ND")
+
+
+CONVERTED = sorted((Path(__file__).resolve().parents[2] / "models" / "converted").glob("*.tflite"))
+
+
+def test_converter_made_models():
+    """Models of these operators made by the real TFLite converter (models/converted)."""
+    assert len(CONVERTED) == 3
+    assert_bit_exact([p.read_bytes() for p in CONVERTED], n_random=4)
 
 
 def _check_with_inputs(models_and_inputs, n_random=2):

@@ -6,6 +6,8 @@ emulated once per input set.
 That many cases are more than one hypothesis example can draw, so each kind's 64 cases are drawn
 by their own (derandomized in CI) hypothesis run and the firmware is built from all of them."""
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,14 +31,18 @@ def draw_cases(kind: str, n: int = CASES_PER_KIND) -> list[dict]:
     return drawn
 
 
+CONVERTED = sorted((Path(__file__).resolve().parents[2] / "models" / "converted").glob("*.tflite"))
+
+
 def test_spatial_operators_on_m4():
-    models, labels = [], []
+    """...and the converter-made models of models/converted in the same firmware."""
+    models, labels = [p.read_bytes() for p in CONVERTED], [(p.name, None) for p in CONVERTED]
     for kind in sorted(SPATIAL_CASES):
         cases = draw_cases(kind)
         for i in range(0, len(cases), PER_MODEL):
             models.append(build_spatial(cases[i:i + PER_MODEL]))
             labels.append((kind, cases[i:i + PER_MODEL]))
     results = check_models_on_board(models, "generic-m4", n_random=2)
-    assert len(results) == len(models) == len(SPATIAL_CASES) * CASES_PER_KIND // PER_MODEL
+    assert len(results) == len(models) == len(CONVERTED) + len(SPATIAL_CASES) * CASES_PER_KIND // PER_MODEL
     bad = [(labels[r["model"]], r) for r in results if not r["bit_exact"]]
     assert not bad, f"{len(bad)} of {len(results)} models differ from TFLM on the M4; first: {bad[0]}"
