@@ -11,8 +11,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.host.test_spatial import _patch_spec
+from tinygen.options import CompileOptions
 from tinygen.target import check_models_on_board
-from tinygen.testing.ops_spatial import SPATIAL_CASES, build_spatial
+from tinygen.testing.ops_spatial import SPATIAL_CASES, build_spatial, build_spatial_cnn
+from tinygen.testing.strategies import CASES
 
 CASES_PER_KIND = 64
 PER_MODEL = 16
@@ -34,15 +37,45 @@ def draw_cases(kind: str, n: int = CASES_PER_KIND) -> list[dict]:
 CONVERTED = sorted((Path(__file__).resolve().parents[2] / "models" / "converted").glob("*.tflite"))
 
 
+def draw_patched_cnns(n: int = 8) -> list[tuple[bytes, str, dict]]:
+    """Random CNNs through MIRROR_PAD, RESIZE_*, TRANSPOSE_CONV and SPACE_TO_DEPTH with a forced
+    patch stage (model, --patches spec, case)."""
+    drawn: list[dict] = []
+
+    @settings(max_examples=1)
+    @given(st.lists(CASES["SPATIAL_PATCH_CNN"][0], min_size=n, max_size=n))
+    def collect(cases):
+        drawn[:] = cases
+
+    collect()
+    out = []
+    for c in drawn:
+        b = build_spatial_cnn(c)
+        data = b.tflite([b.final])
+        spec = _patch_spec(data, c)
+        if spec is not None:
+            out.append((data, spec, c))
+    return out
+
+
 def test_spatial_operators_on_m4():
-    """...and the converter-made models of models/converted in the same firmware."""
+    """...and the converter-made models of models/converted, and patched CNNs of these operators,
+    in the same firmware."""
     models, labels = [p.read_bytes() for p in CONVERTED], [(p.name, None) for p in CONVERTED]
+    options = [CompileOptions() for _ in models]
     for kind in sorted(SPATIAL_CASES):
         cases = draw_cases(kind)
         for i in range(0, len(cases), PER_MODEL):
             models.append(build_spatial(cases[i:i + PER_MODEL]))
             labels.append((kind, cases[i:i + PER_MODEL]))
-    results = check_models_on_board(models, "generic-m4", n_random=2)
-    assert len(results) == len(models) == len(CONVERTED) + len(SPATIAL_CASES) * CASES_PER_KIND // PER_MODEL
+            options.append(CompileOptions())
+    patched = draw_patched_cnns()
+    assert patched
+    for data, spec, c in patched:
+        models.append(data)
+        labels.append((f"patched {spec}", c))
+        options.append(CompileOptions(patches=spec))
+    results = check_models_on_board(models, "generic-m4", n_random=2, options=options)
+    assert len(results) == len(models) == len(CONVERTED) + len(SPATIAL_CASES) * CASES_PER_KIND // PER_MODEL + len(patched)
     bad = [(labels[r["model"]], r) for r in results if not r["bit_exact"]]
     assert not bad, f"{len(bad)} of {len(results)} models differ from TFLM on the M4; first: {bad[0]}"

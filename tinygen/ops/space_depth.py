@@ -9,14 +9,16 @@ SPACE_TO_DEPTH holds input pixel (y * block + bh, x * block + bw), channel c.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..geometry import Region
 from ..schema import schema
 from .base import register, unsupported
 from .common import check_shape
-from .remap import RemapOp, element_strides
+from .remap import PatchWindow, RemapOp, element_strides
 
 DTYPES = ("float32", "int8")
 
@@ -24,6 +26,8 @@ DTYPES = ("float32", "int8")
 @dataclass
 class BlockAttrs:
     block_size: int = 0
+    #: set on SPACE_TO_DEPTH operators of a patch (tinygen.patching): where their regions lie
+    window: PatchWindow | None = None
 
 
 def _axis(n: int, stride: int) -> np.ndarray:
@@ -69,11 +73,29 @@ class SpaceToDepth(_BlockOp):
             raise unsupported(op, f"height {h} and width {w} must be multiples of the block size {b}")
 
     def remap_axes(self, op, output):
-        # the output as [N, H/b, W/b, b (rows), b (columns), C]
-        n, h, w, c = op.inputs[0].shape
+        # the output as [N, OH, OW, b (rows), b (columns), C]; an operator of a patch starts at
+        # output row/column `out_origin` and its input buffer at image row/column `in_origin`
+        x, y = op.inputs[0], op.outputs[0]
+        n, _, _, c = x.shape
         b = op.attrs.block_size
-        sn, sh, sw, sc = element_strides((n, h, w, c))
-        return [_axis(n, sn), _axis(h // b, b * sh), _axis(w // b, b * sw), _axis(b, sh), _axis(b, sw), _axis(c, sc)]
+        w = op.attrs.window
+        (oy, ox), (iy, ix) = (w.out_origin, w.in_origin) if w is not None else ((0, 0), (0, 0))
+        sn, sh, sw, sc = element_strides(x.shape)
+        return [_axis(n, sn), (oy * b - iy + _axis(y.shape[1], b)) * sh, (ox * b - ix + _axis(y.shape[2], b)) * sw,
+                _axis(b, sh), _axis(b, sw), _axis(c, sc)]
+
+    # -- patches: output pixel (y, x) reads the input's block (y * b .. y * b + b - 1, ...) ------
+    places_regions = True
+
+    def input_regions(self, op, out):
+        b = op.attrs.block_size
+        return [Region(out.y0 * b, out.y1 * b, out.x0 * b, out.x1 * b)]
+
+    def local_attrs(self, op, in_regions, out_region):
+        r_in, x = in_regions[0], op.inputs[0]
+        return dataclasses.replace(op.attrs, window=PatchWindow(in_hw=(x.shape[1], x.shape[2]),
+                                                                out_origin=(out_region.y0, out_region.x0),
+                                                                in_origin=(r_in.y0, r_in.x0)))
 
 
 @register

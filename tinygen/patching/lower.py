@@ -3,9 +3,9 @@ memory plan, and the table of values that change from patch to patch.
 
 For every patch the stage's operators are re-instantiated on region-sized tensors ("local"
 tensors) and lowered with the operators' own lower(); operators that place regions
-(OpDef.places_regions: windowed operators, resizing, transposed convolution) get attrs from their
-OpDef.local_attrs, e.g. windowed operators an explicit padding that places their region in the
-image:
+(OpDef.places_regions: windowed operators, resizing, mirror padding, transposed convolution,
+space-to-depth) get attrs from their OpDef.local_attrs, e.g. windowed operators an explicit
+padding that places their region in the image:
 
     pad_eff = pad + r0_in - o0 * stride
 

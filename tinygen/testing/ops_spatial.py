@@ -581,7 +581,7 @@ SPATIAL_CASES = {
 @st.composite
 def _spatial_cnn_case(draw):
     blocks = []
-    spatial = ["mirror_pad", "resize_nearest", "resize_bilinear", "transpose_conv"]
+    spatial = ["mirror_pad", "resize_nearest", "resize_bilinear", "transpose_conv", "space_to_depth"]
     for i in range(draw(st.integers(2, 5))):  # the first block is spatial: it is in every stage
         blocks.append(dict(kind=draw(st.sampled_from(spatial if i == 0 else ["conv"] + spatial)),
                            stride=draw(st.sampled_from([1, 2])), k=draw(st.integers(1, 4)), padding=draw(paddings),
@@ -589,8 +589,8 @@ def _spatial_cnn_case(draw):
                            mode=draw(st.sampled_from(["REFLECT", "SYMMETRIC"])),
                            scale=(draw(st.sampled_from([0.5, 0.7, 1.0, 1.5, 2.0])), draw(st.sampled_from([0.6, 1.0, 2.0]))),
                            align=draw(st.booleans()), half=draw(st.booleans()), cout=draw(st.integers(2, 5))))
-    return dict(kind="SPATIAL_PATCH_CNN", shape=(1, draw(st.integers(6, 16)), draw(st.integers(6, 16)),
-                                                 draw(st.integers(1, 3))),
+    return dict(kind="SPATIAL_PATCH_CNN", shape=(1, 2 * draw(st.integers(3, 8)), 2 * draw(st.integers(3, 8)) -
+                                                 draw(st.integers(0, 1)), draw(st.integers(1, 3))),
                 blocks=blocks, seed=draw(seeds), k_frac=draw(st.floats(0.3, 1.0)),
                 grid=(draw(st.integers(1, 4)), draw(st.integers(1, 4))))
 
@@ -617,6 +617,8 @@ def build_spatial_cnn(c: dict) -> GraphBuilder:
                 x = b.resize_bilinear(x, size, align, half)
             else:
                 x = b.resize_nearest_neighbor(x, size, align, half)
+        elif blk["kind"] == "space_to_depth" and h % 2 == 0 and w % 2 == 0:
+            x = b.space_to_depth(x, 2)
         elif blk["kind"] == "transpose_conv":
             s = blk["stride"] if max(h, w) <= 12 else 1
             x = b.transpose_conv(x, blk["cout"], kernel=(blk["k"], blk["k"]), stride=(s, s), padding=blk["padding"],
