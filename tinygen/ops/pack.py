@@ -56,7 +56,7 @@ class Pack(OpDef):
             raise unsupported(op, "expects one or more inputs and one output")
         x, y = op.inputs[0], op.outputs[0]
         if y.dtype not in DTYPES:
-            raise unsupported(op, f"output {y.name!r} has type {y.dtype}; TFLite Micro supports {', '.join(DTYPES)}")
+            raise unsupported(op, f"output {y.name!r} has type {y.dtype}; supported: {', '.join(DTYPES)}")
         if op.attrs.values_count != len(op.inputs):
             raise unsupported(op, f"values_count={op.attrs.values_count} but the operator has {len(op.inputs)} inputs")
         if not 0 <= self._axis(op) < y.rank:

@@ -1,10 +1,11 @@
 """What the data-movement operators share: a copy through per-axis input offsets (kernel
 tg_remap), planned here from "where does output index i of axis d read in the input".
 
-SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD and
-RESIZE_NEAREST_NEIGHBOR are all such copies: output element (i_0, ..., i_{r-1}) is input element
-sum_d A_d[i_d] for one array A_d of input element offsets per output axis (arithmetic progressions
-for slices and rearrangements, tables for mirror padding and nearest-neighbour resizing). They
+SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
+RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND are all
+such copies: output element (i_0, ..., i_{r-1}) is input element sum_d A_d[i_d] for one array A_d
+of input element offsets per output axis (arithmetic progressions for slices and rearrangements,
+step 0 for broadcasting, tables for mirror padding and nearest-neighbour resizing). They
 differ only in how the arrays are computed (each operator's `remap_axes`), which is exactly what
 TFLite Micro's kernels compute index by index; the values are moved unchanged, whatever the
 element type and the quantization (TFLite Micro does not requantize either).
@@ -212,8 +213,7 @@ class RemapOp(OpDef):
         # one output only: with several, a later call would read input an earlier output overwrote
         if len(op.outputs) != 1:
             return []
-        x, y = op.inputs[self.data_input], op.outputs[0]
-        if x.is_const:
+        if op.inputs[self.data_input].is_const:
             return []
         gap = remap_gap(self.prepare(op).calls[0].params)
         return [] if gap is None else [(self.data_input, 0, gap)]
@@ -225,7 +225,7 @@ class RemapOp(OpDef):
         if x is None:
             raise unsupported(op, "missing input")
         if x.dtype not in dtypes:
-            raise unsupported(op, f"input {x.name!r} has type {x.dtype}; TFLite Micro supports {', '.join(dtypes)}")
+            raise unsupported(op, f"input {x.name!r} has type {x.dtype}; supported: {', '.join(dtypes)}")
         for y in op.outputs:
             if y.dtype != x.dtype:
                 raise unsupported(op, f"output {y.name!r} has type {y.dtype} but the input is {x.dtype}")
