@@ -9,6 +9,9 @@ from ..ops import get_op_def, op_def, unsupported
 #: exceptions that mean "this operator's operands make no sense", turned into UnsupportedError
 MALFORMED = (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError, OverflowError)
 
+#: element types a graph input or output may have (the operators decide what they accept)
+GRAPH_IO_DTYPES = ("int8", "int16", "int32", "float32")
+
 
 def run(graph: Graph) -> None:
     if not graph.ops:
@@ -31,10 +34,6 @@ def run(graph: Graph) -> None:
             raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and "
                                    "float32 around QUANTIZE/DEQUANTIZE; int16 and int32 around operators that only "
                                    "move values)")
-
-
-#: element types a graph input or output may have (the operators decide what they accept)
-GRAPH_IO_DTYPES = ("int8", "int16", "int32", "float32")
 
 
 _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")
