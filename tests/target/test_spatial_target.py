@@ -63,12 +63,15 @@ def test_spatial_operators_on_m4():
     in the same firmware."""
     models, labels = [p.read_bytes() for p in CONVERTED], [(p.name, None) for p in CONVERTED]
     options = [CompileOptions() for _ in models]
+    # the cases of a packed model are independent branches: file order (scheduling 16 parallel
+    # branches for the least memory is slow and not what this test is about)
+    packed = CompileOptions(schedule="file")
     for kind in sorted(SPATIAL_CASES):
         cases = draw_cases(kind)
         for i in range(0, len(cases), PER_MODEL):
             models.append(build_spatial(cases[i:i + PER_MODEL]))
             labels.append((kind, cases[i:i + PER_MODEL]))
-            options.append(CompileOptions())
+            options.append(packed)
     patched = draw_patched_cnns()
     assert patched
     for data, spec, c in patched:
