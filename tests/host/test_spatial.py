@@ -1,7 +1,8 @@
 """SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-GATHER, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, REVERSE_V2, BROADCAST_TO,
-SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on the host build vs TFLite Micro: random graphs (64
-operators of each kind), targeted edge cases, refusals, overlap, patches."""
+GATHER, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, GATHER_ND, EMBEDDING_LOOKUP, FILL,
+ZEROS_LIKE, SHAPE, REVERSE_V2, BROADCAST_TO, SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on the host
+build vs TFLite Micro: random graphs (64 operators of each kind), targeted edge cases, refusals,
+overlap, patches, converter-made models."""
 
 from pathlib import Path
 
@@ -52,6 +53,9 @@ test_resize_bilinear_random_graphs = _random_graphs("RESIZE_BILINEAR")
 test_transpose_conv_random_graphs = _random_graphs("TRANSPOSE_CONV")
 test_gather_nd_random_graphs = _random_graphs("GATHER_ND")
 test_embedding_lookup_random_graphs = _random_graphs("EMBEDDING_LOOKUP")
+test_fill_random_graphs = _random_graphs("FILL")
+test_zeros_like_random_graphs = _random_graphs("ZEROS_LIKE")
+test_shape_random_graphs = _random_graphs("SHAPE")
 test_reverse_v2_random_graphs = _random_graphs("REVERSE_V2")
 test_broadcast_to_random_graphs = _random_graphs("BROADCAST_TO")
 test_space_to_batch_nd_random_graphs = _random_graphs("SPACE_TO_BATCH_ND")

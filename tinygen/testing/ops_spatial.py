@@ -1,7 +1,7 @@
 """Graph builders and hypothesis cases for the data-movement and spatial operators: SLICE,
 STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK, SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, GATHER,
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, GATHER_ND, EMBEDDING_LOOKUP, REVERSE_V2,
-BROADCAST_TO, SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND.
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, TRANSPOSE_CONV, GATHER_ND, EMBEDDING_LOOKUP, FILL,
+ZEROS_LIKE, SHAPE, REVERSE_V2, BROADCAST_TO, SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND.
 
 The cases cover every element type TFLite Micro accepts for each operator (int8 mostly; float32,
 int16 and int32 where it takes them), negative axes, masks, strides of both signs, every mirror
@@ -147,6 +147,24 @@ def embedding_lookup(self: GraphBuilder, table: Tensor, ids) -> Tensor:
     """ids: a Tensor (int32, e.g. a graph input) or an array (an int32 constant)."""
     i = ids if isinstance(ids, Tensor) else _i32(self, ids, "ids")
     return _moved(self, "EMBEDDING_LOOKUP", [i, table], NoAttrs(), table)[0]
+
+
+@builder_method
+def fill(self: GraphBuilder, dims: Sequence[int], value: Tensor) -> Tensor:
+    """value: a scalar Tensor (a constant or computed)."""
+    return _moved(self, "FILL", [_i32(self, dims, "dims"), value], NoAttrs(), value)[0]
+
+
+@builder_method
+def zeros_like(self: GraphBuilder, x: Tensor) -> Tensor:
+    return _moved(self, "ZEROS_LIKE", [x], NoAttrs(), x)[0]
+
+
+@builder_method
+def shape_of(self: GraphBuilder, x: Tensor) -> Tensor:
+    """SHAPE (an int32 vector)."""
+    y = self.op("SHAPE", [x], NoAttrs(), None, out_dtype="int32")
+    return y
 
 
 @builder_method
@@ -491,6 +509,43 @@ def _embedding_add(b, c):
 
 
 @st.composite
+def _fill_strategy(draw):
+    return dict(kind="FILL", dims=_shape(draw, draw(st.integers(1, 4)), max_elems=300),
+                runtime=draw(st.booleans()), dtype=draw(st.sampled_from(["int8", "int8", "int32", "float32"])),
+                seed=draw(seeds))
+
+
+def _fill_add(b, c):
+    if c["runtime"]:  # the value computed at run time: one element of an input vector
+        v = b.strided_slice(b.input((3,), dtype=c["dtype"]), [1], [2], [1], shrink_axis_mask=1)
+    else:
+        data = np.asarray(b.rng.integers(-100, 100), dtype=np.dtype(c["dtype"] if c["dtype"] != "float32" else "f4"))
+        v = b.const(data.reshape(()), c["dtype"], b.quant() if c["dtype"] == "int8" else None)
+        b.input((1,), dtype=c["dtype"])  # a graph needs an input
+    return [b.fill(c["dims"], v)]
+
+
+@st.composite
+def _zeros_like_strategy(draw):
+    return dict(kind="ZEROS_LIKE", shape=_shape(draw, draw(st.integers(1, 4))),
+                dtype=draw(st.sampled_from(["int8", "int32", "float32"])), seed=draw(seeds))
+
+
+def _zeros_like_add(b, c):
+    return [b.zeros_like(_input(b, c))]
+
+
+@st.composite
+def _shape_strategy(draw):
+    return dict(kind="SHAPE", shape=_shape(draw, draw(st.integers(1, 5))),
+                dtype=draw(st.sampled_from(["int8", "int16", "int32", "float32"])), seed=draw(seeds))
+
+
+def _shape_add(b, c):
+    return [b.shape_of(_input(b, c))]
+
+
+@st.composite
 def _reverse_strategy(draw):
     rank = draw(st.integers(1, 5))
     shape = _shape(draw, rank)
@@ -570,6 +625,9 @@ SPATIAL_CASES = {
     "TRANSPOSE_CONV": (_transpose_conv_strategy(), _transpose_conv_add),
     "GATHER_ND": (_gather_nd_strategy(), _gather_nd_add),
     "EMBEDDING_LOOKUP": (_embedding_strategy(), _embedding_add),
+    "FILL": (_fill_strategy(), _fill_add),
+    "ZEROS_LIKE": (_zeros_like_strategy(), _zeros_like_add),
+    "SHAPE": (_shape_strategy(), _shape_add),
     "REVERSE_V2": (_reverse_strategy(), _reverse_add),
     "BROADCAST_TO": (_broadcast_to_strategy(), _broadcast_to_add),
     "SPACE_TO_BATCH_ND": (_batch_space_strategy("SPACE_TO_BATCH_ND"), _batch_space_add),
