@@ -482,8 +482,9 @@ def _gather_nd_strategy(draw):
     tuples = []
     for _ in range(n):
         t = [draw(st.integers(0, shape[j] - 1)) for j in range(nd)]
-        if nd > 1 and draw(st.integers(0, 5)) == 0:  # past its own dimension, inside the params (TFLM allows)
-            t[-1] += shape[nd - 1] * draw(st.integers(1, max(1, shape[nd - 2] - 1 - t[-2]))) if t[-2] + 1 < shape[nd - 2] else 0
+        room = shape[nd - 2] - 1 - t[-2] if nd > 1 else 0  # rows left below t[-2] in dimension nd - 2
+        if room > 0 and draw(st.integers(0, 5)) == 0:  # past its own dimension, inside the params (TFLM allows)
+            t[-1] += shape[nd - 1] * draw(st.integers(1, room))
         tuples.append(t)
     return dict(kind="GATHER_ND", shape=shape, indices=np.array(tuples, dtype=np.int32).reshape(lead + [nd]).tolist(),
                 ishape=lead + [nd], dtype=draw(st.sampled_from(["int8", "int8", "float32"])), seed=draw(seeds))
