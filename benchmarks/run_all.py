@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("patches", "patches.py", True),
     ("target", "target_table.py", True),
     ("cmsisnn", "cmsisnn_compare.py", True),
+    ("spatial_ops", "spatial_ops.py", False),
 ]
 
 

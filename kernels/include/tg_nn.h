@@ -539,6 +539,124 @@ tg_status tg_quantize_f32_s8(const tg_affine_f32 *quant, int32_t size, const flo
 /* tg_dequantize_s8_f32 - int8 -> float32: scale * (q - zero_point), bit-identical to TFLite Micro. */
 tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const int8_t *input, float *output);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Data movement (kernels/src/basic) -- SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK,          */
+/* SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2,            */
+/* BROADCAST_TO, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (tg_remap); GATHER; GATHER_ND           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A copy of blocks of block_bytes contiguous bytes, the output written contiguously in loop
+ * order (outermost dimension first). The output block at loop index (i_0, ..., i_{rank-1}) is
+ * read at input byte offset base + sum_d off_d(i_d), where a dimension is either affine
+ * (table[d] == -1: off_d(i) = i * step[d], any sign) or tabulated (off_d(i) =
+ * offsets[table[d] + i]). The compiler folds trailing contiguous dimensions into block_bytes and
+ * merges dimensions that stay adjacent, so a slice is usually one or two loops. */
+#define TG_REMAP_MAX_DIMS 6
+typedef struct {
+    int32_t rank;                      /* loop dimensions in use, 1..TG_REMAP_MAX_DIMS */
+    int32_t block_bytes;               /* bytes copied per loop index, >= 1 */
+    int32_t base;                      /* input byte offset of loop index (0, ..., 0) */
+    int32_t shape[TG_REMAP_MAX_DIMS];  /* extent of each loop dimension, >= 1 */
+    int32_t step[TG_REMAP_MAX_DIMS];   /* input bytes per index of an affine dimension */
+    int32_t table[TG_REMAP_MAX_DIMS];  /* -1: affine; else the dimension's first entry in offsets */
+    const int32_t *offsets;            /* input byte offsets of the tabulated dimensions, or NULL */
+} tg_remap_params;
+
+/*
+ * tg_remap - the copy described above (any element type). Output blocks are written in loop
+ *   order, each after it is read, so the output may start below the input by the gap the
+ *   compiler computes from the read offsets (see tinygen/ops/remap.py).
+ */
+tg_status tg_remap(const tg_remap_params *params, const void *input, void *output);
+
+/* GATHER as block copies: for each batch b, outer index o and position k (in order), the
+ * inner_bytes bytes of input slice ((b * outer + o) * axis_size + positions[b * coords + k]) go
+ * to the next inner_bytes bytes of the output. */
+typedef struct {
+    int32_t batches;      /* product of the batch dimensions (1 without batch_dims) */
+    int32_t outer;        /* product of the input dimensions between the batch ones and the axis */
+    int32_t coords;       /* positions per batch */
+    int32_t axis_size;    /* input extent along the axis */
+    int32_t inner_bytes;  /* input elements after the axis x element size */
+} tg_gather_params;
+
+/*
+ * tg_gather - GATHER of any element type with int32 positions. A position outside
+ *   [0, axis_size) returns TG_ERR_ARG before anything is written (TFLite Micro reads outside
+ *   its input there).
+ */
+tg_status tg_gather(const tg_gather_params *params, const void *input, const int32_t *positions,
+                    void *output);
+
+/* GATHER_ND: for each of `slices` index tuples of `depth` int32 entries, the slice_size elements
+ * at flat element position sum_j index[j] * stride[j] of the input. */
+#define TG_GATHER_ND_MAX_DEPTH 5
+typedef struct {
+    int32_t slices;                          /* index tuples */
+    int32_t depth;                           /* entries per tuple, 0..TG_GATHER_ND_MAX_DEPTH */
+    int32_t stride[TG_GATHER_ND_MAX_DEPTH];  /* elements per index step of each indexed dimension */
+    int32_t slice_size;                      /* elements per gathered slice */
+    int32_t flat_size;                       /* elements of the input */
+    int32_t elem_size;                       /* bytes per element */
+} tg_gather_nd_params;
+
+/*
+ * tg_gather_nd - GATHER_ND of any element type. Like TFLite Micro, a tuple is only checked against
+ *   the input's total size (an index past its own dimension reads into the next one); a slice
+ *   outside the input returns TG_ERR_ARG (TFLite Micro's Eval fails there too).
+ */
+tg_status tg_gather_nd(const tg_gather_nd_params *params, const void *input, const int32_t *indices,
+                       void *output);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resizing (kernels/src/resize) -- RESIZE_BILINEAR                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Bilinear interpolation tables in 1/1024 steps, computed by the compiler as TFLite Micro's
+ * ResizeBilinearInteger does: for output row y, y_table[3y..3y+2] = {y0, y1, dy} (the two
+ * input rows and the weight of y1, input_y - 1024 * y0); x_table likewise for columns. */
+typedef struct {
+    const int32_t *y_table;  /* 3 x output height */
+    const int32_t *x_table;  /* 3 x output width */
+} tg_resize_bilinear_params;
+
+/*
+ * tg_resize_bilinear_s8 - out = round(sum of the four neighbours x (1024 - dy or dy) x
+ *   (1024 - dx or dx) / 2^20), halves away from zero, no requantization (TFLite Micro copies the
+ *   stored values' scale). input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
+ */
+tg_status tg_resize_bilinear_s8(const tg_resize_bilinear_params *params,
+                                const tg_dims *input_dims, const int8_t *input,
+                                const tg_dims *output_dims, int8_t *output);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transposed convolution (kernels/src/conv) -- TRANSPOSE_CONV                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Transposed convolution parameters: input pixel (y, x) with filter tap (ky, kx) contributes
+ * to output pixel (y * stride.h - padding.h + ky, x * stride.w - padding.w + kx). */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    tg_hw stride;
+    tg_hw padding;
+    tg_range activation;
+} tg_transpose_conv_params;
+
+/*
+ * tg_transpose_conv_s8 - int8 transposed convolution, per-channel requantization.
+ *   input_dims {N, H, W, C_in}; filter_dims {C_out, KH, KW, C_in}; bias: C_out int32 or NULL;
+ *   output_dims {N, OH, OW, C_out}. Computed output pixel by output pixel (a gather over the
+ *   contributing input pixels, in raster order, all channels of a pixel together), so it needs
+ *   no scratch memory where TFLite Micro scatters into an int32 buffer of the whole output; the
+ *   int32 sums wrap like TFLite Micro's, so the order of the additions does not matter.
+ */
+tg_status tg_transpose_conv_s8(const tg_transpose_conv_params *params, const tg_pc_quant *quant,
+                               const tg_dims *input_dims, const int8_t *input,
+                               const tg_dims *filter_dims, const int8_t *filter,
+                               const int32_t *bias,
+                               const tg_dims *output_dims, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

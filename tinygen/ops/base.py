@@ -106,6 +106,9 @@ class OpDef:
     function: ClassVar[str | None] = None
     #: names of the inputs, for the names of constants in the generated C (default: input0...)
     input_names: ClassVar[tuple[str, ...]] = ()
+    #: the operator only moves stored values, no arithmetic (slices, splits, gathers...): its
+    #: tensors may have any element type the operator accepts, float32 included
+    moves_values: ClassVar[bool] = False
 
     # -- front end ------------------------------------------------------------------------
     def parse(self, opts: Any, inputs: list[Tensor | None], outputs: list[Tensor]) -> Any:
@@ -176,6 +179,18 @@ class OpDef:
         output region `out` reads; None for an input read whole (weights, a broadcast vector).
         Returning None (the default) means the operator cannot run on patches."""
         return None
+
+    #: how the operator runs on a patch (tinygen.patching.lower): False (elementwise operators):
+    #: every input read over a region must hold exactly the output's region (the patch pass copies
+    #: that region out of a larger buffer); True: local_attrs() places the regions, and the kernel
+    #: reads the inputs' buffers in place (windowed operators, resizing, transposed convolution)
+    places_regions: ClassVar[bool] = False
+
+    def local_attrs(self, op: Op, in_regions: list[Region | None], out_region: Region) -> Any:
+        """The attrs of the operator run on one patch, computing `out_region` of its output while
+        its inputs' buffers hold `in_regions` of them (None: a constant). Only called when
+        places_regions is True; the default keeps the model operator's attrs."""
+        return op.attrs
 
     @property
     def patchable(self) -> bool:

@@ -9,6 +9,9 @@ from ..ops import get_op_def, op_def, unsupported
 #: exceptions that mean "this operator's operands make no sense", turned into UnsupportedError
 MALFORMED = (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError, OverflowError)
 
+#: element types a graph input or output may have (the operators decide what they accept)
+GRAPH_IO_DTYPES = ("int8", "int16", "int32", "float32")
+
 
 def run(graph: Graph) -> None:
     if not graph.ops:
@@ -27,8 +30,10 @@ def run(graph: Graph) -> None:
         except MALFORMED as e:  # a corrupt or nonsensical operator: still one clear line
             raise unsupported(op, f"malformed operator ({type(e).__name__}: {e})") from None
     for t in list(graph.inputs) + list(graph.outputs):
-        if t.dtype not in ("int8", "float32"):
-            raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and float32 around QUANTIZE/DEQUANTIZE)")
+        if t.dtype not in GRAPH_IO_DTYPES:
+            raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and "
+                                   "float32 around QUANTIZE/DEQUANTIZE; int16 and int32 around operators that only "
+                                   "move values)")
 
 
 _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")
@@ -37,7 +42,7 @@ _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_D
 def _refuse_float_compute(graph: Graph) -> None:
     """A float model (computing in float32) gets one clear message instead of a per-op type error."""
     for op in graph.ops:
-        if op.kind in _FLOAT_BOUNDARY_OPS:
+        if op.kind in _FLOAT_BOUNDARY_OPS or op_def(op).moves_values:
             continue
         for t in list(op.inputs) + list(op.outputs):
             if t is not None and t.dtype == "float32":

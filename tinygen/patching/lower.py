@@ -2,8 +2,10 @@
 memory plan, and the table of values that change from patch to patch.
 
 For every patch the stage's operators are re-instantiated on region-sized tensors ("local"
-tensors) and lowered with the operators' own lower(); windowed operators get an explicit padding
-that places their region in the image:
+tensors) and lowered with the operators' own lower(); operators that place regions
+(OpDef.places_regions: windowed operators, resizing, mirror padding, transposed convolution,
+space-to-depth) get attrs from their OpDef.local_attrs, e.g. windowed operators an explicit
+padding that places their region in the image:
 
     pad_eff = pad + r0_in - o0 * stride
 
@@ -36,7 +38,6 @@ from ..ir import Kernel, Op, Target, Tensor
 from ..memory import MemoryOptions, MemoryProblem, StepMemory, plan_memory
 from ..memory.planners import align_up
 from ..ops import op_def
-from ..ops.common import WindowedOp
 from ..ops.copy_region import CopyRegionAttrs
 from .stage import PatchStage
 
@@ -101,19 +102,15 @@ def _local_tensor(t: Tensor, r: Region) -> Tensor:
 
 
 def _local_attrs(op: Op, p, ext: set[int]):
-    """The attrs of a model operator run on patch p: windowed operators get the explicit padding
-    that places their input buffer's region in the image."""
+    """The attrs of a model operator run on patch p: operators that place regions (windowed
+    operators, resizing...) get them from OpDef.local_attrs, given the region each input buffer
+    holds (an external input, a graph input, is passed whole)."""
     d = op_def(op)
-    if not isinstance(d, WindowedOp):
+    if not d.places_regions:
         return op.attrs
-    full_pad = d.window_padding(op)  # the model operator's own padding
-    x = op.inputs[0]
-    # an external input (graph input) is passed whole: its buffer starts at row 0
-    r_in = Region.full(x.shape) if id(x) in ext else p.regions[id(x)]
-    r_out = p.regions[id(op.outputs[0])]
-    stride = op.attrs.stride
-    return dataclasses.replace(op.attrs, padding=(full_pad[0] + r_in.y0 - r_out.y0 * stride[0],
-                                                  full_pad[1] + r_in.x0 - r_out.x0 * stride[1]))
+    in_regions = [None if t is None or t.is_const else (Region.full(t.shape) if id(t) in ext else p.regions[id(t)])
+                  for t in op.inputs]
+    return d.local_attrs(op, in_regions, p.regions[id(op.outputs[0])])
 
 
 def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
@@ -124,7 +121,7 @@ def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
     crops: set[tuple[int, int]] = set()
     for j, op in enumerate(stage.ops):
         d = op_def(op)
-        if isinstance(d, WindowedOp):
+        if d.places_regions:
             continue
         for p in stage.patches:
             r_out = p.regions[id(op.outputs[0])]
