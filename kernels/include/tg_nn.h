@@ -143,6 +143,76 @@ int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *pa
 
 /* @@DEPTHWISE@@ (declarations of depthwise-convolution kernels go here) */
 
+/* -- fast depthwise convolution (depth multiplier 1) ---------------------------------------------
+ * The compiler (tinygen/fast/depthwise.py: dw_fast_applicable(), lower_dw_fast()) packs weights,
+ * folded biases and requantization constants into one int32 array `packed` (layout in
+ * kernels/src/conv/tg_dw_fast.h) and checks at compile time that the kernels' integer
+ * requantization is exact for the layer (every shift is a right shift, no accumulator can reach
+ * 2^30, ...). Results are then bit-identical to tg_depthwise_conv_s8 (and TFLite Micro).
+ * Padding as in tg_depthwise_conv_s8: any integer (also negative: a patch starting inside the
+ * image), and everything past the end of input_dims is padding too. Any filter size, stride and
+ * dilation; 3x3 filters have the fastest path. Any channel count (groups of 4, then 1-3). */
+
+/* Parameters of the fast depthwise kernels. */
+typedef struct {
+    tg_hw stride;
+    tg_hw padding;        /* rows/columns of padding before the input (any integer) */
+    tg_hw dilation;
+    tg_hw filter;         /* KH, KW */
+    tg_range activation;  /* clamp of the output, within [-128, 127] */
+} tg_dw_fast_params;
+
+/*
+ * tg_depthwise_conv_fast_s8 - depthwise convolution, depth multiplier 1, per-channel requantization,
+ *   from the compiler's `packed` constants. input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
+ *   Output pixels in raster order, all channels of a pixel written right after they are computed
+ *   from their window (channels in groups of 4): the write-order contract of tg_nn.h, unchanged.
+ *   On cores with the DSP extension (and on the host) it runs the SIMD core (SXTB16, SMLABB/SMLATT,
+ *   SMMLAR); on Armv6-M / Armv7-M without DSP it is tg_depthwise_conv_fast_scalar_s8. Unaligned
+ *   32-bit loads of the input on the DSP path (allowed on Cortex-M4/M7/M33). No scratch memory.
+ */
+tg_status tg_depthwise_conv_fast_s8(const tg_dw_fast_params *params,
+                                    const tg_dims *input_dims, const int8_t *input,
+                                    const int32_t *packed,
+                                    const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                  const tg_dims *output_dims);
+
+/* tg_depthwise_conv_fast_scalar_s8 - the same computation with the scalar core (byte loads, 32-bit
+ *   multiplies: for Cortex-M0/M0+/M3; always available, so it can be tested on the host). */
+tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params,
+                                           const tg_dims *input_dims, const int8_t *input,
+                                           const int32_t *packed,
+                                           const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                         const tg_dims *output_dims);
+
+/*
+ * tg_depthwise_conv_inplace_fast_s8 - the same computation with the output written over the
+ *   input in `data` (output pixel p, channel c lands at data[p * C + c], batch after batch), as
+ *   tg_depthwise_conv_inplace_s8; requires OH <= H and OW <= W. One group of 4 channels (the last
+ *   one 1-3) at a time over the whole image: output rows go to a ring of R = min(max(padding.h, 0)
+ *   + 1, OH) rows of OW * 4 bytes, and row r goes back over the input (its group's bytes only) as
+ *   soon as output row floor((r + padding.h) / stride.h) has been computed: every input row up to r
+ *   has then been read for the last time. Any padding (also negative) and stride. Scratch:
+ *   tg_depthwise_conv_inplace_fast_s8_get_buffer_size() bytes (R * OW * 4).
+ */
+tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params,
+                                            const tg_dims *input_dims, int8_t *data,
+                                            const int32_t *packed,
+                                            const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                          const tg_dims *output_dims);
+
+/* tg_depthwise_conv_inplace_fast_scalar_s8 - the in-place kernel with the scalar core. */
+tg_status tg_depthwise_conv_inplace_fast_scalar_s8(const tg_context *ctx, const tg_dw_fast_params *params,
+                                                   const tg_dims *input_dims, int8_t *data,
+                                                   const int32_t *packed,
+                                                   const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params,
+                                                                 const tg_dims *input_dims,
+                                                                 const tg_dims *output_dims);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Fully connected and pooling (kernels/src/fully_connected, kernels/src/pooling)              */
 /* ------------------------------------------------------------------------------------------ */
