@@ -413,6 +413,39 @@ tg_status tg_copy_region(const tg_copy_params *params, const void *src, void *ds
 
 /* @@BASIC@@ */
 
+/* -- fast ADD / SUB (same shapes, per-tensor quantization) ---------------------------------------
+ * Built by tinygen/fast/elementwise.py (add_fast_applicable(), lower_add_fast()) from the
+ * tg_add_params of the portable kernel; bit-exact with tg_add_s8 / tg_sub_s8 (TFLite Micro).
+ * With TFLite's rescaling, the input with the larger scale always gets the multiplier 1/2 exactly,
+ * so its term is exactly (q + offset) * 2^19 ("exact" input). The other input's term
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul((q + offset) * 2^20, M), n) is computed as
+ * SMMLAR((q + offset) * 2^21, M, round + (sign & sign_mask)) >> n, the output's likewise. */
+typedef struct {
+    int32_t exact_input;       /* 1 or 2: the input whose term is (q + offset) * 2^19 */
+    int32_t exact_scale;       /* +-2^19: the exact term is exact_offset + q * exact_scale */
+    int32_t exact_offset;      /* +-offset * 2^19 (the sign is the SUB sign of that input) */
+    int32_t other_offset;      /* offset * 2^21 of the other input */
+    int32_t other_multiplier;  /* Q31, in [2^30, 2^31) */
+    int32_t other_round;       /* 2^(n-1), or 0 when n == 0 */
+    int32_t other_sign_mask;   /* -1 when n >= 1, else 0 */
+    int32_t other_shift;       /* right shift n, 0..31 */
+    int32_t other_sign;        /* +1, or -1 for the subtrahend of a SUB */
+    int32_t output_multiplier; /* Q31, in [2^30, 2^31) */
+    int32_t output_round;      /* 2^(n-1) + output_offset * 2^n */
+    int32_t output_shift;      /* right shift n >= 1 */
+    tg_range activation;
+} tg_add_fast_params;
+
+/*
+ * tg_add_fast_s8 - output[i] = input1[i] + input2[i] (or input1[i] - input2[i], see other_sign)
+ *   for i < size, same shapes, bit-exact with tg_add_s8 / tg_sub_s8. Element i is written after
+ *   elements 0..i of both inputs are read (the output may be either input, or overlap them as the
+ *   elementwise write-order contract allows). No scratch (tg_add_fast_s8_get_buffer_size() is 0).
+ */
+tg_status tg_add_fast_s8(const tg_add_fast_params *params, int32_t size,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t tg_add_fast_s8_get_buffer_size(int32_t size);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Activations, softmax and (de)quantization (kernels/src/activations, softmax, quantize)      */
 /* ------------------------------------------------------------------------------------------ */

@@ -1,0 +1,73 @@
+/*
+ * tg_pool_fast.h - channel sums over a window of an NHWC int8 tensor, 4 channels at a time, shared
+ * by tg_avgpool_fast_s8 and tg_mean_hw_fast_s8 (not part of the public API).
+ *
+ * Four channels are one 32-bit word of a pixel; SXTAB16 adds its even and odd bytes, sign-extended,
+ * to two pairs of 16-bit lanes. A lane holding at most 256 values stays within int16
+ * (256 * -128 = -32768, 256 * 127 = 32512), so the lanes go to 32-bit sums every 256 pixels.
+ * The last 1-3 channels of a pixel are summed byte by byte (never reading past the pixel).
+ */
+#ifndef TG_POOL_FAST_H
+#define TG_POOL_FAST_H
+
+#include "tg_nn.h"
+#include "../tg_internal.h"
+#include "../tg_simd.h"
+
+/* pixels whose values a 16-bit lane can hold */
+#define TG_POOLF_LANE_PIXELS 256
+
+/* Sums of channels c .. c+3 (4 <= C - c) over rows y0..y1-1 and columns x0..x1-1 of an image of
+ * width w and ch channels (img points at channel c of pixel (0, 0)): sum[0..3]. */
+TG_INLINE void tg_poolf_sum4(const int8_t *img, int32_t w, int32_t ch, int32_t y0, int32_t y1, int32_t x0, int32_t x1,
+                             int32_t sum[4])
+{
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    uint32_t even = 0, odd = 0;
+    int32_t room = TG_POOLF_LANE_PIXELS; /* pixels the 16-bit lanes can still take */
+    int32_t y, x, k;
+    for (y = y0; y < y1; ++y) {
+        const int8_t *p = img + (y * w + x0) * ch;
+        for (x = x0; x < x1;) {
+            k = TG_MIN(x1 - x, room);
+            room -= k;
+            x += k;
+            for (; k > 0; --k, p += ch) {
+                const uint32_t v = tg_read_s8x4(p);
+                even = tg_sxtab16(even, v);
+                odd = tg_sxtab16_ror8(odd, v);
+            }
+            if (room == 0) {
+                s0 += tg__lo16(even);
+                s2 += tg__hi16(even);
+                s1 += tg__lo16(odd);
+                s3 += tg__hi16(odd);
+                even = odd = 0;
+                room = TG_POOLF_LANE_PIXELS;
+            }
+        }
+    }
+    sum[0] = s0 + tg__lo16(even);
+    sum[1] = s1 + tg__lo16(odd);
+    sum[2] = s2 + tg__hi16(even);
+    sum[3] = s3 + tg__hi16(odd);
+}
+
+/* The same for n (1..3) channels, byte by byte. */
+TG_INLINE void tg_poolf_sum_tail(const int8_t *img, int32_t w, int32_t ch, int32_t y0, int32_t y1, int32_t x0,
+                                 int32_t x1, int32_t n, int32_t sum[4])
+{
+    int32_t y, x, j;
+    for (j = 0; j < n; ++j) {
+        int32_t s = 0;
+        for (y = y0; y < y1; ++y) {
+            const int8_t *p = img + (y * w + x0) * ch + j;
+            for (x = x0; x < x1; ++x, p += ch) {
+                s += *p;
+            }
+        }
+        sum[j] = s;
+    }
+}
+
+#endif /* TG_POOL_FAST_H */
