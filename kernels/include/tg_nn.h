@@ -305,6 +305,41 @@ tg_status tg_pad_s8(const tg_pad_params *params, const int8_t *input, int8_t *ou
 
 /* @@FC_POOL@@ */
 
+/* -- fast pooling -------------------------------------------------------------------------------
+ * Channel sums 4 at a time (SXTAB16 into 16-bit lanes, 32-bit sums every 256 pixels). Lowering and
+ * applicability: tinygen/fast/pooling.py. */
+
+/*
+ * tg_avgpool_fast_s8 - tg_avgpool_s8 (same tg_pool_params, same results: the average over the
+ *   window elements inside the input, rounded half away from zero, clamped), faster. The division
+ *   by the element count n is a multiplication by ceil(2^k / n) (exact for windows of up to 255
+ *   elements; larger windows divide). Raster-order output, all channels of a pixel together.
+ *   Returns TG_ERR_ARG if a window holds no input element. No scratch.
+ */
+tg_status tg_avgpool_fast_s8(const tg_pool_params *params,
+                             const tg_dims *input_dims, const int8_t *input,
+                             const tg_dims *output_dims, int8_t *output);
+int32_t tg_avgpool_fast_s8_get_buffer_size(const tg_dims *input_dims, const tg_dims *output_dims);
+
+/* MEAN over height and width of an NHWC tensor (parameters as in tg_mean_params; the multiplier
+ * and shift include the division by H * W). */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+} tg_mean_hw_params;
+
+/*
+ * tg_mean_hw_fast_s8 - output[n][c] = clamp(requantize(sum over h, w of (input[n][h][w][c] +
+ *   input_offset)) + output_offset, -128, 127): tg_mean_s8 for a reduction over axes 1 and 2 of an
+ *   NHWC tensor (the int32 sum wraps around like TFLite Micro's), output N x C. Output n, c is
+ *   written after its whole image n was read (channels in order). No scratch.
+ */
+tg_status tg_mean_hw_fast_s8(const tg_mean_hw_params *params, const tg_dims *input_dims, const int8_t *input,
+                             int8_t *output);
+int32_t tg_mean_hw_fast_s8_get_buffer_size(const tg_dims *input_dims);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise, data movement and reductions (kernels/src/basic)                               */
 /* ------------------------------------------------------------------------------------------ */
