@@ -313,6 +313,17 @@ TG_INLINE int32_t tg_ssat8(int32_t x)
     return __ssat(x, 8);
 }
 
+/* SMLATB / SMLABT: acc + top(x) * bottom(y) / acc + bottom(x) * top(y) (wrap-around). */
+TG_INLINE int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc)
+{
+    return __smlatb((int32_t)x, (int32_t)y, acc);
+}
+
+TG_INLINE int32_t tg_smlabt(uint32_t x, uint32_t y, int32_t acc)
+{
+    return __smlabt((int32_t)x, (int32_t)y, acc);
+}
+
 #else /* plain-C models */
 
 TG_INLINE int32_t tg_smmlar(int32_t x, int32_t y, int32_t acc)
@@ -329,6 +340,16 @@ TG_INLINE int32_t tg_smmulr(int32_t x, int32_t y)
 TG_INLINE int32_t tg_ssat8(int32_t x)
 {
     return x < -128 ? -128 : (x > 127 ? 127 : x);
+}
+
+TG_INLINE int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tg__hi16(x) * tg__lo16(y)));
+}
+
+TG_INLINE int32_t tg_smlabt(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tg__lo16(x) * tg__hi16(y)));
 }
 
 #endif /* TG_SIMD_NATIVE (depthwise/elementwise helpers) */

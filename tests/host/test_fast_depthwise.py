@@ -119,7 +119,7 @@ def test_predicate_accepts_the_limits():
 
 
 def test_packed_layout():
-    """Pad words, then per group: folded bias, tap words (byte j = channel 4g + j), M, R, shifts."""
+    """Pad words, then per group: folded bias, tap words (byte j = channel 4g + j), (M, R) pairs, shifts."""
     c = 5
     rng = np.random.default_rng(3)
     layer = _base_layer(c, input_shape=(1, 5, 5, c), output_shape=(1, 5, 5, c), input_offset=3, output_offset=-7,
@@ -136,7 +136,7 @@ def test_packed_layout():
     wsum = layer.weights.reshape(9, c).astype(np.int64).sum(axis=0)
     assert g1[0] == 4000 + 3 * wsum[4] and (g1[1:4] == 0).all()
     assert (g1[4:13] & 0xFF == layer.weights.reshape(9, c)[:, 4].astype(np.int64) & 0xFF).all()
-    assert g1[13] == (1 << 30) + 4 and g1[17] == (1 << 4) - 7 * (1 << 5)
+    assert g1[13] == (1 << 30) + 4 and g1[14] == (1 << 4) - 7 * (1 << 5) and g1[15] == 1 << 30
     assert g1[21] & 0xFF == 5
     assert low.params.filter.h == 3 and low.params.padding.w == 1
 
@@ -164,3 +164,12 @@ def test_shared_model_layers(model):
         _check(layer, x, ["fast", "fast_scalar"])
         if layer.output_shape[1] <= layer.input_shape[1] and layer.output_shape[2] <= layer.input_shape[2]:
             _check(layer, x, ["inplace_fast"], inplace_ref=True)
+
+
+@settings(max_examples=100)
+@given(dw_layers(inplace=True, planar=True))
+def test_inplace_planar_path(case):
+    """3x3 in-place layers with 8+ outputs per row, or tall and narrow ones processed as columns:
+    the in-place kernel's planar-line path."""
+    layer, x = case
+    _check(layer, x, ["inplace_fast", "inplace_fast_scalar"], inplace_ref=True)

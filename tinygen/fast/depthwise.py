@@ -189,7 +189,7 @@ def dw_fast_applicable(layer: DwLayer) -> bool:
 
 def pack_dw_fast(layer: DwLayer) -> np.ndarray:
     """The packed int32 array of tg_dw_fast.h: pad words, then per group of 4 channels the folded
-    biases, the tap words, the multipliers, the rounding terms and the shifts."""
+    biases, the tap words, (multiplier, rounding term) pairs and the shifts."""
     c = layer.channels
     kh, kw = layer.filter_hw
     taps = kh * kw
@@ -214,7 +214,8 @@ def pack_dw_fast(layer: DwLayer) -> np.ndarray:
         wb = (wm[ch] & 0xFF).astype(np.int64)           # [4, T] bytes
         tapw = wb[0] | (wb[1] << 8) | (wb[2] << 16) | (wb[3] << 24)
         nw = int(nsh[ch][0] | (nsh[ch][1] << 8) | (nsh[ch][2] << 16) | (nsh[ch][3] << 24))
-        out += [bias[ch], tapw, mult[ch], rnd[ch], np.array([nw], np.int64)]
+        mr = np.stack([mult[ch], rnd[ch]], axis=1).reshape(-1)  # M_j, R_j interleaved
+        out += [bias[ch], tapw, mr, np.array([nw], np.int64)]
     words = np.concatenate(out)
     # int32 view of 32-bit patterns
     return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)

@@ -31,9 +31,11 @@ def _out_size(n: int, k: int, s: int, d: int, pad: int, pad_after: int) -> int:
 
 
 @st.composite
-def dw_layers(draw, inplace: bool = False, max_hw: int = 12) -> tuple[fdw.DwLayer, np.ndarray]:
+def dw_layers(draw, inplace: bool = False, max_hw: int = 12, planar: bool = False) -> tuple[fdw.DwLayer, np.ndarray]:
     """A depthwise layer the fast kernels accept (dw_fast_check() is None) and an input for it.
-    inplace: output no larger than the input (the in-place kernels' precondition)."""
+    inplace: output no larger than the input (the in-place kernels' precondition).
+    planar: 3x3 layers whose rows (or, tall and narrow, columns) hold at least 8 outputs: the
+    in-place kernel's planar path."""
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     n = 2 if rng.random() < 0.15 else 1
@@ -50,6 +52,21 @@ def dw_layers(draw, inplace: bool = False, max_hw: int = 12) -> tuple[fdw.DwLaye
     def pad(k: int) -> int:  # SAME-like mostly, else none, negative (patches) or large
         return int([k // 2, 0, -1, -2, k, k - 1][rng.choice(6, p=[0.5, 0.2, 0.1, 0.05, 0.1, 0.05])])
     ph, pw, pah, paw = pad(kh), pad(kw), pad(kh), pad(kw)
+    if planar:
+        kh = kw = 3
+        dh = dw = 1
+        ph, pw = int(rng.integers(-2, 3)), int(rng.integers(-2, 3))
+        pah, paw = int(rng.integers(-2, 3)), int(rng.integers(-2, 3))
+        if rng.random() < 0.5:  # tall and narrow, same width: lines are columns
+            w = int(rng.integers(1, 8))
+            h = int(rng.integers(max(w + 1, 8 * max(sh, 1)), 30))
+            sw, pw = 1, int(rng.integers(-1, 3))
+            paw = 2 - pw  # OW = W + pw + paw - 2 = W
+            sh = int(rng.choice([1, 2]))
+        else:  # lines are rows
+            sw = int(rng.choice([1, 2]))
+            w = int(rng.integers(8 * sw + 2, 8 * sw + 24))
+            h = int(rng.integers(1, 10))
     oh = _out_size(h, kh, sh, dh, ph, pah)
     ow = _out_size(w, kw, sw, dw, pw, paw)
     if inplace:

@@ -4,7 +4,7 @@ emulated Cortex-M core (one program for several calls), for the fast-kernel test
     layer = DwLayer(...)                                   # tinygen.fast.depthwise
     y_ref = dw_portable_host(layer, x)                     # portable kernel on the host
     y = dw_fast_host(layer, x, variant="fast")             # fast kernel on the host
-    outs, instructions = target_calls("generic-m4", [dw_fast_call(layer, x), ...])
+    run = target_calls("generic-m4", [dw_fast_call(layer, x), ...])   # .outputs, .instructions
 
 A KernelCall names everything a C call needs on the target (constants in flash, inputs in RAM, the
 output array); the *_host functions run the same kernels through cffi.
@@ -300,10 +300,15 @@ def scratch_bytes(call: KernelCall) -> int:
                                                                  _dims(ffi, layer.output_shape)))
 
 
-def target_calls(board: str, calls: Sequence[KernelCall], max_instructions: int = 2_000_000_000
-                 ) -> tuple[list[np.ndarray], int]:
-    """Runs the calls one after the other in one program on the emulated `board`; returns each
-    call's output and the instructions of all calls together (harness overhead subtracted)."""
+@dataclass
+class TargetRun:
+    outputs: list[np.ndarray]   # each call's output
+    instructions: int           # all calls together, harness overhead subtracted
+    elf: Any                    # path of the program (symbol sizes)
+
+
+def target_calls(board: str, calls: Sequence[KernelCall], max_instructions: int = 2_000_000_000) -> TargetRun:
+    """Runs the calls one after the other in one program on the emulated `board`."""
     import re
 
     consts, inputs, outputs, decls, stmts = {}, {}, {}, [], []
@@ -332,10 +337,10 @@ def target_calls(board: str, calls: Sequence[KernelCall], max_instructions: int 
     if run.status != 0:
         raise RuntimeError(f"a kernel call failed on {board} (status bits {run.status:#x})")
     outs = [run.outputs[f"c{i}_{c.output}"] for i, c in enumerate(calls)]
-    return outs, run.instructions - harness_overhead(board)
+    return TargetRun(outs, run.instructions - harness_overhead(board), run.elf)
 
 
-__all__ = ["DW_VARIANTS", "KernelCall", "add_fast_call", "add_fast_host", "add_portable_call", "add_portable_host",
+__all__ = ["DW_VARIANTS", "KernelCall", "TargetRun", "add_fast_call", "add_fast_host", "add_portable_call", "add_portable_host",
            "avgpool_call", "avgpool_host", "dw_fast_call", "dw_fast_host", "dw_portable_call", "dw_portable_host",
            "mean_fast_call", "mean_fast_host", "mean_portable_call", "mean_portable_host", "scratch_bytes",
            "target_calls"]

@@ -16,6 +16,5 @@ TG_DWF_FUNC tg_status tg_depthwise_conv_inplace_fast_scalar_s8(const tg_context 
 int32_t tg_depthwise_conv_inplace_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
                                                                  const tg_dims *output_dims)
 {
-    (void)input_dims;
-    return tg_dwf_ring_rows(params, output_dims) * output_dims->w * 4;
+    return tg_dwf_inplace_scratch(params, input_dims, output_dims);
 }

@@ -13,8 +13,8 @@
  *     B[4]   folded bias: bias + input_offset * (sum of the channel's weights), so that the inner
  *            loops multiply raw int8 values and a padded tap (value = zero point) adds nothing
  *     W[T]   one word per tap, taps in row-major order (ky, kx); byte j = weight of channel 4g + j
- *     M[4]   Q31 multipliers, each in [2^30, 2^31)
- *     R[4]   2^(n-1) + output_offset * 2^n (rounding term and output offset)
+ *     MR[8]  per channel j: M_j, the Q31 multiplier in [2^30, 2^31), then R_j = 2^(n-1) +
+ *            output_offset * 2^n (rounding term and output offset)
  *     N      the right shifts n (1..31): byte j for channel 4g + j
  *
  * Requantization (exact; the compiler checks the preconditions |acc| < 2^30 and the int32 range of
@@ -49,14 +49,21 @@
 #define TG_DWF_AUTO_SCALAR 0
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_DWF_NOINLINE static __attribute__((noinline))
+#else
+#define TG_DWF_NOINLINE static
+#endif
+
 /* words per group of 4 channels in the packed array, for T taps */
 #define TG_DWF_GROUP_WORDS(T) (13 + (T))
 /* the 3x3 path keeps the 9 tap pointers of a pixel in a table */
 #define TG_DWF_TAPS_3X3 9
 
-/* One requantized output: acc -> int8 range (before the activation clamp). */
-TG_INLINE int32_t tg_dwf_requant(int32_t acc, int32_t m, int32_t r, uint32_t n)
+/* One requantized output: acc -> int8 range (before the activation clamp); mr: (M, R). */
+TG_INLINE int32_t tg_dwf_requant(int32_t acc, const int32_t *mr, uint32_t n)
 {
+    const int32_t m = mr[0], r = mr[1]; /* in this order: one LDRD */
     const int32_t v = tg_smmlar((int32_t)((uint32_t)acc << 1), m, r + (acc >> 31));
     return tg_ssat8(v >> n);
 }
@@ -72,18 +79,12 @@ TG_INLINE int32_t tg_dwf_clamp(int32_t v, const tg_range *act)
 TG_INLINE void tg_dwf_store4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int clamp,
                              const tg_range *act, int8_t *out)
 {
-    /* constants loaded in adjacent pairs (LDRD) */
+    /* (M_j, R_j) pairs: one LDRD each */
     const uint32_t nn = (uint32_t)q[8];
-    int32_t m0 = q[0], m1 = q[1], r0 = q[4], r1 = q[5];
-    int32_t v0, v1, v2, v3;
-    v0 = tg_dwf_requant(a0, m0, r0, nn & 31u);
-    v1 = tg_dwf_requant(a1, m1, r1, (nn >> 8) & 31u);
-    m0 = q[2];
-    m1 = q[3];
-    r0 = q[6];
-    r1 = q[7];
-    v2 = tg_dwf_requant(a2, m0, r0, (nn >> 16) & 31u);
-    v3 = tg_dwf_requant(a3, m1, r1, nn >> 24);
+    int32_t v0 = tg_dwf_requant(a0, q, nn & 31u);
+    int32_t v1 = tg_dwf_requant(a1, q + 2, (nn >> 8) & 31u);
+    int32_t v2 = tg_dwf_requant(a2, q + 4, (nn >> 16) & 31u);
+    int32_t v3 = tg_dwf_requant(a3, q + 6, nn >> 24);
     if (clamp) {
         v0 = tg_dwf_clamp(v0, act);
         v1 = tg_dwf_clamp(v1, act);
@@ -102,7 +103,7 @@ TG_INLINE void tg_dwf_store_partial(const int32_t acc[4], const int32_t *q, int3
 {
     int32_t j;
     for (j = 0; j < count; ++j) {
-        const int32_t v = tg_dwf_requant(acc[j], q[j], q[4 + j], ((uint32_t)q[8] >> (8 * j)) & 31u);
+        const int32_t v = tg_dwf_requant(acc[j], q + 2 * j, ((uint32_t)q[8] >> (8 * j)) & 31u);
         out[j] = (int8_t)tg_dwf_clamp(v, act);
     }
 }
@@ -189,15 +190,29 @@ TG_INLINE tg_status tg_dwf_geometry(const tg_dw_fast_params *p, const tg_dims *i
     return TG_OK;
 }
 
-/* Groups [grp0, grp1) of a 3x3 window whose taps are at tp[0..8] (input pixels, or the pad words):
- * the tap pointers are offset by 4 bytes per group; group grp0 is written to out[0..3], the next
- * one to out[4..7], ... */
-TG_INLINE void tg_dwf_groups3x3(const int8_t *const *tp, const int32_t *q, int32_t grp0, int32_t grp1, int clamp,
-                                const tg_range *act, int8_t *out, int scalar)
+/*
+ * Tap addressing: tap t of group g of a pixel reads the 4 bytes at base + off[t] + 4 g, where off is
+ * a table of byte offsets. For a window inside the input, base is its top-left tap and the table is
+ * the same for every such pixel (computed once per call); at the borders base is the image and the
+ * table holds each tap's own offset, or the offset of the pad words for a tap outside the input.
+ * Offsets to the pad words are differences of addresses (intptr_t).
+ */
+
+/* taps an offset table can hold (the general path covers larger filters) */
+#define TG_DWF_MAX_TABLE 16
+
+TG_INLINE const int8_t *tg_dwf_at(intptr_t base, int32_t off)
 {
-    int32_t off;
-    q += grp0 * TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
-    for (off = 4 * grp0; off < 4 * grp1; off += 4) {
+    return (const int8_t *)(base + off);
+}
+
+/* `count` (>= 1) full groups of a 3x3 window (see above), the first at base (q its constants),
+ * written to out[0..3], out[4..7], ...; clamped to *act when clamp is set. A function of its own:
+ * the hot loop gets all the registers. */
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9(intptr_t base, const int32_t *off, const int32_t *q, int32_t count,
+                                                int8_t *out, const tg_range *act, int clamp, int scalar)
+{
+    do {
         /* loads in adjacent pairs (the compiler merges them into LDRD) */
         int32_t w0 = q[4], w1 = q[5];
         tg_dwf_acc a;
@@ -205,47 +220,65 @@ TG_INLINE void tg_dwf_groups3x3(const int8_t *const *tp, const int32_t *q, int32
         a.a1 = q[1];
         a.a2 = q[2];
         a.a3 = q[3];
-        tg_dwf_tap(tp[0] + off, w0, &a, scalar);
-        tg_dwf_tap(tp[1] + off, w1, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[0]), w0, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[1]), w1, &a, scalar);
         w0 = q[6];
         w1 = q[7];
-        tg_dwf_tap(tp[2] + off, w0, &a, scalar);
-        tg_dwf_tap(tp[3] + off, w1, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[2]), w0, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[3]), w1, &a, scalar);
         w0 = q[8];
         w1 = q[9];
-        tg_dwf_tap(tp[4] + off, w0, &a, scalar);
-        tg_dwf_tap(tp[5] + off, w1, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[4]), w0, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[5]), w1, &a, scalar);
         w0 = q[10];
         w1 = q[11];
-        tg_dwf_tap(tp[6] + off, w0, &a, scalar);
-        tg_dwf_tap(tp[7] + off, w1, &a, scalar);
-        tg_dwf_tap(tp[8] + off, q[12], &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[6]), w0, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[7]), w1, &a, scalar);
+        tg_dwf_tap(tg_dwf_at(base, off[8]), q[12], &a, scalar);
         tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q + 13, clamp, act, out);
+        base += 4;
         out += 4;
         q += TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
+    } while (--count > 0);
+}
+
+/* The same for any number of taps (<= TG_DWF_MAX_TABLE). */
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(intptr_t base, const int32_t *off, int32_t taps, const int32_t *q,
+                                               int32_t count, int8_t *out, const tg_range *act, int clamp, int scalar)
+{
+    int32_t t;
+    for (; count > 0; --count, base += 4, out += 4) {
+        tg_dwf_acc a;
+        tg_dwf_bias(&a, q);
+        q += 4;
+        for (t = 0; t < taps; ++t) {
+            tg_dwf_tap(tg_dwf_at(base, off[t]), *q++, &a, scalar);
+        }
+        tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q, clamp, act, out);
+        q += 9;
     }
 }
 
-/* The partial last group of a 3x3 window (rem = C % 4 channels, 1..3, at byte offset off of the
- * pixels; q is the group's constants): byte by byte, never reading past the channels of a pixel. */
-TG_INLINE void tg_dwf_partial3x3(const int8_t *const *tp, int32_t off, const int32_t *q, int32_t rem,
-                                 const tg_range *act, int8_t *out)
+/* The partial last group (rem = C % 4 channels, 1..3) at base: byte by byte, never reading past the
+ * channels of a pixel. */
+TG_INLINE void tg_dwf_partial(intptr_t base, const int32_t *off, int32_t taps, const int32_t *q, int32_t rem,
+                              const tg_range *act, int8_t *out)
 {
     int32_t acc[4], j, t;
     for (j = 0; j < rem; ++j) {
         int32_t a = q[j];
-        for (t = 0; t < TG_DWF_TAPS_3X3; ++t) {
-            a += (int32_t)tp[t][off + j] * (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t] >> (8 * j));
+        for (t = 0; t < taps; ++t) {
+            a += (int32_t)tg_dwf_at(base, off[t])[j] * (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t] >> (8 * j));
         }
         acc[j] = a;
     }
-    tg_dwf_store_partial(acc, q + 4 + TG_DWF_TAPS_3X3, rem, act, out);
+    tg_dwf_store_partial(acc, q + 4 + taps, rem, act, out);
 }
 
 /*
- * Groups [grp0, grp1) (the last one may be partial) of any other filter size, window top-left tap
- * at input (y0, x0); group grp is written to out + 4 * (grp - grp0). Each tap reads its input
- * pixel, or the pad words when it lies outside the input.
+ * Filters with more than TG_DWF_MAX_TABLE taps: groups [grp0, grp1) (the last one may be partial),
+ * window top-left tap at input (y0, x0), group grp written to out + 4 * (grp - grp0); each tap's
+ * source (its input pixel or the pad words) is found again for every group.
  */
 TG_INLINE void tg_dwf_general(const tg_dwf_geom *g, const tg_dw_fast_params *p, const int8_t *in_b,
                               const int32_t *packed, int32_t grp0, int32_t grp1, int32_t y0, int32_t x0,
@@ -253,47 +286,40 @@ TG_INLINE void tg_dwf_general(const tg_dwf_geom *g, const tg_dw_fast_params *p, 
 {
     const int8_t *pad = (const int8_t *)packed;
     const int32_t *q = packed + g->groups + grp0 * g->gwords;
-    int32_t grp, ky, kx, j;
+    int32_t grp, ky, kx, t;
+    int32_t off[1];
     for (grp = grp0; grp < grp1; ++grp, q += g->gwords, out += 4) {
-        const int32_t off = 4 * grp;
-        const int32_t *w = q + 4;
         const int32_t n = grp < g->full ? 4 : g->rem;
+        const int32_t *w = q + 4;
         tg_dwf_acc a;
+        int32_t acc[4];
         tg_dwf_bias(&a, q);
+        acc[0] = a.a0;
+        acc[1] = a.a1;
+        acc[2] = a.a2;
+        acc[3] = a.a3;
+        t = 0;
         for (ky = 0; ky < g->k_h; ++ky) {
             const int32_t y = y0 + ky * p->dilation.h;
             const int row_in = (uint32_t)y < (uint32_t)g->in_h;
-            for (kx = 0; kx < g->k_w; ++kx, ++w) {
+            for (kx = 0; kx < g->k_w; ++kx, ++t) {
                 const int32_t x = x0 + kx * p->dilation.w;
-                const int8_t *src = (row_in && (uint32_t)x < (uint32_t)g->in_w) ? in_b + (y * g->in_w + x) * g->ch + off
-                                                                                  : pad + off;
-                if (n == 4) {
-                    tg_dwf_tap(src, *w, &a, scalar);
-                } else {
-                    /* partial group: only the rem channels of the pixel are read */
-                    int32_t acc[3];
-                    acc[0] = a.a0;
-                    acc[1] = a.a1;
-                    acc[2] = a.a2;
-                    for (j = 0; j < n; ++j) {
-                        acc[j] += (int32_t)src[j] * (int32_t)(int8_t)(uint8_t)((uint32_t)*w >> (8 * j));
-                    }
-                    a.a0 = acc[0];
-                    a.a1 = acc[1];
-                    a.a2 = acc[2];
+                const int8_t *src = (row_in && (uint32_t)x < (uint32_t)g->in_w) ? in_b + (y * g->in_w + x) * g->ch
+                                                                                  : pad;
+                int32_t j;
+                off[0] = 4 * grp;
+                for (j = 0; j < n; ++j) {
+                    acc[j] += (int32_t)tg_dwf_at((intptr_t)src, off[0])[j] *
+                              (int32_t)(int8_t)(uint8_t)((uint32_t)w[t] >> (8 * j));
                 }
             }
         }
         if (n == 4) {
-            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, w, g->clamp, &p->activation, out);
+            tg_dwf_store4(acc[0], acc[1], acc[2], acc[3], w + t, g->clamp, &p->activation, out);
         } else {
-            int32_t acc[4];
-            acc[0] = a.a0;
-            acc[1] = a.a1;
-            acc[2] = a.a2;
-            acc[3] = 0;
-            tg_dwf_store_partial(acc, w, n, &p->activation, out);
+            tg_dwf_store_partial(acc, w + t, n, &p->activation, out);
         }
+        (void)scalar;
     }
 }
 
@@ -308,77 +334,87 @@ TG_INLINE void tg_dwf_inner_range(int32_t out_n, int32_t stride, int32_t pad, in
     *hi = last < 0 ? -1 : TG_MIN(out_n - 1, last / stride);
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define TG_DWF_NOINLINE static __attribute__((noinline))
-#else
-#define TG_DWF_NOINLINE static
-#endif
-
-/* What one call of a row function computes. */
+/* What one call of the row function computes, and the constant offset table of inner windows. */
 typedef struct {
     int32_t grp0, grp1;  /* groups [grp0, grp1); grp1 == groups includes the partial one */
     int32_t out_step;    /* bytes between the outputs of consecutive pixels */
     int32_t y_lo, y_hi;  /* output rows whose windows are inside the input vertically */
     int32_t x_lo, x_hi;  /* output columns whose windows are inside the input horizontally */
+    int32_t inner[TG_DWF_MAX_TABLE]; /* tap offsets from the top-left tap of an inner window */
 } tg_dwf_rows;
 
 /* One output row oy: every pixel's groups [grp0, grp1), group grp of pixel ox written to
- * out + ox * out_step + 4 * (grp - grp0). 3x3 filters: the 9 tap pointers of each pixel go to a table (taps outside
- * the input point at the pad words) read by the group loop; other sizes: tg_dwf_general. */
+ * out + ox * out_step + 4 * (grp - grp0). (The geometry is copied to locals: the int8 stores of the
+ * outputs may alias anything, so fields read through pointers would be read again after each.) */
 TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_row(const tg_dwf_geom *g, const tg_dw_fast_params *p, const int8_t *in_b,
                                             const int32_t *packed, const tg_dwf_rows *rw, int32_t oy, int8_t *out,
                                             int scalar)
 {
-    const int8_t *pad = (const int8_t *)packed;
-    const int32_t *q0 = packed + g->groups;
+    const intptr_t pad_off = (intptr_t)packed - (intptr_t)in_b;
+    const int32_t in_h = g->in_h, in_w = g->in_w, ch = g->ch, k_h = g->k_h, k_w = g->k_w, taps = g->taps;
+    const int32_t out_w = g->out_w, out_step = rw->out_step, x_lo = rw->x_lo, x_hi = rw->x_hi;
+    const int32_t stride_w = p->stride.w, pad_w = p->padding.w, dil_h = p->dilation.h, dil_w = p->dilation.w;
     const int32_t y0 = oy * p->stride.h - p->padding.h;
     const int row_inner = oy >= rw->y_lo && oy <= rw->y_hi;
-    const int32_t cd = p->dilation.w * g->ch, rd = p->dilation.h * g->in_w * g->ch;
-    const int32_t step = p->stride.w * g->ch;
-    const int32_t full1 = TG_MIN(rw->grp1, g->full);
-    const int8_t *tp[TG_DWF_TAPS_3X3];
-    int32_t ox, ky, kx;
-    for (ox = 0; ox < g->out_w; ++ox, out += rw->out_step) {
-        const int32_t x0 = ox * p->stride.w - p->padding.w;
-        if (g->taps != TG_DWF_TAPS_3X3 || g->k_w != 3) {
-            tg_dwf_general(g, p, in_b, packed, rw->grp0, rw->grp1, y0, x0, out, scalar);
-            continue;
+    const int32_t full = TG_MIN(rw->grp1, g->full) - rw->grp0;
+    const int32_t rem = rw->grp1 > g->full ? g->rem : 0;
+    const int32_t *q = packed + g->groups + rw->grp0 * g->gwords;
+    const int32_t *pq = q + full * g->gwords;  /* the partial group's constants */
+    const int clamp = g->clamp;
+    const tg_range act = p->activation;
+    const intptr_t img = (intptr_t)(in_b + 4 * rw->grp0);
+    int32_t border[TG_DWF_MAX_TABLE];
+    int32_t ox, ky, kx, t;
+    if (taps > TG_DWF_MAX_TABLE) {
+        for (ox = 0; ox < out_w; ++ox, out += out_step) {
+            tg_dwf_general(g, p, in_b, packed, rw->grp0, rw->grp1, y0, ox * stride_w - pad_w, out, scalar);
         }
-        if (row_inner && ox >= rw->x_lo && ox <= rw->x_hi) {
-            if (ox == rw->x_lo) {
-                const int8_t *r = in_b + (y0 * g->in_w + x0) * g->ch;
-                for (ky = 0; ky < 3; ++ky, r += rd) {
-                    tp[3 * ky] = r;
-                    tp[3 * ky + 1] = r + cd;
-                    tp[3 * ky + 2] = r + 2 * cd;
-                }
-            } else {
-                for (kx = 0; kx < TG_DWF_TAPS_3X3; ++kx) {
-                    tp[kx] += step;
-                }
-            }
+        return;
+    }
+    for (ox = 0; ox < out_w; ++ox, out += out_step) {
+        const int32_t x0 = ox * stride_w - pad_w;
+        const int32_t *off;
+        intptr_t base;
+        if (row_inner && ox >= x_lo && ox <= x_hi) {
+            base = img + (y0 * in_w + x0) * ch;
+            off = rw->inner;
         } else {
-            for (ky = 0; ky < 3; ++ky) {
-                const int32_t y = y0 + ky * p->dilation.h;
-                const int row_in = (uint32_t)y < (uint32_t)g->in_h;
-                for (kx = 0; kx < 3; ++kx) {
-                    const int32_t x = x0 + kx * p->dilation.w;
-                    tp[3 * ky + kx] = (row_in && (uint32_t)x < (uint32_t)g->in_w) ? in_b + (y * g->in_w + x) * g->ch : pad;
+            base = img;
+            t = 0;
+            for (ky = 0; ky < k_h; ++ky) {
+                const int32_t y = y0 + ky * dil_h;
+                const int row_in = (uint32_t)y < (uint32_t)in_h;
+                for (kx = 0; kx < k_w; ++kx, ++t) {
+                    const int32_t x = x0 + kx * dil_w;
+                    border[t] = (row_in && (uint32_t)x < (uint32_t)in_w) ? (y * in_w + x) * ch : (int32_t)pad_off;
                 }
             }
+            off = border;
         }
-        tg_dwf_groups3x3(tp, q0, rw->grp0, full1, g->clamp, &p->activation, out, scalar);
-        if (rw->grp1 > g->full) {
-            tg_dwf_partial3x3(tp, 4 * g->full, q0 + g->full * TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3), g->rem,
-                              &p->activation, out + 4 * (g->full - rw->grp0));
+        if (full <= 0) {
+            /* only the partial group */
+        } else if (taps == TG_DWF_TAPS_3X3) {
+            tg_dwf_groups9(base, off, q, full, out, &act, clamp, scalar);
+        } else {
+            tg_dwf_groups(base, off, taps, q, full, out, &act, clamp, scalar);
+        }
+        if (rem != 0) {
+            tg_dwf_partial(base + 4 * full, off, taps, pq, rem, &act, out + 4 * full);
         }
     }
 }
 
+/* Row ranges of inner windows and their offset table. */
 TG_INLINE void tg_dwf_ranges(const tg_dwf_geom *g, const tg_dw_fast_params *p, tg_dwf_rows *rw)
 {
+    int32_t ky, kx, t = 0;
     tg_dwf_inner_range(g->out_h, p->stride.h, p->padding.h, g->k_h, p->dilation.h, g->in_h, &rw->y_lo, &rw->y_hi);
     tg_dwf_inner_range(g->out_w, p->stride.w, p->padding.w, g->k_w, p->dilation.w, g->in_w, &rw->x_lo, &rw->x_hi);
+    for (ky = 0; ky < g->k_h && g->taps <= TG_DWF_MAX_TABLE; ++ky) {
+        for (kx = 0; kx < g->k_w; ++kx, ++t) {
+            rw->inner[t] = (ky * p->dilation.h * g->in_w + kx * p->dilation.w) * g->ch;
+        }
+    }
 }
 
 /* The normal kernel: output pixels in raster order, all channels of a pixel together. */
@@ -405,71 +441,342 @@ TG_INLINE tg_status tg_dwf_run(const tg_dw_fast_params *p, const tg_dims *in_d, 
     return TG_OK;
 }
 
-/* Rows of the in-place kernel's ring: output row r may overwrite the input once every input row
- * up to r has been read for the last time, i.e. after output row floor((r + pad) / stride) has been
- * computed; at most max(pad, 0) + 1 rows wait (see tg_depthwise_conv_inplace_fast_s8 in tg_nn.h). */
+/* -- in place, 3x3: planar lines, one channel at a time ---------------------------------------------
+ *
+ * The in-place kernel's fast path (3x3 filters, dilation 1; see tg_dwf_planar() for the strides and
+ * paddings): for one channel at a time, the three input lines (rows) that an output line's windows
+ * read are copied into a ring of 3 "planar" lines (that channel's bytes side by side, the zero point
+ * in the padding). Two outputs next to each other (stride 1 along the line) then come from one word
+ * per line: with the word's bytes p0..p3 at positions x..x+3, SXTB16 gives (p0, p2) and (p1, p3), and
+ *   out(x)   += w0 p0 + w1 p1 + w2 p2 = SMLAD((p0, p2), (w0, w2)) + w1 p1
+ *   out(x+1) += w0 p1 + w1 p2 + w2 p3 = SMLAD((p1, p3), (w0, w2)) + w1 p2
+ * (stride 2: out(x) from positions 2x..2x+2 of one word). Every input line that a later output line
+ * needs is in the ring when an output line is finished, so that line goes straight back over the
+ * input (its channel's bytes only), which is safe when
+ *   - lines are rows: padding.h <= 2 (output row r covers input rows <= r, as OW <= W);
+ *   - lines are columns (narrow images, W < H, to spread the per-line work over more outputs):
+ *     OW == W (output pixel (y, x) lands on input pixel (y, x)) and padding.w <= 2.
+ * Scratch: 4 planar lines (the ring, and one of the zero point for lines outside the input) of
+ * (outputs per line - 1) * stride + 6 bytes.
+ */
+
+/* Lines are columns (the image is processed transposed). */
+TG_INLINE int tg_dwf_planar_columns(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+{
+    return in_d->w < in_d->h && out_d->w == in_d->w && p->padding.w <= 2 && (p->stride.h == 1 || p->stride.h == 2);
+}
+
+/* outputs per line below which the planar path's per-line work outweighs its faster inner loop */
+#define TG_DWF_PLANAR_MIN_LINE 8
+
+/* The planar path applies (the same answer on every core: the scratch size depends on it). */
+TG_INLINE int tg_dwf_planar(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+{
+    if (p->filter.h != 3 || p->filter.w != 3 || p->dilation.h != 1 || p->dilation.w != 1) {
+        return 0;
+    }
+    if (tg_dwf_planar_columns(p, in_d, out_d)) {
+        return out_d->h >= TG_DWF_PLANAR_MIN_LINE;
+    }
+    return (p->stride.w == 1 || p->stride.w == 2) && p->padding.h <= 2 && out_d->w >= TG_DWF_PLANAR_MIN_LINE;
+}
+
+/* Bytes of a planar line: the positions of the line's windows, and room for the last word read. */
+TG_INLINE int32_t tg_dwf_planar_len(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+{
+    return tg_dwf_planar_columns(p, in_d, out_d) ? (out_d->h - 1) * p->stride.h + 6 : (out_d->w - 1) * p->stride.w + 6;
+}
+
+/* One channel's constants for the planar lines (w: the 3x3 weights, transposed for columns). */
+typedef struct {
+    uint32_t w02[3];   /* (w(i, 0), w(i, 2)) halfword pairs, i = line of the window */
+    uint32_t w1a;      /* (w(0, 1), w(1, 1)) */
+    uint32_t w1b;      /* (w(2, 1), 0) */
+    int32_t bias;      /* folded bias */
+    int32_t mr[2];     /* multiplier, rounding term */
+    uint32_t n;        /* right shift */
+    int32_t clamp;     /* the activation range is narrower than int8 */
+    tg_range act;
+    int32_t out_step;  /* bytes between consecutive outputs of a line */
+    int32_t count;     /* outputs per line */
+    int32_t stride;    /* positions between consecutive windows of a line */
+    int32_t w[9];      /* the weights (scalar core) */
+} tg_dwf_chan;
+
+TG_INLINE void tg_dwf_chan_load(const int32_t *packed, int32_t groups, int32_t c, int transpose, tg_dwf_chan *k)
+{
+    const int32_t *q = packed + groups + (c / 4) * TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
+    const int32_t j = c % 4;
+    int32_t t;
+    for (t = 0; t < TG_DWF_TAPS_3X3; ++t) {
+        const int32_t tap = transpose ? 3 * (t % 3) + t / 3 : t;
+        k->w[t] = (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + tap] >> (8 * j));
+    }
+    for (t = 0; t < 3; ++t) {
+        k->w02[t] = tg_pkhbt((uint32_t)k->w[3 * t], (uint32_t)k->w[3 * t + 2], 16);
+    }
+    k->w1a = tg_pkhbt((uint32_t)k->w[1], (uint32_t)k->w[4], 16);
+    k->w1b = (uint32_t)k->w[7] & 0xFFFFu;
+    k->bias = q[j];
+    k->mr[0] = q[13 + 2 * j];
+    k->mr[1] = q[14 + 2 * j];
+    k->n = ((uint32_t)q[21] >> (8 * j)) & 31u;
+}
+
+/* n bytes from src, step bytes apart, to dst. */
+TG_DWF_NOINLINE void tg_dwf_gather(int8_t *dst, const int8_t *src, int32_t n, int32_t step)
+{
+    for (; n >= 2; n -= 2, dst += 2, src += 2 * step) {
+        const int8_t a = src[0], b = src[step];
+        dst[0] = a;
+        dst[1] = b;
+    }
+    if (n > 0) {
+        *dst = *src;
+    }
+}
+
+/* One output line of one channel from the planar lines r0..r2: k->count outputs, output x to
+ * out[x * k->out_step], windows k->stride positions apart. */
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_planar_line(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                                    const tg_dwf_chan *k, int8_t *out, int scalar)
+{
+    const int32_t bias = k->bias, clamp = k->clamp, out_step = k->out_step, n = k->count, stride = k->stride;
+    const uint32_t sh = k->n;
+    int32_t x = 0;
+    if (scalar) {
+        for (; x < n; ++x, out += out_step, r0 += stride, r1 += stride, r2 += stride) {
+            int32_t a = bias;
+            a += r0[0] * k->w[0] + r0[1] * k->w[1] + r0[2] * k->w[2];
+            a += r1[0] * k->w[3] + r1[1] * k->w[4] + r1[2] * k->w[5];
+            a += r2[0] * k->w[6] + r2[1] * k->w[7] + r2[2] * k->w[8];
+            a = tg_dwf_requant(a, k->mr, sh);
+            *out = (int8_t)(clamp ? tg_dwf_clamp(a, &k->act) : a);
+        }
+        return;
+    }
+    if (stride == 1) {
+        const uint32_t w00 = k->w02[0], w01 = k->w02[1], w02 = k->w02[2], w1a = k->w1a, w1b = k->w1b;
+        for (; x + 1 < n; x += 2, out += 2 * out_step) {
+            uint32_t v, e, o;
+            int32_t a, b;
+            v = tg_read_s8x4(r0 + x);
+            e = tg_sxtb16(v);
+            o = tg_sxtb16_ror8(v);
+            a = tg_smlad(e, w00, bias);
+            b = tg_smlad(o, w00, bias);
+            a = tg_smlabb(o, w1a, a);
+            b = tg_smlatb(e, w1a, b);
+            v = tg_read_s8x4(r1 + x);
+            e = tg_sxtb16(v);
+            o = tg_sxtb16_ror8(v);
+            a = tg_smlad(e, w01, a);
+            b = tg_smlad(o, w01, b);
+            a = tg_smlabt(o, w1a, a);
+            b = tg_smlatt(e, w1a, b);
+            v = tg_read_s8x4(r2 + x);
+            e = tg_sxtb16(v);
+            o = tg_sxtb16_ror8(v);
+            a = tg_smlad(e, w02, a);
+            b = tg_smlad(o, w02, b);
+            a = tg_smlabb(o, w1b, a);
+            b = tg_smlatb(e, w1b, b);
+            a = tg_dwf_requant(a, k->mr, sh);
+            b = tg_dwf_requant(b, k->mr, sh);
+            if (clamp) {
+                a = tg_dwf_clamp(a, &k->act);
+                b = tg_dwf_clamp(b, &k->act);
+            }
+            out[0] = (int8_t)a;
+            out[out_step] = (int8_t)b;
+        }
+    }
+    for (; x < n; ++x, out += out_step) {
+        /* stride 2, or the last output of an odd line: positions x * stride .. + 2 */
+        const int32_t i = x * stride;
+        uint32_t v;
+        int32_t a;
+        v = tg_read_s8x4(r0 + i);
+        a = tg_smlad(tg_sxtb16(v), k->w02[0], bias);
+        a = tg_smlabb(tg_sxtb16_ror8(v), k->w1a, a);
+        v = tg_read_s8x4(r1 + i);
+        a = tg_smlad(tg_sxtb16(v), k->w02[1], a);
+        a = tg_smlabt(tg_sxtb16_ror8(v), k->w1a, a);
+        v = tg_read_s8x4(r2 + i);
+        a = tg_smlad(tg_sxtb16(v), k->w02[2], a);
+        a = tg_smlabb(tg_sxtb16_ror8(v), k->w1b, a);
+        a = tg_dwf_requant(a, k->mr, sh);
+        *out = (int8_t)(clamp ? tg_dwf_clamp(a, &k->act) : a);
+    }
+}
+
+TG_INLINE void tg_dwf_fill_bytes(int8_t *dst, int32_t n, int8_t v)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        dst[i] = v;
+    }
+}
+
+/* Geometry of the planar path: the image as lines of positions (rows of columns, or, transposed,
+ * columns of rows). */
+typedef struct {
+    int32_t lines, line_step, pos_step;  /* input lines, bytes between lines / positions */
+    int32_t out_lines, out_line_step;    /* output lines, bytes between them */
+    int32_t stride_line, pad_line;       /* window step and padding across lines */
+    int32_t len, col0, count;            /* planar line bytes; input positions [0, count) of a line
+                                            (from `first`) go to planar positions [col0, col0 + count) */
+    int8_t *ring;                        /* 3 planar lines, then the zero-point line */
+} tg_dwf_plane;
+
+/* All output lines of one channel: img points at the channel's first input position of line 0,
+ * out at the channel's first output. */
+TG_DWF_NOINLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const tg_dwf_chan *k, const int8_t *img,
+                                           int8_t *out, int scalar)
+{
+    const int32_t lines = pl->lines, line_step = pl->line_step, pos_step = pl->pos_step, count = pl->count;
+    const int32_t out_lines = pl->out_lines, out_line_step = pl->out_line_step, stride_line = pl->stride_line;
+    int8_t *slot0 = pl->ring, *slot1 = pl->ring + pl->len, *slot2 = pl->ring + 2 * pl->len;
+    const int8_t *zline = pl->ring + 3 * pl->len;
+    int32_t ol, top = -pl->pad_line, next = INT32_MIN;
+    for (ol = 0; ol < out_lines; ++ol, top += stride_line, out += out_line_step) {
+        if (next < top) {
+            next = top;
+        }
+        /* read lines next .. top + 2 into the ring (it keeps the newest three) */
+        for (; next <= top + 2; ++next) {
+            int8_t *t = slot0;
+            slot0 = slot1;
+            slot1 = slot2;
+            slot2 = t;
+            if ((uint32_t)next < (uint32_t)lines) {
+                tg_dwf_gather(t + pl->col0, img + next * line_step, count, pos_step);
+            }
+        }
+        tg_dwf_planar_line((uint32_t)top < (uint32_t)lines ? slot0 : zline,
+                           (uint32_t)(top + 1) < (uint32_t)lines ? slot1 : zline,
+                           (uint32_t)(top + 2) < (uint32_t)lines ? slot2 : zline, k, out, scalar);
+    }
+}
+
+/* The in-place planar path (see above). */
+TG_INLINE void tg_dwf_run_planar(const tg_dwf_geom *g, const tg_dw_fast_params *p, const tg_dims *in_d,
+                                 const tg_dims *out_d, int8_t *data, const int32_t *packed, int8_t *ring, int scalar)
+{
+    const int tr = tg_dwf_planar_columns(p, in_d, out_d);
+    const int8_t zp = ((const int8_t *)packed)[0];
+    const int32_t pos = tr ? g->in_h : g->in_w, pad_pos = tr ? p->padding.h : p->padding.w;
+    const int32_t first = TG_MAX(0, -pad_pos);
+    tg_dwf_plane pl;
+    tg_dwf_chan k;
+    int32_t b, c;
+    pl.len = tg_dwf_planar_len(p, in_d, out_d);
+    pl.lines = tr ? g->in_w : g->in_h;
+    pl.line_step = tr ? g->ch : g->in_w * g->ch;
+    pl.pos_step = tr ? g->in_w * g->ch : g->ch;
+    pl.out_lines = tr ? g->out_w : g->out_h;
+    pl.out_line_step = tr ? g->ch : g->out_w * g->ch;
+    pl.stride_line = tr ? p->stride.w : p->stride.h;
+    pl.pad_line = tr ? p->padding.w : p->padding.h;
+    /* planar position j holds input position j - pad_pos */
+    pl.col0 = TG_MAX(0, pad_pos);
+    pl.count = TG_MAX(0, TG_MIN(pos, pl.len - pad_pos) - first);
+    pl.ring = ring;
+    k.clamp = g->clamp;
+    k.act = p->activation;
+    k.out_step = tr ? g->out_w * g->ch : g->ch;
+    k.count = tr ? g->out_h : g->out_w;
+    k.stride = tr ? p->stride.h : p->stride.w;
+    /* the zero point everywhere: the input positions of the 3 ring lines are rewritten line by line,
+     * the padding positions and the 4th line stay */
+    tg_dwf_fill_bytes(ring, 4 * pl.len, zp);
+    if (pl.count <= 0) {
+        pl.lines = 0; /* no input position inside the planar lines: every line is padding */
+    }
+    for (b = 0; b < in_d->n; ++b) {
+        const int8_t *img = data + b * g->in_h * g->in_w * g->ch + first * pl.pos_step;
+        int8_t *out_b = data + b * g->out_h * g->out_w * g->ch;
+        for (c = 0; c < g->ch; ++c) {
+            tg_dwf_chan_load(packed, g->groups, c, tr, &k);
+            tg_dwf_planar_channel(&pl, &k, img + c, out_b + c, scalar);
+        }
+    }
+}
+
+/* -- in place, other layers: a ring of output rows -------------------------------------------------
+ *
+ * Output rows (all channels, computed as by the normal kernel) go to a ring of R output rows; row r
+ * goes back over the input once every input row up to r has been read for the last time, i.e.
+ * after output row floor((r + padding.h) / stride.h) has been computed (output row r covers input
+ * rows <= r, as OW <= W). At most R = min(max(padding.h, 0) + 1, OH) rows wait.
+ */
 TG_INLINE int32_t tg_dwf_ring_rows(const tg_dw_fast_params *p, const tg_dims *out_d)
 {
     return TG_MAX(1, TG_MIN(TG_MAX(p->padding.h, 0) + 1, out_d->h));
 }
 
-/* Copies output row r of group grp (n channels) from the ring to its place over the input. */
-TG_INLINE void tg_dwf_write_back(const int8_t *ring_row, int8_t *dst, int32_t out_w, int32_t ch, int32_t n, int scalar)
+/* Scratch bytes of the in-place kernel. */
+TG_INLINE int32_t tg_dwf_inplace_scratch(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
 {
-    int32_t x, j;
-    for (x = 0; x < out_w; ++x, dst += ch, ring_row += 4) {
-        if (n == 4 && !scalar) {
-            tg_write_s8x4(dst, tg_read_s8x4(ring_row));
-        } else {
-            for (j = 0; j < n; ++j) {
-                dst[j] = ring_row[j];
-            }
-        }
+    if (tg_dwf_planar(p, in_d, out_d)) {
+        return 4 * tg_dwf_planar_len(p, in_d, out_d);
+    }
+    return tg_dwf_ring_rows(p, out_d) * out_d->w * out_d->c;
+}
+
+TG_INLINE void tg_dwf_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+    for (; n >= 4; n -= 4, dst += 4, src += 4) {
+        tg_write_s8x4(dst, tg_read_s8x4(src));
+    }
+    for (; n > 0; --n) {
+        *dst++ = *src++;
     }
 }
 
-/* The in-place kernel: one group of 4 channels at a time over the whole image. */
+/* The in-place kernel. */
 TG_INLINE tg_status tg_dwf_run_inplace(const tg_context *ctx, const tg_dw_fast_params *p, const tg_dims *in_d,
                                        int8_t *data, const int32_t *packed, const tg_dims *out_d, int scalar)
 {
     tg_dwf_geom g;
     tg_dwf_rows rw;
-    int32_t b, grp, oy, next;
-    const tg_status st = tg_dwf_geometry(p, in_d, out_d, &g);
-    const int32_t ring_rows = tg_dwf_ring_rows(p, out_d);
+    int32_t b, oy, next, ring_rows, row_bytes;
     int8_t *ring;
+    const tg_status st = tg_dwf_geometry(p, in_d, out_d, &g);
     if (st != TG_OK) {
         return st;
     }
     if (g.out_h > g.in_h || g.out_w > g.in_w) {
         return TG_ERR_ARG;
     }
-    if (ctx == NULL || ctx->buf == NULL || ctx->size < ring_rows * g.out_w * 4) {
+    if (ctx == NULL || ctx->buf == NULL || ctx->size < tg_dwf_inplace_scratch(p, in_d, out_d)) {
         return TG_ERR_BUFFER;
     }
     ring = (int8_t *)ctx->buf;
+    if (tg_dwf_planar(p, in_d, out_d)) {
+        tg_dwf_run_planar(&g, p, in_d, out_d, data, packed, ring, scalar);
+        return TG_OK;
+    }
+    ring_rows = tg_dwf_ring_rows(p, out_d);
+    row_bytes = g.out_w * g.ch;
     tg_dwf_ranges(&g, p, &rw);
-    rw.out_step = 4;
+    rw.grp0 = 0;
+    rw.grp1 = g.groups;
+    rw.out_step = g.ch;
     for (b = 0; b < in_d->n; ++b) {
         const int8_t *in_b = data + b * g.in_h * g.in_w * g.ch;
-        int8_t *out_b = data + b * g.out_h * g.out_w * g.ch;
-        for (grp = 0; grp < g.groups; ++grp) {
-            const int32_t n = grp < g.full ? 4 : g.rem;
-            rw.grp0 = grp;
-            rw.grp1 = grp + 1;
-            next = 0; /* the first output row not yet written back */
-            for (oy = 0; oy < g.out_h; ++oy) {
-                tg_dwf_row(&g, p, in_b, packed, &rw, oy, ring + (oy % ring_rows) * g.out_w * 4, scalar);
-                while (next <= oy && (next + p->padding.h) / p->stride.h <= oy) {
-                    tg_dwf_write_back(ring + (next % ring_rows) * g.out_w * 4, out_b + next * g.out_w * g.ch + 4 * grp,
-                                      g.out_w, g.ch, n, scalar);
-                    ++next;
-                }
+        int8_t *out_b = data + b * g.out_h * row_bytes;
+        next = 0; /* the first output row not yet written back */
+        for (oy = 0; oy < g.out_h; ++oy) {
+            tg_dwf_row(&g, p, in_b, packed, &rw, oy, ring + (oy % ring_rows) * row_bytes, scalar);
+            /* C division truncates: (next + pad) / stride <= oy holds for every negative numerator too */
+            while (next <= oy && (next + p->padding.h) / p->stride.h <= oy) {
+                tg_dwf_copy(out_b + next * row_bytes, ring + (next % ring_rows) * row_bytes, row_bytes);
+                ++next;
             }
-            for (; next < g.out_h; ++next) {
-                tg_dwf_write_back(ring + (next % ring_rows) * g.out_w * 4, out_b + next * g.out_w * g.ch + 4 * grp,
-                                  g.out_w, g.ch, n, scalar);
-            }
+        }
+        for (; next < g.out_h; ++next) {
+            tg_dwf_copy(out_b + next * row_bytes, ring + (next % ring_rows) * row_bytes, row_bytes);
         }
     }
     return TG_OK;
