@@ -190,12 +190,20 @@ int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params
 /*
  * tg_depthwise_conv_inplace_fast_s8 - the same computation with the output written over the
  *   input in `data` (output pixel p, channel c lands at data[p * C + c], batch after batch), as
- *   tg_depthwise_conv_inplace_s8; requires OH <= H and OW <= W. One group of 4 channels (the last
- *   one 1-3) at a time over the whole image: output rows go to a ring of R = min(max(padding.h, 0)
- *   + 1, OH) rows of OW * 4 bytes, and row r goes back over the input (its group's bytes only) as
- *   soon as output row floor((r + padding.h) / stride.h) has been computed: every input row up to r
- *   has then been read for the last time. Any padding (also negative) and stride. Scratch:
- *   tg_depthwise_conv_inplace_fast_s8_get_buffer_size() bytes (R * OW * 4).
+ *   tg_depthwise_conv_inplace_s8; requires OH <= H and OW <= W. Two ways, chosen from the
+ *   parameters alone (the same on every core):
+ *   - 3x3 filters, dilation 1, with lines of at least 8 outputs: one channel at a time, the input
+ *     rows an output row reads are copied into a ring of 3 "planar" rows (that channel's bytes side
+ *     by side) and each finished output row goes straight back over the input (its channel only).
+ *     Needs stride.w 1 or 2 and padding.h <= 2; a narrow image (W < H) with OW == W, stride.h 1 or 2
+ *     and padding.w <= 2 is processed by columns instead of rows. Scratch: 4 * ((n - 1) * s + 6)
+ *     bytes, n outputs per line, s the stride along it.
+ *   - otherwise: output rows (all channels, as the normal kernel computes them) go to a ring of
+ *     R = min(max(padding.h, 0) + 1, OH) rows and row r goes back over the input once output row
+ *     floor((r + padding.h) / stride.h) has been computed: every input row up to r has then been
+ *     read for the last time. Scratch: R * OW * C bytes.
+ *   tg_depthwise_conv_inplace_fast_s8_get_buffer_size() gives the scratch size (any padding, also
+ *   negative, and any stride).
  */
 tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params,
                                             const tg_dims *input_dims, int8_t *data,

@@ -9,11 +9,31 @@
  * With a = |s| + n / 2 < 2^15 (windows of at most 255 elements: |s| <= 128 n) and
  * k = 15 + ceil(log2 n), floor(a / n) = (a * recip) >> k for recip = ceil(2^k / n): the error
  * recip * n - 2^k < n times a stays below 2^k. recip == 0 means "divide". */
-TG_INLINE int32_t tg_avgf_round(int32_t s, int32_t n, uint32_t recip, int32_t k)
+TG_INLINE int32_t tg_avgf_round(int32_t s, int32_t n, int32_t half, uint32_t recip, int32_t k)
 {
-    const uint32_t a = (uint32_t)(s < 0 ? -s : s) + (uint32_t)(n / 2);
+    const uint32_t a = (uint32_t)(s < 0 ? -s : s) + (uint32_t)half;
     const uint32_t q = recip != 0u ? (a * recip) >> k : a / (uint32_t)n;
     return s < 0 ? -(int32_t)q : (int32_t)q;
+}
+
+/* The 4 averages of a group to out[0..3], clamped when clamp is set. */
+TG_INLINE void tg_avgf_store4(const int32_t sum[4], int32_t n, int32_t half, uint32_t recip, int32_t k, int clamp,
+                              int32_t lo, int32_t hi, int8_t *out)
+{
+    int32_t v0 = tg_avgf_round(sum[0], n, half, recip, k);
+    int32_t v1 = tg_avgf_round(sum[1], n, half, recip, k);
+    int32_t v2 = tg_avgf_round(sum[2], n, half, recip, k);
+    int32_t v3 = tg_avgf_round(sum[3], n, half, recip, k);
+    if (clamp) {
+        v0 = tg_clamp(v0, lo, hi);
+        v1 = tg_clamp(v1, lo, hi);
+        v2 = tg_clamp(v2, lo, hi);
+        v3 = tg_clamp(v3, lo, hi);
+    }
+    out[0] = (int8_t)v0;
+    out[1] = (int8_t)v1;
+    out[2] = (int8_t)v2;
+    out[3] = (int8_t)v3;
 }
 
 tg_status tg_avgpool_fast_s8(const tg_pool_params *params,
@@ -24,6 +44,7 @@ tg_status tg_avgpool_fast_s8(const tg_pool_params *params,
     const int32_t out_h = output_dims->h, out_w = output_dims->w;
     const int32_t full = ch / 4, rem = ch % 4;
     const int32_t lo = params->activation.min, hi = params->activation.max;
+    const int clamp = lo > -128 || hi < 127; /* an average of int8 values is in [-128, 127] anyway */
     int32_t b, oy, ox, g, j;
     int32_t sum[4];
 
@@ -51,15 +72,17 @@ tg_status tg_avgpool_fast_s8(const tg_pool_params *params,
                     recip = (((uint32_t)1 << k) + (uint32_t)n - 1u) / (uint32_t)n;
                 }
                 for (g = 0; g < full; ++g, output += 4) {
-                    tg_poolf_sum4(in_b + 4 * g, in_w, ch, y0, y1, x0, x1, sum);
-                    for (j = 0; j < 4; ++j) {
-                        output[j] = (int8_t)tg_clamp(tg_avgf_round(sum[j], n, recip, k), lo, hi);
+                    if (n <= TG_POOLF_LANE_PIXELS) {
+                        tg_poolf_sum4_small(in_b + 4 * g, in_w, ch, y0, y1, x0, x1, sum);
+                    } else {
+                        tg_poolf_sum4(in_b + 4 * g, in_w, ch, y0, y1, x0, x1, sum);
                     }
+                    tg_avgf_store4(sum, n, n / 2, recip, k, clamp, lo, hi, output);
                 }
                 if (rem != 0) {
                     tg_poolf_sum_tail(in_b + 4 * full, in_w, ch, y0, y1, x0, x1, rem, sum);
                     for (j = 0; j < rem; ++j) {
-                        output[j] = (int8_t)tg_clamp(tg_avgf_round(sum[j], n, recip, k), lo, hi);
+                        output[j] = (int8_t)tg_clamp(tg_avgf_round(sum[j], n, n / 2, recip, k), lo, hi);
                     }
                     output += rem;
                 }

@@ -27,7 +27,11 @@ tg_status tg_mean_hw_fast_s8(const tg_mean_hw_params *params, const tg_dims *inp
     for (b = 0; b < input_dims->n; ++b) {
         const int8_t *in_b = input + b * count * ch;
         for (g = 0; g < full; ++g, output += 4) {
-            tg_poolf_sum4(in_b + 4 * g, w, ch, 0, h, 0, w, sum);
+            if (count <= TG_POOLF_LANE_PIXELS) {
+                tg_poolf_sum4_small(in_b + 4 * g, w, ch, 0, h, 0, w, sum);
+            } else {
+                tg_poolf_sum4(in_b + 4 * g, w, ch, 0, h, 0, w, sum);
+            }
             for (j = 0; j < 4; ++j) {
                 output[j] = tg_meanf_out(params, sum[j], count);
             }

@@ -17,8 +17,38 @@
 /* pixels whose values a 16-bit lane can hold */
 #define TG_POOLF_LANE_PIXELS 256
 
-/* Sums of channels c .. c+3 (4 <= C - c) over rows y0..y1-1 and columns x0..x1-1 of an image of
- * width w and ch channels (img points at channel c of pixel (0, 0)): sum[0..3]. */
+/* Sums of channels c .. c+3 (4 <= C - c) over at most TG_POOLF_LANE_PIXELS pixels: rows y0..y1-1
+ * and columns x0..x1-1 of an image of width w and ch channels (img points at channel c of pixel
+ * (0, 0)): sum[0..3]. */
+TG_INLINE void tg_poolf_sum4_small(const int8_t *img, int32_t w, int32_t ch, int32_t y0, int32_t y1, int32_t x0,
+                                   int32_t x1, int32_t sum[4])
+{
+    uint32_t even = 0, odd = 0;
+    int32_t y, k;
+    if (x0 == 0 && x1 == w) {
+        /* whole rows are contiguous: one run */
+        x1 = (y1 - y0) * w;
+        x0 = y0 * w;
+        x1 += x0;
+        y0 = 0;
+        y1 = 1;
+        w = 0;
+    }
+    for (y = y0; y < y1; ++y) {
+        const int8_t *p = img + (y * w + x0) * ch;
+        for (k = x1 - x0; k > 0; --k, p += ch) {
+            const uint32_t v = tg_read_s8x4(p);
+            even = tg_sxtab16(even, v);
+            odd = tg_sxtab16_ror8(odd, v);
+        }
+    }
+    sum[0] = tg__lo16(even);
+    sum[1] = tg__lo16(odd);
+    sum[2] = tg__hi16(even);
+    sum[3] = tg__hi16(odd);
+}
+
+/* The same over any number of pixels (the 16-bit lanes go to 32-bit sums every 256 pixels). */
 TG_INLINE void tg_poolf_sum4(const int8_t *img, int32_t w, int32_t ch, int32_t y0, int32_t y1, int32_t x0, int32_t x1,
                              int32_t sum[4])
 {
@@ -26,6 +56,15 @@ TG_INLINE void tg_poolf_sum4(const int8_t *img, int32_t w, int32_t ch, int32_t y
     uint32_t even = 0, odd = 0;
     int32_t room = TG_POOLF_LANE_PIXELS; /* pixels the 16-bit lanes can still take */
     int32_t y, x, k;
+    if (x0 == 0 && x1 == w) {
+        /* whole rows are contiguous: one run of (y1 - y0) * w pixels */
+        x1 = (y1 - y0) * w;
+        x0 = y0 * w;
+        x1 += x0;
+        y0 = 0;
+        y1 = 1;
+        w = 0;
+    }
     for (y = y0; y < y1; ++y) {
         const int8_t *p = img + (y * w + x0) * ch;
         for (x = x0; x < x1;) {
