@@ -196,8 +196,9 @@ def arenas() -> list[tuple[str, int, int, list[int]]]:
                                                dilation=dict(h=p.dilation[0], w=p.dilation[1]),
                                                filter=dict(h=p.filter_dims.h, w=p.filter_dims.w),
                                                activation=dict(min=p.act_min, max=p.act_max)))
-        return int(lib.tg_depthwise_conv_inplace_fast_s8_get_buffer_size(
-            q, ffi.new("tg_dims*", tuple(p.in_dims)), ffi.new("tg_dims*", tuple(p.out_dims))))
+        def dims(d):
+            return ffi.new("tg_dims*", (d.n, d.h, d.w, d.c))
+        return int(lib.tg_depthwise_conv_inplace_fast_s8_get_buffer_size(q, dims(p.in_dims), dims(p.out_dims)))
 
     rows = []
     for model, _ in MODELS:

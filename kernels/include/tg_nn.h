@@ -150,8 +150,9 @@ int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *pa
  * requantization is exact for the layer (every shift is a right shift, no accumulator can reach
  * 2^30, ...). Results are then bit-identical to tg_depthwise_conv_s8 (and TFLite Micro).
  * Padding as in tg_depthwise_conv_s8: any integer (also negative: a patch starting inside the
- * image), and everything past the end of input_dims is padding too. Any filter size, stride and
- * dilation; 3x3 filters have the fastest path. Any channel count (groups of 4, then 1-3). */
+ * image), and everything past the end of input_dims is padding too. Filters of at most 16 taps
+ * (KH * KW), any stride and dilation; 3x3 filters have the fastest path. Any channel count (groups
+ * of 4, then 1-3). */
 
 /* Parameters of the fast depthwise kernels. */
 typedef struct {

@@ -92,6 +92,7 @@ def _base_layer(c=4, **kw):
     (dict(shift=np.full(4, -31), output_offset=1), "rounding"),
     (dict(act_min=-129), "activation"),
     (dict(input_offset=-128), "zero point"),
+    (dict(weights=np.ones((1, 5, 5, 4), np.int8)), "taps"),
 ])
 def test_predicate_rejects(change, reason):
     """Layers outside the exactness conditions go to the portable kernel, with the reason."""

@@ -36,7 +36,8 @@ Interface for the operator definition (tinygen/ops/depthwise_conv2d.py), after p
     act_max, multiplier, shift, in_dims, filter_dims, out_dims); padding may be any integer (patches).
 
 Exactness (what dw_fast_check() verifies, per channel c with weights w_c, bias b_c):
-  - depth multiplier 1; input zero point (the value of padded taps) in [-128, 127];
+  - depth multiplier 1; at most 16 filter taps (KH * KW; larger filters stay portable);
+  - input zero point (the value of padded taps) in [-128, 127];
   - multiplier M_c in [2^30, 2^31) and shift_c in [-31, -1] (a right shift n_c >= 1);
   - A_c = |b_c + input_offset * sum(w_c)| + 128 * sum(|w_c|) < 2^30: the folded accumulator
     (bias + input_offset * sum w + sum w * x over raw int8 x) never reaches 2^30, so 2 * acc fits
@@ -59,6 +60,8 @@ from ..cstruct import HW, Dims, Range, cstruct
 
 #: words per group of 4 channels in the packed array (TG_DWF_GROUP_WORDS in tg_dw_fast.h)
 GROUP_HEADER_WORDS = 13
+#: the largest filter (KH * KW taps) the fast kernels take (TG_DWF_MAX_TABLE in tg_dw_fast.h)
+MAX_TAPS = 16
 
 _ACC_LIMIT = 1 << 30
 _INT32_LIMIT = 1 << 31
@@ -159,6 +162,8 @@ def dw_fast_check(layer: DwLayer) -> str | None:
         return "empty or inconsistent shapes"
     if min(layer.stride) < 1 or min(layer.dilation) < 1:
         return "stride and dilation must be >= 1"
+    if kh * kw > MAX_TAPS:
+        return f"filter {kh}x{kw} has more than {MAX_TAPS} taps"
     if not -128 <= -layer.input_offset <= 127:
         return f"input zero point {-layer.input_offset} outside int8"
     if not -128 <= layer.act_min <= layer.act_max <= 127:

@@ -57,8 +57,10 @@
 
 /* words per group of 4 channels in the packed array, for T taps */
 #define TG_DWF_GROUP_WORDS(T) (13 + (T))
-/* the 3x3 path keeps the 9 tap pointers of a pixel in a table */
+/* taps of a 3x3 filter (the unrolled group loop) */
 #define TG_DWF_TAPS_3X3 9
+/* the largest filter the fast kernels take (KH * KW taps): the size of a tap offset table */
+#define TG_DWF_MAX_TABLE 16
 
 /* One requantized output: acc -> int8 range (before the activation clamp); mr: (M, R). */
 TG_INLINE int32_t tg_dwf_requant(int32_t acc, const int32_t *mr, uint32_t n)
@@ -184,7 +186,8 @@ TG_INLINE tg_status tg_dwf_geometry(const tg_dw_fast_params *p, const tg_dims *i
     g->clamp = p->activation.min > -128 || p->activation.max < 127;
     if (in_d->n != out_d->n || out_d->c != g->ch || g->ch <= 0 || g->k_h <= 0 || g->k_w <= 0 ||
         p->stride.h <= 0 || p->stride.w <= 0 || p->dilation.h <= 0 || p->dilation.w <= 0 ||
-        p->activation.min > p->activation.max || p->activation.min < -128 || p->activation.max > 127) {
+        p->activation.min > p->activation.max || p->activation.min < -128 || p->activation.max > 127 ||
+        g->taps > TG_DWF_MAX_TABLE) {
         return TG_ERR_ARG;
     }
     return TG_OK;
@@ -197,9 +200,6 @@ TG_INLINE tg_status tg_dwf_geometry(const tg_dw_fast_params *p, const tg_dims *i
  * table holds each tap's own offset, or the offset of the pad words for a tap outside the input.
  * Offsets to the pad words are differences of addresses (intptr_t).
  */
-
-/* taps an offset table can hold (the general path covers larger filters) */
-#define TG_DWF_MAX_TABLE 16
 
 TG_INLINE const int8_t *tg_dwf_at(intptr_t base, int32_t off)
 {
@@ -275,54 +275,6 @@ TG_INLINE void tg_dwf_partial(intptr_t base, const int32_t *off, int32_t taps, c
     tg_dwf_store_partial(acc, q + 4 + taps, rem, act, out);
 }
 
-/*
- * Filters with more than TG_DWF_MAX_TABLE taps: groups [grp0, grp1) (the last one may be partial),
- * window top-left tap at input (y0, x0), group grp written to out + 4 * (grp - grp0); each tap's
- * source (its input pixel or the pad words) is found again for every group.
- */
-TG_INLINE void tg_dwf_general(const tg_dwf_geom *g, const tg_dw_fast_params *p, const int8_t *in_b,
-                              const int32_t *packed, int32_t grp0, int32_t grp1, int32_t y0, int32_t x0,
-                              int8_t *out, int scalar)
-{
-    const int8_t *pad = (const int8_t *)packed;
-    const int32_t *q = packed + g->groups + grp0 * g->gwords;
-    int32_t grp, ky, kx, t;
-    int32_t off[1];
-    for (grp = grp0; grp < grp1; ++grp, q += g->gwords, out += 4) {
-        const int32_t n = grp < g->full ? 4 : g->rem;
-        const int32_t *w = q + 4;
-        tg_dwf_acc a;
-        int32_t acc[4];
-        tg_dwf_bias(&a, q);
-        acc[0] = a.a0;
-        acc[1] = a.a1;
-        acc[2] = a.a2;
-        acc[3] = a.a3;
-        t = 0;
-        for (ky = 0; ky < g->k_h; ++ky) {
-            const int32_t y = y0 + ky * p->dilation.h;
-            const int row_in = (uint32_t)y < (uint32_t)g->in_h;
-            for (kx = 0; kx < g->k_w; ++kx, ++t) {
-                const int32_t x = x0 + kx * p->dilation.w;
-                const int8_t *src = (row_in && (uint32_t)x < (uint32_t)g->in_w) ? in_b + (y * g->in_w + x) * g->ch
-                                                                                  : pad;
-                int32_t j;
-                off[0] = 4 * grp;
-                for (j = 0; j < n; ++j) {
-                    acc[j] += (int32_t)tg_dwf_at((intptr_t)src, off[0])[j] *
-                              (int32_t)(int8_t)(uint8_t)((uint32_t)w[t] >> (8 * j));
-                }
-            }
-        }
-        if (n == 4) {
-            tg_dwf_store4(acc[0], acc[1], acc[2], acc[3], w + t, g->clamp, &p->activation, out);
-        } else {
-            tg_dwf_store_partial(acc, w + t, n, &p->activation, out);
-        }
-        (void)scalar;
-    }
-}
-
 /* First and last output index (along one axis) whose window lies entirely inside the input
  * (hi < lo when there is none). */
 TG_INLINE void tg_dwf_inner_range(int32_t out_n, int32_t stride, int32_t pad, int32_t k, int32_t dil, int32_t in_n,
@@ -365,12 +317,6 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_row(const tg_dwf_geom *g, const tg_dw_fa
     const intptr_t img = (intptr_t)(in_b + 4 * rw->grp0);
     int32_t border[TG_DWF_MAX_TABLE];
     int32_t ox, ky, kx, t;
-    if (taps > TG_DWF_MAX_TABLE) {
-        for (ox = 0; ox < out_w; ++ox, out += out_step) {
-            tg_dwf_general(g, p, in_b, packed, rw->grp0, rw->grp1, y0, ox * stride_w - pad_w, out, scalar);
-        }
-        return;
-    }
     for (ox = 0; ox < out_w; ++ox, out += out_step) {
         const int32_t x0 = ox * stride_w - pad_w;
         const int32_t *off;
@@ -410,7 +356,7 @@ TG_INLINE void tg_dwf_ranges(const tg_dwf_geom *g, const tg_dw_fast_params *p, t
     int32_t ky, kx, t = 0;
     tg_dwf_inner_range(g->out_h, p->stride.h, p->padding.h, g->k_h, p->dilation.h, g->in_h, &rw->y_lo, &rw->y_hi);
     tg_dwf_inner_range(g->out_w, p->stride.w, p->padding.w, g->k_w, p->dilation.w, g->in_w, &rw->x_lo, &rw->x_hi);
-    for (ky = 0; ky < g->k_h && g->taps <= TG_DWF_MAX_TABLE; ++ky) {
+    for (ky = 0; ky < g->k_h; ++ky) {
         for (kx = 0; kx < g->k_w; ++kx, ++t) {
             rw->inner[t] = (ky * p->dilation.h * g->in_w + kx * p->dilation.w) * g->ch;
         }
