@@ -158,36 +158,13 @@ TG_INLINE void tg_dwf_bias(tg_dwf_acc *a, const int32_t *q)
     a->a3 = q[3];
 }
 
-/* Geometry of a call, checked once. */
-typedef struct {
-    int32_t in_h, in_w, ch, out_h, out_w, k_h, k_w, taps;
-    int32_t groups;     /* ceil(ch / 4) */
-    int32_t full;       /* ch / 4 */
-    int32_t rem;        /* ch % 4 */
-    int32_t gwords;     /* words per group in the packed array */
-    int clamp;          /* the activation range is narrower than int8 */
-} tg_dwf_geom;
-
-TG_INLINE tg_status tg_dwf_geometry(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                                    tg_dwf_geom *g)
+/* The argument checks shared by the kernels. */
+TG_INLINE tg_status tg_dwf_check(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
 {
-    g->in_h = in_d->h;
-    g->in_w = in_d->w;
-    g->ch = in_d->c;
-    g->out_h = out_d->h;
-    g->out_w = out_d->w;
-    g->k_h = p->filter.h;
-    g->k_w = p->filter.w;
-    g->taps = g->k_h * g->k_w;
-    g->groups = (g->ch + 3) / 4;
-    g->full = g->ch / 4;
-    g->rem = g->ch % 4;
-    g->gwords = TG_DWF_GROUP_WORDS(g->taps);
-    g->clamp = p->activation.min > -128 || p->activation.max < 127;
-    if (in_d->n != out_d->n || out_d->c != g->ch || g->ch <= 0 || g->k_h <= 0 || g->k_w <= 0 ||
-        p->stride.h <= 0 || p->stride.w <= 0 || p->dilation.h <= 0 || p->dilation.w <= 0 ||
-        p->activation.min > p->activation.max || p->activation.min < -128 || p->activation.max > 127 ||
-        g->taps > TG_DWF_MAX_TABLE) {
+    if (in_d->n != out_d->n || out_d->c != in_d->c || in_d->c <= 0 || p->filter.h <= 0 || p->filter.w <= 0 ||
+        p->filter.h * p->filter.w > TG_DWF_MAX_TABLE || p->stride.h <= 0 || p->stride.w <= 0 ||
+        p->dilation.h <= 0 || p->dilation.w <= 0 || p->activation.min > p->activation.max ||
+        p->activation.min < -128 || p->activation.max > 127) {
         return TG_ERR_ARG;
     }
     return TG_OK;
@@ -206,73 +183,117 @@ TG_INLINE const int8_t *tg_dwf_at(intptr_t base, int32_t off)
     return (const int8_t *)(base + off);
 }
 
-/* `count` (>= 1) full groups of a 3x3 window (see above), the first at base (q its constants),
- * written to out[0..3], out[4..7], ...; clamped to *act when clamp is set. A function of its own:
- * the hot loop gets all the registers. */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9(intptr_t base, const int32_t *off, const int32_t *q, int32_t count,
-                                                int8_t *out, const tg_range *act, int clamp, int scalar)
+/* A run of output pixels for the group loops (one struct instead of a dozen arguments: less stack). */
+typedef struct {
+    intptr_t base;           /* the first pixel's window: its taps at base + off[t] */
+    const int32_t *off;      /* tap offsets */
+    const int32_t *q;        /* constants of the first group */
+    int32_t count;           /* full groups per pixel (>= 1) */
+    int8_t *out;             /* the first pixel's first group */
+    int32_t pixels;          /* pixels in the run (>= 1) */
+    int32_t pix_step;        /* input bytes from one window to the next */
+    int32_t out_step;        /* output bytes from one pixel to the next */
+    int32_t taps;            /* filter taps */
+    int32_t clamp;           /* clamp to *act (a range narrower than int8) */
+    const tg_range *act;
+} tg_dwf_run_args;
+
+/* A run of pixels (see tg_dwf_run_args), 3x3 filters: `count` groups per pixel written to out[0..3],
+ * out[4..7], ... A function of its own: the hot loop gets all the registers. */
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9(const tg_dwf_run_args *ra, int scalar)
 {
+    const int32_t *off = ra->off, *q0 = ra->q;
+    const int32_t count = ra->count, pix_step = ra->pix_step, out_step = ra->out_step, clamp = ra->clamp;
+    const tg_range *act = ra->act;
+    intptr_t base = ra->base;
+    int8_t *out = ra->out;
+    int32_t pixels = ra->pixels;
     do {
-        /* loads in adjacent pairs (the compiler merges them into LDRD) */
-        int32_t w0 = q[4], w1 = q[5];
-        tg_dwf_acc a;
-        a.a0 = q[0];
-        a.a1 = q[1];
-        a.a2 = q[2];
-        a.a3 = q[3];
-        tg_dwf_tap(tg_dwf_at(base, off[0]), w0, &a, scalar);
-        tg_dwf_tap(tg_dwf_at(base, off[1]), w1, &a, scalar);
-        w0 = q[6];
-        w1 = q[7];
-        tg_dwf_tap(tg_dwf_at(base, off[2]), w0, &a, scalar);
-        tg_dwf_tap(tg_dwf_at(base, off[3]), w1, &a, scalar);
-        w0 = q[8];
-        w1 = q[9];
-        tg_dwf_tap(tg_dwf_at(base, off[4]), w0, &a, scalar);
-        tg_dwf_tap(tg_dwf_at(base, off[5]), w1, &a, scalar);
-        w0 = q[10];
-        w1 = q[11];
-        tg_dwf_tap(tg_dwf_at(base, off[6]), w0, &a, scalar);
-        tg_dwf_tap(tg_dwf_at(base, off[7]), w1, &a, scalar);
-        tg_dwf_tap(tg_dwf_at(base, off[8]), q[12], &a, scalar);
-        tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q + 13, clamp, act, out);
-        base += 4;
-        out += 4;
-        q += TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
-    } while (--count > 0);
+        const int32_t *q = q0;
+        intptr_t b = base;
+        int8_t *o = out;
+        int32_t n = count;
+        do {
+            /* loads in adjacent pairs (the compiler merges them into LDRD) */
+            int32_t w0 = q[4], w1 = q[5];
+            tg_dwf_acc a;
+            a.a0 = q[0];
+            a.a1 = q[1];
+            a.a2 = q[2];
+            a.a3 = q[3];
+            tg_dwf_tap(tg_dwf_at(b, off[0]), w0, &a, scalar);
+            tg_dwf_tap(tg_dwf_at(b, off[1]), w1, &a, scalar);
+            w0 = q[6];
+            w1 = q[7];
+            tg_dwf_tap(tg_dwf_at(b, off[2]), w0, &a, scalar);
+            tg_dwf_tap(tg_dwf_at(b, off[3]), w1, &a, scalar);
+            w0 = q[8];
+            w1 = q[9];
+            tg_dwf_tap(tg_dwf_at(b, off[4]), w0, &a, scalar);
+            tg_dwf_tap(tg_dwf_at(b, off[5]), w1, &a, scalar);
+            w0 = q[10];
+            w1 = q[11];
+            tg_dwf_tap(tg_dwf_at(b, off[6]), w0, &a, scalar);
+            tg_dwf_tap(tg_dwf_at(b, off[7]), w1, &a, scalar);
+            tg_dwf_tap(tg_dwf_at(b, off[8]), q[12], &a, scalar);
+            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q + 13, clamp, act, o);
+            b += 4;
+            o += 4;
+            q += TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
+        } while (--n > 0);
+        base += pix_step;
+        out += out_step;
+    } while (--pixels > 0);
 }
 
 /* The same for any number of taps (<= TG_DWF_MAX_TABLE). */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(intptr_t base, const int32_t *off, int32_t taps, const int32_t *q,
-                                               int32_t count, int8_t *out, const tg_range *act, int clamp, int scalar)
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(const tg_dwf_run_args *ra, int scalar)
 {
-    int32_t t;
-    for (; count > 0; --count, base += 4, out += 4) {
-        tg_dwf_acc a;
-        tg_dwf_bias(&a, q);
-        q += 4;
-        for (t = 0; t < taps; ++t) {
-            tg_dwf_tap(tg_dwf_at(base, off[t]), *q++, &a, scalar);
-        }
-        tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q, clamp, act, out);
-        q += 9;
-    }
+    const int32_t *off = ra->off, *q0 = ra->q;
+    const int32_t count = ra->count, taps = ra->taps, clamp = ra->clamp;
+    intptr_t base = ra->base;
+    int8_t *out = ra->out;
+    int32_t pixels = ra->pixels, t;
+    do {
+        const int32_t *q = q0;
+        intptr_t b = base;
+        int8_t *o = out;
+        int32_t n = count;
+        do {
+            tg_dwf_acc a;
+            tg_dwf_bias(&a, q);
+            q += 4;
+            for (t = 0; t < taps; ++t) {
+                tg_dwf_tap(tg_dwf_at(b, off[t]), *q++, &a, scalar);
+            }
+            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q, clamp, ra->act, o);
+            q += 9;
+            b += 4;
+            o += 4;
+        } while (--n > 0);
+        base += ra->pix_step;
+        out += ra->out_step;
+    } while (--pixels > 0);
 }
 
 /* The partial last group (rem = C % 4 channels, 1..3) at base: byte by byte, never reading past the
  * channels of a pixel. */
-TG_INLINE void tg_dwf_partial(intptr_t base, const int32_t *off, int32_t taps, const int32_t *q, int32_t rem,
-                              const tg_range *act, int8_t *out)
+TG_DWF_NOINLINE void tg_dwf_partial(const tg_dwf_run_args *ra, int32_t gwords, int32_t rem)
 {
-    int32_t acc[4], j, t;
-    for (j = 0; j < rem; ++j) {
-        int32_t a = q[j];
-        for (t = 0; t < taps; ++t) {
-            a += (int32_t)tg_dwf_at(base, off[t])[j] * (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t] >> (8 * j));
+    const int32_t full = ra->count > 0 ? ra->count : 0;
+    const int32_t *q = ra->q + full * gwords;
+    int32_t acc[4], j, t, px;
+    for (px = 0; px < ra->pixels; ++px) {
+        const intptr_t base = ra->base + 4 * full + px * ra->pix_step;
+        for (j = 0; j < rem; ++j) {
+            int32_t a = q[j];
+            for (t = 0; t < ra->taps; ++t) {
+                a += (int32_t)tg_dwf_at(base, ra->off[t])[j] * (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t] >> (8 * j));
+            }
+            acc[j] = a;
         }
-        acc[j] = a;
+        tg_dwf_store_partial(acc, q + 4 + ra->taps, rem, ra->act, ra->out + 4 * full + px * ra->out_step);
     }
-    tg_dwf_store_partial(acc, q + 4 + taps, rem, act, out);
 }
 
 /* First and last output index (along one axis) whose window lies entirely inside the input
@@ -286,79 +307,69 @@ TG_INLINE void tg_dwf_inner_range(int32_t out_n, int32_t stride, int32_t pad, in
     *hi = last < 0 ? -1 : TG_MIN(out_n - 1, last / stride);
 }
 
-/* What one call of the row function computes, and the constant offset table of inner windows. */
-typedef struct {
-    int32_t grp0, grp1;  /* groups [grp0, grp1); grp1 == groups includes the partial one */
-    int32_t out_step;    /* bytes between the outputs of consecutive pixels */
-    int32_t y_lo, y_hi;  /* output rows whose windows are inside the input vertically */
-    int32_t x_lo, x_hi;  /* output columns whose windows are inside the input horizontally */
-    int32_t inner[TG_DWF_MAX_TABLE]; /* tap offsets from the top-left tap of an inner window */
-} tg_dwf_rows;
-
-/* One output row oy: every pixel's groups [grp0, grp1), group grp of pixel ox written to
- * out + ox * out_step + 4 * (grp - grp0). (The geometry is copied to locals: the int8 stores of the
- * outputs may alias anything, so fields read through pointers would be read again after each.) */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_row(const tg_dwf_geom *g, const tg_dw_fast_params *p, const int8_t *in_b,
-                                            const int32_t *packed, const tg_dwf_rows *rw, int32_t oy, int8_t *out,
-                                            int scalar)
+/*
+ * Output rows [oy0, oy1) of one image (in_b), groups [grp0, grp1) of every pixel (grp1 == groups
+ * includes the partial group), group grp of pixel ox of row oy written to
+ * out + (oy - oy0) * row_step + ox * pix_step + 4 * (grp - grp0). One function holds the loops and
+ * the single tap offset table (the stack: everything else is read through the pointers).
+ */
+TG_DWF_NOINLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
+                                             const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1,
+                                             int32_t grp0, int32_t grp1, int8_t *out, int32_t row_step,
+                                             int32_t pix_step, int scalar)
 {
-    const intptr_t pad_off = (intptr_t)packed - (intptr_t)in_b;
-    const int32_t in_h = g->in_h, in_w = g->in_w, ch = g->ch, k_h = g->k_h, k_w = g->k_w, taps = g->taps;
-    const int32_t out_w = g->out_w, out_step = rw->out_step, x_lo = rw->x_lo, x_hi = rw->x_hi;
-    const int32_t stride_w = p->stride.w, pad_w = p->padding.w, dil_h = p->dilation.h, dil_w = p->dilation.w;
-    const int32_t y0 = oy * p->stride.h - p->padding.h;
-    const int row_inner = oy >= rw->y_lo && oy <= rw->y_hi;
-    const int32_t full = TG_MIN(rw->grp1, g->full) - rw->grp0;
-    const int32_t rem = rw->grp1 > g->full ? g->rem : 0;
-    const int32_t *q = packed + g->groups + rw->grp0 * g->gwords;
-    const int32_t *pq = q + full * g->gwords;  /* the partial group's constants */
-    const int clamp = g->clamp;
-    const tg_range act = p->activation;
-    const intptr_t img = (intptr_t)(in_b + 4 * rw->grp0);
-    int32_t border[TG_DWF_MAX_TABLE];
-    int32_t ox, ky, kx, t;
-    for (ox = 0; ox < out_w; ++ox, out += out_step) {
-        const int32_t x0 = ox * stride_w - pad_w;
-        const int32_t *off;
-        intptr_t base;
-        if (row_inner && ox >= x_lo && ox <= x_hi) {
-            base = img + (y0 * in_w + x0) * ch;
-            off = rw->inner;
-        } else {
-            base = img;
+    const int32_t ch = in_d->c, taps = p->filter.h * p->filter.w;
+    const int32_t full_all = ch / 4, gwords = TG_DWF_GROUP_WORDS(taps);
+    const intptr_t img = (intptr_t)(in_b + 4 * grp0);
+    int32_t off[TG_DWF_MAX_TABLE];
+    tg_dwf_run_args ra;
+    int32_t y_lo, y_hi, x_lo, x_hi, oy, ox, ky, kx, t;
+    tg_dwf_inner_range(out_d->h, p->stride.h, p->padding.h, p->filter.h, p->dilation.h, in_d->h, &y_lo, &y_hi);
+    tg_dwf_inner_range(out_d->w, p->stride.w, p->padding.w, p->filter.w, p->dilation.w, in_d->w, &x_lo, &x_hi);
+    ra.off = off;
+    ra.q = packed + (ch + 3) / 4 + grp0 * gwords;
+    ra.count = TG_MIN(grp1, full_all) - grp0;
+    ra.pix_step = p->stride.w * ch;
+    ra.out_step = pix_step;
+    ra.taps = taps;
+    ra.clamp = p->activation.min > -128 || p->activation.max < 127;
+    ra.act = &p->activation;
+    for (oy = oy0; oy < oy1; ++oy, out += row_step) {
+        const int32_t y0 = oy * p->stride.h - p->padding.h;
+        for (ox = 0; ox < out_d->w; ox += ra.pixels) {
+            const int32_t x0 = ox * p->stride.w - p->padding.w;
+            /* each tap's offset from the image, or the pad words' for a tap outside the input */
+            const int32_t pad_off = (int32_t)((intptr_t)packed - (intptr_t)in_b);
             t = 0;
-            for (ky = 0; ky < k_h; ++ky) {
-                const int32_t y = y0 + ky * dil_h;
-                const int row_in = (uint32_t)y < (uint32_t)in_h;
-                for (kx = 0; kx < k_w; ++kx, ++t) {
-                    const int32_t x = x0 + kx * dil_w;
-                    border[t] = (row_in && (uint32_t)x < (uint32_t)in_w) ? (y * in_w + x) * ch : (int32_t)pad_off;
+            for (ky = 0; ky < p->filter.h; ++ky) {
+                const int32_t y = y0 + ky * p->dilation.h;
+                for (kx = 0; kx < p->filter.w; ++kx, ++t) {
+                    const int32_t x = x0 + kx * p->dilation.w;
+                    off[t] = ((uint32_t)y < (uint32_t)in_d->h && (uint32_t)x < (uint32_t)in_d->w) ? (y * in_d->w + x) * ch
+                                                                                                  : pad_off;
                 }
             }
-            off = border;
-        }
-        if (full <= 0) {
-            /* only the partial group */
-        } else if (taps == TG_DWF_TAPS_3X3) {
-            tg_dwf_groups9(base, off, q, full, out, &act, clamp, scalar);
-        } else {
-            tg_dwf_groups(base, off, taps, q, full, out, &act, clamp, scalar);
-        }
-        if (rem != 0) {
-            tg_dwf_partial(base + 4 * full, off, taps, pq, rem, &act, out + 4 * full);
-        }
-    }
-}
-
-/* Row ranges of inner windows and their offset table. */
-TG_INLINE void tg_dwf_ranges(const tg_dwf_geom *g, const tg_dw_fast_params *p, tg_dwf_rows *rw)
-{
-    int32_t ky, kx, t = 0;
-    tg_dwf_inner_range(g->out_h, p->stride.h, p->padding.h, g->k_h, p->dilation.h, g->in_h, &rw->y_lo, &rw->y_hi);
-    tg_dwf_inner_range(g->out_w, p->stride.w, p->padding.w, g->k_w, p->dilation.w, g->in_w, &rw->x_lo, &rw->x_hi);
-    for (ky = 0; ky < g->k_h; ++ky) {
-        for (kx = 0; kx < g->k_w; ++kx, ++t) {
-            rw->inner[t] = (ky * p->dilation.h * g->in_w + kx * p->dilation.w) * g->ch;
+            ra.base = img;
+            ra.pixels = 1;
+            ra.out = out + ox * pix_step;
+            if (oy >= y_lo && oy <= y_hi && ox >= x_lo && ox <= x_hi) {
+                /* the inner pixels of the row: one run, offsets from the run's first window */
+                ra.pixels = x_hi - ox + 1;
+                ra.base += off[0];
+                for (t = taps - 1; t >= 0; --t) {
+                    off[t] -= off[0];
+                }
+            }
+            if (ra.count <= 0) {
+                /* only the partial group */
+            } else if (taps == TG_DWF_TAPS_3X3) {
+                tg_dwf_groups9(&ra, scalar);
+            } else {
+                tg_dwf_groups(&ra, scalar);
+            }
+            if (grp1 > full_all) {
+                tg_dwf_partial(&ra, gwords, ch % 4);
+            }
         }
     }
 }
@@ -367,22 +378,15 @@ TG_INLINE void tg_dwf_ranges(const tg_dwf_geom *g, const tg_dw_fast_params *p, t
 TG_INLINE tg_status tg_dwf_run(const tg_dw_fast_params *p, const tg_dims *in_d, const int8_t *input,
                                const int32_t *packed, const tg_dims *out_d, int8_t *output, int scalar)
 {
-    tg_dwf_geom g;
-    tg_dwf_rows rw;
-    int32_t b, oy;
-    const tg_status st = tg_dwf_geometry(p, in_d, out_d, &g);
+    int32_t b;
+    const tg_status st = tg_dwf_check(p, in_d, out_d);
     if (st != TG_OK) {
         return st;
     }
-    tg_dwf_ranges(&g, p, &rw);
-    rw.grp0 = 0;
-    rw.grp1 = g.groups;
-    rw.out_step = g.ch;
     for (b = 0; b < in_d->n; ++b) {
-        const int8_t *in_b = input + b * g.in_h * g.in_w * g.ch;
-        for (oy = 0; oy < g.out_h; ++oy, output += g.out_w * g.ch) {
-            tg_dwf_row(&g, p, in_b, packed, &rw, oy, output, scalar);
-        }
+        tg_dwf_rows(p, in_d, out_d, input + b * in_d->h * in_d->w * in_d->c, packed, 0, out_d->h, 0,
+                    (in_d->c + 3) / 4, output + b * out_d->h * out_d->w * out_d->c, out_d->w * out_d->c, out_d->c,
+                    scalar);
     }
     return TG_OK;
 }
@@ -446,23 +450,22 @@ typedef struct {
     int32_t out_step;  /* bytes between consecutive outputs of a line */
     int32_t count;     /* outputs per line */
     int32_t stride;    /* positions between consecutive windows of a line */
-    int32_t w[9];      /* the weights (scalar core) */
 } tg_dwf_chan;
 
 TG_INLINE void tg_dwf_chan_load(const int32_t *packed, int32_t groups, int32_t c, int transpose, tg_dwf_chan *k)
 {
     const int32_t *q = packed + groups + (c / 4) * TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
     const int32_t j = c % 4;
-    int32_t t;
+    int32_t w[TG_DWF_TAPS_3X3], t;
     for (t = 0; t < TG_DWF_TAPS_3X3; ++t) {
         const int32_t tap = transpose ? 3 * (t % 3) + t / 3 : t;
-        k->w[t] = (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + tap] >> (8 * j));
+        w[t] = (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + tap] >> (8 * j));
     }
     for (t = 0; t < 3; ++t) {
-        k->w02[t] = tg_pkhbt((uint32_t)k->w[3 * t], (uint32_t)k->w[3 * t + 2], 16);
+        k->w02[t] = tg_pkhbt((uint32_t)w[3 * t], (uint32_t)w[3 * t + 2], 16);
     }
-    k->w1a = tg_pkhbt((uint32_t)k->w[1], (uint32_t)k->w[4], 16);
-    k->w1b = (uint32_t)k->w[7] & 0xFFFFu;
+    k->w1a = tg_pkhbt((uint32_t)w[1], (uint32_t)w[4], 16);
+    k->w1b = (uint32_t)w[7] & 0xFFFFu;
     k->bias = q[j];
     k->mr[0] = q[13 + 2 * j];
     k->mr[1] = q[14 + 2 * j];
@@ -491,11 +494,15 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_planar_line(const int8_t *r0, const int8
     const uint32_t sh = k->n;
     int32_t x = 0;
     if (scalar) {
+        /* the weights from their halfword pairs: w(i, 0), w(i, 2) in w02[i], w(0..2, 1) in w1a, w1b */
+        const int32_t w00 = tg__lo16(k->w02[0]), w02 = tg__hi16(k->w02[0]), w10 = tg__lo16(k->w02[1]);
+        const int32_t w12 = tg__hi16(k->w02[1]), w20 = tg__lo16(k->w02[2]), w22 = tg__hi16(k->w02[2]);
+        const int32_t w01 = tg__lo16(k->w1a), w11 = tg__hi16(k->w1a), w21 = tg__lo16(k->w1b);
         for (; x < n; ++x, out += out_step, r0 += stride, r1 += stride, r2 += stride) {
             int32_t a = bias;
-            a += r0[0] * k->w[0] + r0[1] * k->w[1] + r0[2] * k->w[2];
-            a += r1[0] * k->w[3] + r1[1] * k->w[4] + r1[2] * k->w[5];
-            a += r2[0] * k->w[6] + r2[1] * k->w[7] + r2[2] * k->w[8];
+            a += r0[0] * w00 + r0[1] * w01 + r0[2] * w02;
+            a += r1[0] * w10 + r1[1] * w11 + r1[2] * w12;
+            a += r2[0] * w20 + r2[1] * w21 + r2[2] * w22;
             a = tg_dwf_requant(a, k->mr, sh);
             *out = (int8_t)(clamp ? tg_dwf_clamp(a, &k->act) : a);
         }
@@ -577,7 +584,7 @@ typedef struct {
 
 /* All output lines of one channel: img points at the channel's first input position of line 0,
  * out at the channel's first output. */
-TG_DWF_NOINLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const tg_dwf_chan *k, const int8_t *img,
+TG_INLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const tg_dwf_chan *k, const int8_t *img,
                                            int8_t *out, int scalar)
 {
     const int32_t lines = pl->lines, line_step = pl->line_step, pos_step = pl->pos_step, count = pl->count;
@@ -606,32 +613,34 @@ TG_DWF_NOINLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const tg_dwf_
 }
 
 /* The in-place planar path (see above). */
-TG_INLINE void tg_dwf_run_planar(const tg_dwf_geom *g, const tg_dw_fast_params *p, const tg_dims *in_d,
-                                 const tg_dims *out_d, int8_t *data, const int32_t *packed, int8_t *ring, int scalar)
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_run_planar(const tg_dw_fast_params *p, const tg_dims *in_d,
+                                                   const tg_dims *out_d, int8_t *data, const int32_t *packed,
+                                                   int8_t *ring, int scalar)
 {
     const int tr = tg_dwf_planar_columns(p, in_d, out_d);
     const int8_t zp = ((const int8_t *)packed)[0];
-    const int32_t pos = tr ? g->in_h : g->in_w, pad_pos = tr ? p->padding.h : p->padding.w;
+    const int32_t ch = in_d->c;
+    const int32_t pos = tr ? in_d->h : in_d->w, pad_pos = tr ? p->padding.h : p->padding.w;
     const int32_t first = TG_MAX(0, -pad_pos);
     tg_dwf_plane pl;
     tg_dwf_chan k;
     int32_t b, c;
     pl.len = tg_dwf_planar_len(p, in_d, out_d);
-    pl.lines = tr ? g->in_w : g->in_h;
-    pl.line_step = tr ? g->ch : g->in_w * g->ch;
-    pl.pos_step = tr ? g->in_w * g->ch : g->ch;
-    pl.out_lines = tr ? g->out_w : g->out_h;
-    pl.out_line_step = tr ? g->ch : g->out_w * g->ch;
+    pl.lines = tr ? in_d->w : in_d->h;
+    pl.line_step = tr ? ch : in_d->w * ch;
+    pl.pos_step = tr ? in_d->w * ch : ch;
+    pl.out_lines = tr ? out_d->w : out_d->h;
+    pl.out_line_step = tr ? ch : out_d->w * ch;
     pl.stride_line = tr ? p->stride.w : p->stride.h;
     pl.pad_line = tr ? p->padding.w : p->padding.h;
     /* planar position j holds input position j - pad_pos */
     pl.col0 = TG_MAX(0, pad_pos);
     pl.count = TG_MAX(0, TG_MIN(pos, pl.len - pad_pos) - first);
     pl.ring = ring;
-    k.clamp = g->clamp;
+    k.clamp = p->activation.min > -128 || p->activation.max < 127;
     k.act = p->activation;
-    k.out_step = tr ? g->out_w * g->ch : g->ch;
-    k.count = tr ? g->out_h : g->out_w;
+    k.out_step = tr ? out_d->w * ch : ch;
+    k.count = tr ? out_d->h : out_d->w;
     k.stride = tr ? p->stride.h : p->stride.w;
     /* the zero point everywhere: the input positions of the 3 ring lines are rewritten line by line,
      * the padding positions and the 4th line stay */
@@ -640,10 +649,10 @@ TG_INLINE void tg_dwf_run_planar(const tg_dwf_geom *g, const tg_dw_fast_params *
         pl.lines = 0; /* no input position inside the planar lines: every line is padding */
     }
     for (b = 0; b < in_d->n; ++b) {
-        const int8_t *img = data + b * g->in_h * g->in_w * g->ch + first * pl.pos_step;
-        int8_t *out_b = data + b * g->out_h * g->out_w * g->ch;
-        for (c = 0; c < g->ch; ++c) {
-            tg_dwf_chan_load(packed, g->groups, c, tr, &k);
+        const int8_t *img = data + b * in_d->h * in_d->w * ch + first * pl.pos_step;
+        int8_t *out_b = data + b * out_d->h * out_d->w * ch;
+        for (c = 0; c < ch; ++c) {
+            tg_dwf_chan_load(packed, (ch + 3) / 4, c, tr, &k);
             tg_dwf_planar_channel(&pl, &k, img + c, out_b + c, scalar);
         }
     }
@@ -680,50 +689,49 @@ TG_INLINE void tg_dwf_copy(int8_t *dst, const int8_t *src, int32_t n)
     }
 }
 
-/* The in-place kernel. */
-TG_INLINE tg_status tg_dwf_run_inplace(const tg_context *ctx, const tg_dw_fast_params *p, const tg_dims *in_d,
-                                       int8_t *data, const int32_t *packed, const tg_dims *out_d, int scalar)
+/* The in-place ring-of-rows path (see above). */
+TG_DWF_NOINLINE void tg_dwf_run_ring(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
+                                     int8_t *data, const int32_t *packed, int8_t *ring, int scalar)
 {
-    tg_dwf_geom g;
-    tg_dwf_rows rw;
-    int32_t b, oy, next, ring_rows, row_bytes;
-    int8_t *ring;
-    const tg_status st = tg_dwf_geometry(p, in_d, out_d, &g);
-    if (st != TG_OK) {
-        return st;
-    }
-    if (g.out_h > g.in_h || g.out_w > g.in_w) {
-        return TG_ERR_ARG;
-    }
-    if (ctx == NULL || ctx->buf == NULL || ctx->size < tg_dwf_inplace_scratch(p, in_d, out_d)) {
-        return TG_ERR_BUFFER;
-    }
-    ring = (int8_t *)ctx->buf;
-    if (tg_dwf_planar(p, in_d, out_d)) {
-        tg_dwf_run_planar(&g, p, in_d, out_d, data, packed, ring, scalar);
-        return TG_OK;
-    }
-    ring_rows = tg_dwf_ring_rows(p, out_d);
-    row_bytes = g.out_w * g.ch;
-    tg_dwf_ranges(&g, p, &rw);
-    rw.grp0 = 0;
-    rw.grp1 = g.groups;
-    rw.out_step = g.ch;
+    const int32_t row_bytes = out_d->w * out_d->c, ring_rows = tg_dwf_ring_rows(p, out_d);
+    int32_t b, oy, next;
     for (b = 0; b < in_d->n; ++b) {
-        const int8_t *in_b = data + b * g.in_h * g.in_w * g.ch;
-        int8_t *out_b = data + b * g.out_h * row_bytes;
+        const int8_t *in_b = data + b * in_d->h * in_d->w * in_d->c;
+        int8_t *out_b = data + b * out_d->h * row_bytes;
         next = 0; /* the first output row not yet written back */
-        for (oy = 0; oy < g.out_h; ++oy) {
-            tg_dwf_row(&g, p, in_b, packed, &rw, oy, ring + (oy % ring_rows) * row_bytes, scalar);
+        for (oy = 0; oy < out_d->h; ++oy) {
+            tg_dwf_rows(p, in_d, out_d, in_b, packed, oy, oy + 1, 0, (in_d->c + 3) / 4,
+                        ring + (oy % ring_rows) * row_bytes, row_bytes, out_d->c, scalar);
             /* C division truncates: (next + pad) / stride <= oy holds for every negative numerator too */
             while (next <= oy && (next + p->padding.h) / p->stride.h <= oy) {
                 tg_dwf_copy(out_b + next * row_bytes, ring + (next % ring_rows) * row_bytes, row_bytes);
                 ++next;
             }
         }
-        for (; next < g.out_h; ++next) {
+        for (; next < out_d->h; ++next) {
             tg_dwf_copy(out_b + next * row_bytes, ring + (next % ring_rows) * row_bytes, row_bytes);
         }
+    }
+}
+
+/* The in-place kernel. */
+TG_INLINE tg_status tg_dwf_run_inplace(const tg_context *ctx, const tg_dw_fast_params *p, const tg_dims *in_d,
+                                       int8_t *data, const int32_t *packed, const tg_dims *out_d, int scalar)
+{
+    const tg_status st = tg_dwf_check(p, in_d, out_d);
+    if (st != TG_OK) {
+        return st;
+    }
+    if (out_d->h > in_d->h || out_d->w > in_d->w) {
+        return TG_ERR_ARG;
+    }
+    if (ctx == NULL || ctx->buf == NULL || ctx->size < tg_dwf_inplace_scratch(p, in_d, out_d)) {
+        return TG_ERR_BUFFER;
+    }
+    if (tg_dwf_planar(p, in_d, out_d)) {
+        tg_dwf_run_planar(p, in_d, out_d, data, packed, (int8_t *)ctx->buf, scalar);
+    } else {
+        tg_dwf_run_ring(p, in_d, out_d, data, packed, (int8_t *)ctx->buf, scalar);
     }
     return TG_OK;
 }
