@@ -490,6 +490,28 @@ tg_status tg_add_fast_s8(const tg_add_fast_params *params, int32_t size,
                          const int8_t *input1, const int8_t *input2, int8_t *output);
 int32_t tg_add_fast_s8_get_buffer_size(int32_t size);
 
+/* -- fast MUL (same shapes, per-tensor quantization) ----------------------------------------------
+ * tinygen/fast/elementwise.py: mul_fast_applicable(), lower_mul_fast(). The product
+ * p = (q1 + input1_offset) * (q2 + input2_offset) (|p| < 2^16) is requantized exactly as
+ * TFLite Micro's MultiplyByQuantizedMultiplier(p, M, shift) + output_offset:
+ * SMMLAR(p << left_shift, M, round + (sign(p) & sign_mask)) >> shift. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t left_shift;   /* 1 + max(shift, 0) of TFLite's exponent (1..14) */
+    int32_t multiplier;   /* Q31, in [2^30, 2^31) */
+    int32_t round;        /* 2^(n-1) + output_offset * 2^n for a right shift n >= 1, output_offset for n = 0 */
+    int32_t sign_mask;    /* -1 when n >= 1, else 0 */
+    int32_t shift;        /* right shift n, 0..31 */
+    tg_range activation;
+} tg_mul_fast_params;
+
+/* tg_mul_fast_s8 - output[i] = input1[i] * input2[i] for i < size, same shapes, bit-exact with
+ *   tg_mul_s8. Element i is written after elements 0..i of both inputs are read. No scratch. */
+tg_status tg_mul_fast_s8(const tg_mul_fast_params *params, int32_t size,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t tg_mul_fast_s8_get_buffer_size(int32_t size);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Activations, softmax and (de)quantization (kernels/src/activations, softmax, quantize)      */
 /* ------------------------------------------------------------------------------------------ */

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 
 from tinygen.fast import elementwise as few
 from tinygen.ops.add_sub import add_sub_multipliers
-from tinygen.testing.fast_cases import add_cases
-from tinygen.testing.fast_layers import add_fast_host, add_portable_host
+from tinygen.testing.fast_cases import add_cases, mul_cases
+from tinygen.testing.fast_layers import add_fast_host, add_portable_host, mul_fast_host, mul_portable_host
 
 from ..conftest import SHARED_MODELS, needs_shared
 
@@ -108,3 +108,39 @@ def test_resnet_adds():
         p = get_op_def("ADD").prepare(op)
         n = op.outputs[0].size
         _check(p, False, rng.integers(-128, 128, n).astype(np.int8), rng.integers(-128, 128, n).astype(np.int8))
+
+
+@settings(max_examples=120)
+@given(mul_cases())
+def test_mul_fast_matches_portable(case):
+    p, x1, x2 = case
+    assert few.mul_fast_check(p) is None, few.mul_fast_check(p)
+    want = mul_portable_host(p, x1, x2)
+    got = mul_fast_host(p, x1, x2)
+    bad = np.flatnonzero(got != want)
+    assert bad.size == 0, f"{p.output}: {bad.size} of {want.size} differ, first {bad[:4]}: {got[bad[:4]]} != {want[bad[:4]]}"
+
+
+def test_mul_all_input_pairs():
+    """Every pair of int8 values, with right shifts of 1 and 20, no shift and a left shift."""
+    a = np.repeat(np.arange(-128, 128, dtype=np.int8), 256)
+    b = np.tile(np.arange(-128, 128, dtype=np.int8), 256)
+    for out, zs in [((1 << 30, -1), (0, 0, 0)), ((1518500250, -20), (-128, 127, 5)), ((1 << 30, 0), (3, -4, -7)),
+                    ((2147483647, 3), (0, 0, 1))]:
+        p = SimpleNamespace(input1_offset=-zs[0], input2_offset=-zs[1], output_offset=zs[2], output=out,
+                            act_min=-128, act_max=127)
+        assert few.mul_fast_check(p) is None, few.mul_fast_check(p)
+        assert np.array_equal(mul_fast_host(p, a, b), mul_portable_host(p, a, b)), out
+
+
+def test_mul_predicate():
+    p = SimpleNamespace(input1_offset=128, input2_offset=128, output_offset=0, output=(1 << 30, 14),
+                        act_min=-128, act_max=127)
+    assert "shift" in few.mul_fast_check(p)
+    p.output = (1 << 30, 13)  # the largest left shift: |p| << 14 < 2^31 for any offsets
+    assert few.mul_fast_check(p) is None
+    p.output = (1 << 30, -32)
+    assert "shift" in few.mul_fast_check(p)
+    p.output = (0, 0)
+    assert "multiplier" in few.mul_fast_check(p)
+    assert "broadcast" in few.mul_fast_check(p, same_shape=False)

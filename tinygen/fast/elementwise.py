@@ -1,8 +1,9 @@
-"""Fast ADD / SUB (same shapes, per-tensor quantization): applicability and lowering.
+"""Fast ADD / SUB and MUL (same shapes, per-tensor quantization): applicability and lowering.
 
-Kernel (kernels/include/tg_nn.h, kernels/src/basic/tg_add_fast_s8.c):
+Kernels (kernels/include/tg_nn.h, kernels/src/basic/tg_add_fast_s8.c, tg_mul_fast_s8.c):
 
     tg_add_fast_s8(&params, size, input1, input2, output)      no scratch (get_buffer_size: 0)
+    tg_mul_fast_s8(&params, size, input1, input2, output)      no scratch (get_buffer_size: 0)
 
 Element i is written after element i of both inputs is read: the elementwise write-order contract,
 so the operator's overlap_gaps() stay as they are. The same source runs everywhere (SMMLAR is one
@@ -18,6 +19,17 @@ Interface for the operator definition (tinygen/ops/add_sub.py), after prepare():
     `p` is anything with the attribute names of AddSubParams (input1_offset, input2_offset,
     output_offset, left_shift, input1, input2, output as (multiplier, shift), act_min, act_max);
     pass subtract=True for SUB. add_fast_check() gives the reason when not applicable.
+
+    # MUL (tinygen/ops/mul.py), same shapes:
+    if few.mul_fast_applicable(p, same_shape=...):
+        params = few.lower_mul_fast(p)            # MulFastParams (@cstruct tg_mul_fast_params)
+        # emit: tg_mul_fast_s8(&params, <element count>, x1, x2, y)
+    `p` is anything with the attribute names of the portable MulParams (input1_offset,
+    input2_offset, output_offset, output as (multiplier, shift) or .multiplier/.shift, act_min,
+    act_max). Preconditions (mul_fast_check()): multiplier in [2^30, 2^31) (or 0: all outputs are
+    the output offset, left to the portable kernel), shift in [-31, 13], and
+    the largest |product| << left_shift and the rounding term plus the SMMLAR result within int32
+    (checked from the offsets).
 
 The rescaling of TFLite's int8 ADD/SUB gives the input with the larger scale the multiplier 1/2
 exactly ((2^30, 0)), so that input's term is exactly (q + offset) * 2^19: the "exact" input. The
@@ -120,4 +132,66 @@ def lower_add_fast(p: Any, subtract: bool = False) -> AddFastParams:
         activation=Range(int(p.act_min), int(p.act_max)))
 
 
-__all__ = ["AddFastParams", "add_fast_applicable", "add_fast_check", "lower_add_fast"]
+@cstruct("tg_mul_fast_params")
+@dataclass(frozen=True)
+class MulFastParams:
+    """Mirror of tg_mul_fast_params (tg_nn.h)."""
+
+    input1_offset: int
+    input2_offset: int
+    left_shift: int
+    multiplier: int
+    round: int
+    sign_mask: int
+    shift: int
+    activation: Range
+
+
+def mul_fast_check(p: Any, same_shape: bool = True) -> str | None:
+    """None when tg_mul_fast_s8 computes the MUL bit-exactly, else the reason why not."""
+    if not same_shape:
+        return "the inputs are broadcast (the fast kernel needs same shapes)"
+    m, sh = _q(p.output)
+    if not (1 << 30) <= m < (1 << 31):
+        return f"output multiplier {m} outside [2^30, 2^31)"
+    if not -31 <= sh <= 13:
+        return f"output shift {sh} outside [-31, 13]"
+    for off in (p.input1_offset, p.input2_offset):
+        if not -127 <= int(off) <= 128:
+            return f"input offset {off} outside the int8 zero-point range"
+    # the largest product and its shifted value
+    pmax = max(abs(a * b) for a in (-128 + int(p.input1_offset), 127 + int(p.input1_offset))
+               for b in (-128 + int(p.input2_offset), 127 + int(p.input2_offset)))
+    lsh = 1 + max(sh, 0)
+    if pmax << lsh >= (1 << 31):
+        return "the shifted product overflows int32"
+    n = max(-sh, 0)
+    rnd = ((1 << (n - 1)) if n >= 1 else 0) + int(p.output_offset) * (1 << n)
+    vmax = ((pmax << lsh) * m >> 32) + 1
+    if abs(rnd) + vmax + 1 >= (1 << 31):
+        return "the rounding term and output offset overflow the requantization"
+    if not -128 <= int(p.act_min) <= int(p.act_max) <= 127:
+        return f"activation range [{p.act_min}, {p.act_max}] outside int8"
+    return None
+
+
+def mul_fast_applicable(p: Any, same_shape: bool = True) -> bool:
+    """The predicate: tg_mul_fast_s8 is bit-exact for this MUL."""
+    return mul_fast_check(p, same_shape) is None
+
+
+def lower_mul_fast(p: Any) -> MulFastParams:
+    """The tg_mul_fast_params of a MUL whose portable parameters are `p`."""
+    why = mul_fast_check(p)
+    if why is not None:
+        raise ValueError(f"fast MUL kernel not applicable: {why}")
+    m, sh = _q(p.output)
+    n = max(-sh, 0)
+    return MulFastParams(input1_offset=int(p.input1_offset), input2_offset=int(p.input2_offset),
+                         left_shift=1 + max(sh, 0), multiplier=m,
+                         round=((1 << (n - 1)) if n >= 1 else 0) + int(p.output_offset) * (1 << n),
+                         sign_mask=-1 if n >= 1 else 0, shift=n, activation=Range(int(p.act_min), int(p.act_max)))
+
+
+__all__ = ["AddFastParams", "MulFastParams", "add_fast_applicable", "add_fast_check", "lower_add_fast",
+           "lower_mul_fast", "mul_fast_applicable", "mul_fast_check"]

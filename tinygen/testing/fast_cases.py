@@ -188,6 +188,39 @@ def add_cases(draw):
     return p, subtract, x1, x2
 
 
+@st.composite
+def mul_cases(draw):
+    """(MulParams-like namespace, x1, x2) for same-shaped inputs; scale ratios from 2^-20 to 2^12
+    (right and left shifts)."""
+    from types import SimpleNamespace
+
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    size = int(rng.choice([1, 2, 3, 5, 16])) if rng.random() < 0.3 else int(rng.integers(1, 301))
+    real = float(2.0 ** rng.uniform(-20, 12))
+    mult, shift = Q.quantize_multiplier(real)
+
+    def zp() -> int:
+        return int(rng.choice([-128, 127, 0])) if rng.random() < 0.4 else int(rng.integers(-128, 128))
+    z1, z2, zo = zp(), zp(), zp()
+    act = ["none", "relu", "relu6"][rng.choice(3, p=[0.5, 0.25, 0.25])]
+    amin, amax = -128, 127
+    if act == "relu":
+        amin = max(-128, zo)
+    elif act == "relu6":
+        amin, amax = max(-128, zo), min(127, zo + int(rng.integers(1, 60)))
+        amin = min(amin, amax)
+    p = SimpleNamespace(input1_offset=-z1, input2_offset=-z2, output_offset=zo, output=(mult, shift),
+                        act_min=amin, act_max=amax)
+    if rng.random() < 0.3:
+        x1 = rng.choice(np.array([-128, 127, z1], np.int8), size)
+        x2 = rng.choice(np.array([-128, 127, z2], np.int8), size)
+    else:
+        x1 = rng.integers(-128, 128, size).astype(np.int8)
+        x2 = rng.integers(-128, 128, size).astype(np.int8)
+    return p, x1, x2
+
+
 # -- pooling ---------------------------------------------------------------------------------------
 @st.composite
 def avgpool_cases(draw):
@@ -265,4 +298,4 @@ def mean_cases(draw):
     return p, shape, x
 
 
-__all__ = ["add_cases", "avgpool_cases", "dw_layers", "mean_cases"]
+__all__ = ["add_cases", "avgpool_cases", "dw_layers", "mean_cases", "mul_cases"]

@@ -108,6 +108,13 @@ def add_fast_call(p: Any, x1: np.ndarray, x2: np.ndarray, subtract: bool = False
                       {"a": np.asarray(x1, np.int8).reshape(-1), "b": np.asarray(x2, np.int8).reshape(-1)}, "y", n)
 
 
+def mul_fast_call(p: Any, x1: np.ndarray, x2: np.ndarray) -> KernelCall:
+    n = int(x1.size)
+    decls = f"static const tg_mul_fast_params P = {render_initializer(few.lower_mul_fast(p))};"
+    return KernelCall("tg_mul_fast_s8", decls, f"&P, {n}, a, b, y", {},
+                      {"a": np.asarray(x1, np.int8).reshape(-1), "b": np.asarray(x2, np.int8).reshape(-1)}, "y", n)
+
+
 # -- pooling ---------------------------------------------------------------------------------------
 def _pool_decls(params: fpool.PoolParams, in_shape, out_shape) -> str:
     return (f"static const tg_pool_params P = {render_initializer(params)};\n"
@@ -246,6 +253,34 @@ def add_fast_host(p: Any, x1: np.ndarray, x2: np.ndarray, subtract: bool = False
     return out.reshape(-1).copy()
 
 
+def mul_portable_host(p: Any, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    ffi, lib = host_kernels()
+    n = int(x1.size)
+    P = ffi.new("tg_mul_params*", dict(input1_offset=p.input1_offset, input2_offset=p.input2_offset,
+                                       output_offset=p.output_offset,
+                                       output=dict(multiplier=p.output[0], shift=p.output[1]),
+                                       activation=dict(min=p.act_min, max=p.act_max)))
+    bc = ffi.new("tg_broadcast*", dict(rank=1, shape=[n], stride1=[1], stride2=[1]))
+    out = np.zeros(n, np.int8)
+    st = lib.tg_mul_s8(P, bc, ptr(ffi, np.ascontiguousarray(x1, np.int8).reshape(-1)),
+                       ptr(ffi, np.ascontiguousarray(x2, np.int8).reshape(-1)), ptr(ffi, out))
+    if st != 0:
+        raise RuntimeError(f"tg_mul_s8 returned {st}")
+    return out
+
+
+def mul_fast_host(p: Any, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    ffi, lib = host_kernels()
+    n = int(x1.size)
+    out = np.zeros(n, np.int8)
+    st = lib.tg_mul_fast_s8(_cstruct(ffi, "tg_mul_fast_params", few.lower_mul_fast(p)), n,
+                            ptr(ffi, np.ascontiguousarray(x1, np.int8).reshape(-1)),
+                            ptr(ffi, np.ascontiguousarray(x2, np.int8).reshape(-1)), ptr(ffi, out))
+    if st != 0:
+        raise RuntimeError(f"tg_mul_fast_s8 returned {st}")
+    return out
+
+
 def avgpool_host(params: fpool.PoolParams, in_shape, out_shape, x: np.ndarray, fast: bool) -> np.ndarray:
     ffi, lib = host_kernels()
     out = np.zeros(int(np.prod(out_shape)), np.int8)
@@ -342,5 +377,6 @@ def target_calls(board: str, calls: Sequence[KernelCall], max_instructions: int 
 
 __all__ = ["DW_VARIANTS", "KernelCall", "TargetRun", "add_fast_call", "add_fast_host", "add_portable_call", "add_portable_host",
            "avgpool_call", "avgpool_host", "dw_fast_call", "dw_fast_host", "dw_portable_call", "dw_portable_host",
-           "mean_fast_call", "mean_fast_host", "mean_portable_call", "mean_portable_host", "scratch_bytes",
+           "mean_fast_call", "mean_fast_host", "mean_portable_call", "mean_portable_host", "mul_fast_call",
+           "mul_fast_host", "mul_portable_host", "scratch_bytes",
            "target_calls"]
