@@ -472,15 +472,17 @@ TG_INLINE void tg_dwf_chan_load(const int32_t *packed, int32_t groups, int32_t c
     k->n = ((uint32_t)q[21] >> (8 * j)) & 31u;
 }
 
-/* n bytes from src, step bytes apart, to dst. */
+/* n bytes from src, step bytes apart, to dst (4 at a time as one word store; dst is a planar line
+ * with room for a whole last word, and the copy is word-aligned where the line's input part
+ * starts aligned). */
 TG_DWF_NOINLINE void tg_dwf_gather(int8_t *dst, const int8_t *src, int32_t n, int32_t step)
 {
-    for (; n >= 2; n -= 2, dst += 2, src += 2 * step) {
-        const int8_t a = src[0], b = src[step];
-        dst[0] = a;
-        dst[1] = b;
+    for (; n >= 4; n -= 4, dst += 4, src += 4 * step) {
+        const uint32_t b0 = (uint8_t)src[0], b1 = (uint8_t)src[step], b2 = (uint8_t)src[2 * step];
+        const uint32_t b3 = (uint8_t)src[3 * step];
+        tg_write_s8x4(dst, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
     }
-    if (n > 0) {
+    for (; n > 0; --n, ++dst, src += step) {
         *dst = *src;
     }
 }
@@ -508,41 +510,51 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_planar_line(const int8_t *r0, const int8
         }
         return;
     }
-    if (stride == 1) {
+    if (stride == 1 && n >= 2) {
+        /* rows as one pointer and two offsets; the clamp (if any) in a pass of its own below */
         const uint32_t w00 = k->w02[0], w01 = k->w02[1], w02 = k->w02[2], w1a = k->w1a, w1b = k->w1b;
-        for (; x + 1 < n; x += 2, out += 2 * out_step) {
-            uint32_t v, e, o;
+        const intptr_t d1 = r1 - r0, d2 = r2 - r0;
+        const int8_t *s0 = r0;
+        int8_t *o = out;
+        int32_t pairs = n / 2;
+        do {
+            uint32_t v, e, od;
             int32_t a, b;
-            v = tg_read_s8x4(r0 + x);
+            v = tg_read_s8x4(s0);
             e = tg_sxtb16(v);
-            o = tg_sxtb16_ror8(v);
+            od = tg_sxtb16_ror8(v);
             a = tg_smlad(e, w00, bias);
-            b = tg_smlad(o, w00, bias);
-            a = tg_smlabb(o, w1a, a);
+            b = tg_smlad(od, w00, bias);
+            a = tg_smlabb(od, w1a, a);
             b = tg_smlatb(e, w1a, b);
-            v = tg_read_s8x4(r1 + x);
+            v = tg_read_s8x4(s0 + d1);
             e = tg_sxtb16(v);
-            o = tg_sxtb16_ror8(v);
+            od = tg_sxtb16_ror8(v);
             a = tg_smlad(e, w01, a);
-            b = tg_smlad(o, w01, b);
-            a = tg_smlabt(o, w1a, a);
+            b = tg_smlad(od, w01, b);
+            a = tg_smlabt(od, w1a, a);
             b = tg_smlatt(e, w1a, b);
-            v = tg_read_s8x4(r2 + x);
+            v = tg_read_s8x4(s0 + d2);
             e = tg_sxtb16(v);
-            o = tg_sxtb16_ror8(v);
+            od = tg_sxtb16_ror8(v);
             a = tg_smlad(e, w02, a);
-            b = tg_smlad(o, w02, b);
-            a = tg_smlabb(o, w1b, a);
+            b = tg_smlad(od, w02, b);
+            a = tg_smlabb(od, w1b, a);
             b = tg_smlatb(e, w1b, b);
-            a = tg_dwf_requant(a, k->mr, sh);
-            b = tg_dwf_requant(b, k->mr, sh);
-            if (clamp) {
-                a = tg_dwf_clamp(a, &k->act);
-                b = tg_dwf_clamp(b, &k->act);
+            o[0] = (int8_t)tg_dwf_requant(a, k->mr, sh);
+            o[out_step] = (int8_t)tg_dwf_requant(b, k->mr, sh);
+            o += 2 * out_step;
+            s0 += 2;
+        } while (--pairs > 0);
+        x = n & ~1;
+        if (clamp) {
+            int8_t *c = out;
+            int32_t i;
+            for (i = 0; i < x; ++i, c += out_step) {
+                *c = (int8_t)tg_dwf_clamp(*c, &k->act);
             }
-            out[0] = (int8_t)a;
-            out[out_step] = (int8_t)b;
         }
+        out = o;
     }
     for (; x < n; ++x, out += out_step) {
         /* stride 2, or the last output of an odd line: positions x * stride .. + 2 */
