@@ -90,6 +90,7 @@ class Layer:
     scratch_portable: int = 0
     counts: dict = field(default_factory=dict)   # board -> (portable, fast)
     exact: dict = field(default_factory=dict)    # board -> bool
+    stack: dict = field(default_factory=dict)    # board -> (portable, fast) stack high-water marks
 
 
 def layers_of(model: str, rng: np.random.Generator) -> list[Layer]:
@@ -166,6 +167,7 @@ def measure(layers: list[Layer], boards: list[str]) -> dict[tuple[str, str], int
             rp = fl.target_calls(b, [lay.portable])
             rf = fl.target_calls(b, [lay.fast])
             lay.counts[b] = (rp.instructions, rf.instructions)
+            lay.stack[b] = (rp.stack_peak_bytes, rf.stack_peak_bytes)
             lay.exact[b] = bool(np.array_equal(rp.outputs[0], rf.outputs[0]))
             sizes.setdefault((b, lay.fast_name), code_bytes(rf.elf, lay.fast_name))
             sizes.setdefault((b, lay.portable_name), code_bytes(rp.elf, lay.portable_name))
@@ -290,11 +292,26 @@ def write_report(layers: list[Layer], sizes, boards, arena_rows, seconds: float,
     names = sorted({k for _, k in sizes})
     for k in names:
         lines.append(f"| {k} | " + " | ".join(fmt(sizes.get((b, k), 0)) for b in boards) + " |")
+    # stack
+    lines += ["", "## Stack", "",
+              "Stack high-water mark of the one-call program (harness included, so only the difference between "
+              "the two kernels matters), largest over the layers of each kernel pair.", "",
+              "| kernels (portable -> fast) | " + " | ".join(b.replace("generic-", "").upper() for b in boards) + " |",
+              "|---|" + "--:|" * len(boards)]
+    pairs: dict[str, dict] = {}
+    for lay in layers:
+        d = pairs.setdefault(f"{lay.portable_name} -> {lay.fast_name}", {})
+        for b in boards:
+            p0, f0 = d.get(b, (0, 0))
+            d[b] = (max(p0, lay.stack[b][0]), max(f0, lay.stack[b][1]))
+    for k, d in pairs.items():
+        lines.append(f"| {k} | " + " | ".join(f"{d[b][0]} -> {d[b][1]}" for b in boards) + " |")
     # arenas
     if arena_rows:
         lines += ["", "## Arenas", "",
-                  "Arena bytes planned by tinygen with the fast kernels' scratch (in-place fast kernel: a ring of "
-                  "(padding.h + 1) rows x OW x 4 bytes; normal fast kernel: none), next to today's plan.", "",
+                  "Arena bytes planned by tinygen with the fast kernels' scratch (the in-place fast kernel's "
+                  "tg_depthwise_conv_inplace_fast_s8_get_buffer_size(); the normal fast kernel needs none), next to "
+                  "today's plan.", "",
                   "| model | today | with the fast kernels | depthwise layers in place (TFLite operator index) |",
                   "|---|--:|--:|---|"]
         for model, today, fast, ip in arena_rows:
@@ -303,7 +320,8 @@ def write_report(layers: list[Layer], sizes, boards, arena_rows, seconds: float,
     (out.with_suffix(".json")).write_text(json.dumps([
         dict(model=l.model, index=l.index, kind=l.kind, shape=l.shape, macs=l.macs, portable=l.portable_name,
              fast=l.fast_name, counts={b: list(v) for b, v in l.counts.items()}, exact=l.exact,
-             scratch_fast=l.scratch_fast, scratch_portable=l.scratch_portable) for l in layers], indent=1) + "\n")
+             scratch_fast=l.scratch_fast, scratch_portable=l.scratch_portable,
+             stack={b: list(v) for b, v in l.stack.items()}) for l in layers], indent=1) + "\n")
 
 
 def main() -> None:

@@ -340,6 +340,7 @@ class TargetRun:
     outputs: list[np.ndarray]   # each call's output
     instructions: int           # all calls together, harness overhead subtracted
     elf: Any                    # path of the program (symbol sizes)
+    stack_peak_bytes: int = 0   # the program's stack high-water mark (harness included)
 
 
 def target_calls(board: str, calls: Sequence[KernelCall], max_instructions: int = 2_000_000_000) -> TargetRun:
@@ -372,7 +373,7 @@ def target_calls(board: str, calls: Sequence[KernelCall], max_instructions: int 
     if run.status != 0:
         raise RuntimeError(f"a kernel call failed on {board} (status bits {run.status:#x})")
     outs = [run.outputs[f"c{i}_{c.output}"] for i, c in enumerate(calls)]
-    return TargetRun(outs, run.instructions - harness_overhead(board), run.elf)
+    return TargetRun(outs, run.instructions - harness_overhead(board), run.elf, run.stack_peak_bytes)
 
 
 __all__ = ["DW_VARIANTS", "KernelCall", "TargetRun", "add_fast_call", "add_fast_host", "add_portable_call", "add_portable_host",
