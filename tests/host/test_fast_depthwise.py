@@ -174,3 +174,60 @@ def test_inplace_planar_path(case):
     the in-place kernel's planar-line path."""
     layer, x = case
     _check(layer, x, ["inplace_fast", "inplace_fast_scalar"], inplace_ref=True)
+
+
+def _overlapped(layer, x, gap, variant="fast"):
+    """The fast kernel with its output `gap` bytes below its input in one buffer (the placement the
+    memory planner makes for a partial overlap)."""
+    from tinygen.testing.kernels import host_kernels, ptr
+    from tinygen.testing.fast_layers import _cstruct, _dims
+
+    ffi, lib = host_kernels()
+    low = fdw.lower_dw_fast(layer)
+    n_out = int(np.prod(layer.output_shape))
+    buf = np.zeros(max(gap + x.size, n_out) + 16, np.int8)
+    buf[gap:gap + x.size] = x
+    inp = ffi.from_buffer("int8_t[]", buf) + gap
+    out = ffi.from_buffer("int8_t[]", buf)
+    st = lib.tg_depthwise_conv_fast_s8(_cstruct(ffi, "tg_dw_fast_params", low.params), _dims(ffi, layer.input_shape),
+                                       inp, ptr(ffi, low.packed), _dims(ffi, layer.output_shape), out)
+    assert st == 0
+    return buf[:n_out].copy()
+
+
+@settings(max_examples=80)
+@given(dw_layers(max_hw=10))
+def test_fast_write_order_with_overlap(case):
+    """The output placed `gap` bytes below the input (tinygen.memory.overlap.window_gap, and that gap
+    rounded up to 16 bytes as an aligned plan may place it) gives the portable kernel's result: the
+    normal kernel keeps the raster write order the planner relies on."""
+    from tinygen.memory.overlap import window_gap
+
+    layer, x = case
+    want = dw_portable_host(layer, x)
+    gap = window_gap(layer.input_shape, layer.output_shape, layer.stride, layer.padding, layer.filter_hw,
+                     layer.dilation)
+    for g in sorted({gap, (gap + 15) // 16 * 16}):
+        got = _overlapped(layer, x, g)
+        bad = np.flatnonzero(got != want)
+        assert bad.size == 0, f"gap {g}: {bad.size} outputs differ, first at {bad[:5]}"
+
+
+@pytest.mark.parametrize("c", [5, 6, 7, 13])
+def test_fast_write_order_partial_group(c):
+    """VALID windows make the gap tight (C bytes); rounded up to 16 it is no multiple of C, so the
+    outputs of later pixels land on the last channels of earlier input pixels: each pixel's last
+    (partial) channel group must be written before the next pixel's."""
+    from tinygen.memory.overlap import window_gap
+
+    rng = np.random.default_rng(c)
+    layer = _base_layer(c, input_shape=(1, 4, 12, c), output_shape=(1, 2, 10, c), padding=(0, 0),
+                        weights=rng.integers(-127, 128, (1, 3, 3, c)).astype(np.int8),
+                        bias=rng.integers(-5000, 5000, c).astype(np.int32), shift=np.full(c, -7))
+    x = rng.integers(-128, 128, 4 * 12 * c).astype(np.int8)
+    want = dw_portable_host(layer, x)
+    gap = window_gap(layer.input_shape, layer.output_shape, layer.stride, layer.padding, layer.filter_hw,
+                     layer.dilation)
+    assert gap == c
+    for g in range(gap, gap + 16):
+        assert np.array_equal(_overlapped(layer, x, g), want), g

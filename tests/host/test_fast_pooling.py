@@ -89,3 +89,27 @@ def test_shared_model_pools(model):
         ins, outs = op.inputs[0].shape, op.outputs[0].shape
         x = rng.integers(-128, 128, op.inputs[0].size).astype(np.int8)
         assert np.array_equal(avgpool_host(params, ins, outs, x, True), avgpool_host(params, ins, outs, x, False))
+
+
+@settings(max_examples=60)
+@given(avgpool_cases())
+def test_avgpool_fast_write_order_with_overlap(case):
+    """The output placed `gap` bytes below the input (the planner's partial overlap, exact and rounded
+    up to 16 bytes) gives the portable result: raster order, all channels of a pixel together."""
+    from tinygen.memory.overlap import window_gap
+    from tinygen.testing.fast_layers import _cstruct, _dims
+    from tinygen.testing.kernels import host_kernels
+
+    params, ins, outs, x = case
+    want = avgpool_host(params, ins, outs, x, fast=False)
+    gap = window_gap(ins, outs, (params.stride.h, params.stride.w), (params.padding.h, params.padding.w),
+                     (params.filter.h, params.filter.w), (1, 1))
+    ffi, lib = host_kernels()
+    for g in sorted({gap, (gap + 15) // 16 * 16}):
+        buf = np.zeros(max(g + x.size, want.size) + 16, np.int8)
+        buf[g:g + x.size] = x
+        st = lib.tg_avgpool_fast_s8(_cstruct(ffi, "tg_pool_params", params), _dims(ffi, ins),
+                                    ffi.from_buffer("int8_t[]", buf) + g, _dims(ffi, outs),
+                                    ffi.from_buffer("int8_t[]", buf))
+        assert st == 0
+        assert np.array_equal(buf[:want.size], want), g

@@ -353,8 +353,10 @@ TG_DWF_NOINLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d
             ra.pixels = 1;
             ra.out = out + ox * pix_step;
             if (oy >= y_lo && oy <= y_hi && ox >= x_lo && ox <= x_hi) {
-                /* the inner pixels of the row: one run, offsets from the run's first window */
-                ra.pixels = x_hi - ox + 1;
+                /* the inner pixels of the row: one run, offsets from the run's first window (a pixel
+                 * at a time when there is a partial group: all channels of a pixel are written before
+                 * the next pixel's, the write order the memory planner's overlap rule relies on) */
+                ra.pixels = grp1 > full_all ? 1 : x_hi - ox + 1;
                 ra.base += off[0];
                 for (t = taps - 1; t >= 0; --t) {
                     off[t] -= off[0];
