@@ -9,7 +9,11 @@ Kernels (kernels/include/tg_nn.h, sources in kernels/src/conv/):
     tg_depthwise_conv_inplace_fast_s8(&ctx, &params, &in_dims, data, packed, &out_dims)
         the output overwrites the input in `data` (the planner's in-place placement, as for
         tg_depthwise_conv_inplace_s8, with the same preconditions OH <= H, OW <= W); scratch of
-        tg_depthwise_conv_inplace_fast_s8_get_buffer_size(&params, &in_dims, &out_dims) bytes.
+        tg_depthwise_conv_inplace_fast_s8_get_buffer_size(&params, &in_dims, &out_dims) bytes (ask
+        the C function through the kernel query, as for the portable in-place kernel; it differs
+        from the portable kernel's: 4 planar lines of (n - 1) * stride + 6 bytes for 3x3 layers with
+        lines of 8+ outputs, else a ring of min(max(padding.h, 0) + 1, OH) output rows of OW * C
+        bytes; see tg_nn.h). With these sizes the planner keeps every shared model's arena.
 
 Both pick their core when compiled: the SIMD core (SXTB16, SMLABB/SMLATT, SMMLAR) on cores with the
 DSP extension and on the host, the scalar core on Cortex-M0/M0+/M3. The `_scalar_` twins
@@ -31,7 +35,7 @@ Interface for the operator definition (tinygen/ops/depthwise_conv2d.py), after p
         #       tg_depthwise_conv_inplace_fast_s8(&ctx, &params, &in_dims, x, packed, &out_dims)
         #       with ctx the scratch of tg_depthwise_conv_inplace_fast_s8_get_buffer_size(...)
     The packed array replaces the weights, bias, multipliers and shifts of the portable call (its size
-    is packed_bytes(); the weights are not needed any more). `p` is anything with the attribute names
+    is low.packed_bytes; the original weights are not needed any more). `p` is anything with the attribute names
     of DepthwiseConvParams (input_offset, output_offset, ch_mult, stride, padding, dilation, act_min,
     act_max, multiplier, shift, in_dims, filter_dims, out_dims); padding may be any integer (patches).
 
