@@ -198,9 +198,41 @@ typedef struct {
     const tg_range *act;
 } tg_dwf_run_args;
 
+/*
+ * The row loops (tg_dwf_rows_simd / tg_dwf_rows_scalar) are shared by the normal and the in-place
+ * kernels: they are compiled once, in tg_dw_fast_rows.c (which defines TG_DWF_ROWS_IMPL), so a model
+ * that uses both kernels holds one copy.
+ */
+void tg_dwf_rows_simd(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d, const int8_t *in_b,
+                      const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0, int32_t grp1, int8_t *out,
+                      int32_t row_step, int32_t pix_step);
+void tg_dwf_rows_scalar(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d, const int8_t *in_b,
+                        const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0, int32_t grp1, int8_t *out,
+                        int32_t row_step, int32_t pix_step);
+
+/*
+ * Output rows [oy0, oy1) of one image (in_b), groups [grp0, grp1) of every pixel (grp1 == groups
+ * includes the partial group), group grp of pixel ox of row oy written to
+ * out + (oy - oy0) * row_step + ox * pix_step + 4 * (grp - grp0); scalar selects the core (a
+ * constant at each call).
+ */
+TG_INLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
+                           const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0,
+                           int32_t grp1, int8_t *out, int32_t row_step, int32_t pix_step, int scalar)
+{
+    if (scalar) {
+        tg_dwf_rows_scalar(p, in_d, out_d, in_b, packed, oy0, oy1, grp0, grp1, out, row_step, pix_step);
+    } else {
+        tg_dwf_rows_simd(p, in_d, out_d, in_b, packed, oy0, oy1, grp0, grp1, out, row_step, pix_step);
+    }
+}
+
+#ifdef TG_DWF_ROWS_IMPL
+
 /* A run of pixels (see tg_dwf_run_args), 3x3 filters: `count` groups per pixel written to out[0..3],
- * out[4..7], ... A function of its own: the hot loop gets all the registers. */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9(const tg_dwf_run_args *ra, int scalar)
+ * out[4..7], ... (the body of tg_dwf_groups9_simd / _scalar: functions of their own, the hot loop
+ * gets all the registers). */
+TG_INLINE void tg_dwf_groups9(const tg_dwf_run_args *ra, int scalar)
 {
     const int32_t *off = ra->off, *q0 = ra->q;
     const int32_t count = ra->count, pix_step = ra->pix_step, out_step = ra->out_step, clamp = ra->clamp;
@@ -246,8 +278,18 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9(const tg_dwf_run_args *ra, int s
     } while (--pixels > 0);
 }
 
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9_simd(const tg_dwf_run_args *ra)
+{
+    tg_dwf_groups9(ra, 0);
+}
+
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9_scalar(const tg_dwf_run_args *ra)
+{
+    tg_dwf_groups9(ra, 1);
+}
+
 /* The same for any number of taps (<= TG_DWF_MAX_TABLE). */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(const tg_dwf_run_args *ra, int scalar)
+TG_INLINE void tg_dwf_groups(const tg_dwf_run_args *ra, int scalar)
 {
     const int32_t *off = ra->off, *q0 = ra->q;
     const int32_t count = ra->count, taps = ra->taps, clamp = ra->clamp;
@@ -274,6 +316,16 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(const tg_dwf_run_args *ra, int sc
         base += ra->pix_step;
         out += ra->out_step;
     } while (--pixels > 0);
+}
+
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups_simd(const tg_dwf_run_args *ra)
+{
+    tg_dwf_groups(ra, 0);
+}
+
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups_scalar(const tg_dwf_run_args *ra)
+{
+    tg_dwf_groups(ra, 1);
 }
 
 /* The partial last group (rem = C % 4 channels, 1..3) at base: byte by byte, never reading past the
@@ -307,16 +359,11 @@ TG_INLINE void tg_dwf_inner_range(int32_t out_n, int32_t stride, int32_t pad, in
     *hi = last < 0 ? -1 : TG_MIN(out_n - 1, last / stride);
 }
 
-/*
- * Output rows [oy0, oy1) of one image (in_b), groups [grp0, grp1) of every pixel (grp1 == groups
- * includes the partial group), group grp of pixel ox of row oy written to
- * out + (oy - oy0) * row_step + ox * pix_step + 4 * (grp - grp0). One function holds the loops and
- * the single tap offset table (the stack: everything else is read through the pointers).
- */
-TG_DWF_NOINLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                                             const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1,
-                                             int32_t grp0, int32_t grp1, int8_t *out, int32_t row_step,
-                                             int32_t pix_step, int scalar)
+/* The body of tg_dwf_rows_simd / _scalar (see tg_dwf_rows): one function holds the loops and the
+ * single tap offset table (the stack: everything else is read through the pointers). */
+TG_INLINE void tg_dwf_rows_body(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
+                                const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0,
+                                int32_t grp1, int8_t *out, int32_t row_step, int32_t pix_step, int scalar)
 {
     const int32_t ch = in_d->c, taps = p->filter.h * p->filter.w;
     const int32_t full_all = ch / 4, gwords = TG_DWF_GROUP_WORDS(taps);
@@ -365,9 +412,15 @@ TG_DWF_NOINLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d
             if (ra.count <= 0) {
                 /* only the partial group */
             } else if (taps == TG_DWF_TAPS_3X3) {
-                tg_dwf_groups9(&ra, scalar);
+                if (scalar) {
+                    tg_dwf_groups9_scalar(&ra);
+                } else {
+                    tg_dwf_groups9_simd(&ra);
+                }
+            } else if (scalar) {
+                tg_dwf_groups_scalar(&ra);
             } else {
-                tg_dwf_groups(&ra, scalar);
+                tg_dwf_groups_simd(&ra);
             }
             if (grp1 > full_all) {
                 tg_dwf_partial(&ra, gwords, ch % 4);
@@ -375,6 +428,8 @@ TG_DWF_NOINLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d
         }
     }
 }
+
+#endif /* TG_DWF_ROWS_IMPL */
 
 /* The normal kernel: output pixels in raster order, all channels of a pixel together. */
 TG_INLINE tg_status tg_dwf_run(const tg_dw_fast_params *p, const tg_dims *in_d, const int8_t *input,
