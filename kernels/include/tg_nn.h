@@ -218,6 +218,85 @@ tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
 int32_t tg_conv_scalar_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
                                           const tg_dims *output_dims);
 
+/* -- fast depthwise convolution (depth multiplier 1) ---------------------------------------------
+ * The compiler (tinygen/fast/depthwise.py: dw_fast_applicable(), lower_dw_fast()) packs weights,
+ * folded biases and requantization constants into one int32 array `packed` (layout in
+ * kernels/src/conv/tg_dw_fast.h) and checks at compile time that the kernels' integer
+ * requantization is exact for the layer (every shift is a right shift, no accumulator can reach
+ * 2^30, ...). Results are then bit-identical to tg_depthwise_conv_s8 (and TFLite Micro).
+ * Padding as in tg_depthwise_conv_s8: any integer (also negative: a patch starting inside the
+ * image), and everything past the end of input_dims is padding too. Filters of at most 16 taps
+ * (KH * KW), any stride and dilation; 3x3 filters have the fastest path. Any channel count (groups
+ * of 4, then 1-3). */
+
+/* Parameters of the fast depthwise kernels. */
+typedef struct {
+    tg_hw stride;
+    tg_hw padding;        /* rows/columns of padding before the input (any integer) */
+    tg_hw dilation;
+    tg_hw filter;         /* KH, KW */
+    tg_range activation;  /* clamp of the output, within [-128, 127] */
+} tg_dw_fast_params;
+
+/*
+ * tg_depthwise_conv_fast_s8 - depthwise convolution, depth multiplier 1, per-channel requantization,
+ *   from the compiler's `packed` constants. input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
+ *   Output pixels in raster order, all channels of a pixel written right after they are computed
+ *   from their window (channels in groups of 4): the write-order contract of tg_nn.h, unchanged.
+ *   On cores with the DSP extension (and on the host) it runs the SIMD core (SXTB16, SMLABB/SMLATT,
+ *   SMMLAR); on Armv6-M / Armv7-M without DSP it is tg_depthwise_conv_fast_scalar_s8. Unaligned
+ *   32-bit loads of the input on the DSP path (allowed on Cortex-M4/M7/M33). No scratch memory.
+ */
+tg_status tg_depthwise_conv_fast_s8(const tg_dw_fast_params *params,
+                                    const tg_dims *input_dims, const int8_t *input,
+                                    const int32_t *packed,
+                                    const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                  const tg_dims *output_dims);
+
+/* tg_depthwise_conv_fast_scalar_s8 - the same computation with the scalar core (byte loads, 32-bit
+ *   multiplies: for Cortex-M0/M0+/M3; always available, so it can be tested on the host). */
+tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params,
+                                           const tg_dims *input_dims, const int8_t *input,
+                                           const int32_t *packed,
+                                           const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                         const tg_dims *output_dims);
+
+/*
+ * tg_depthwise_conv_inplace_fast_s8 - the same computation with the output written over the
+ *   input in `data` (output pixel p, channel c lands at data[p * C + c], batch after batch), as
+ *   tg_depthwise_conv_inplace_s8; requires OH <= H and OW <= W. Two ways, chosen from the
+ *   parameters alone (the same on every core):
+ *   - 3x3 filters, dilation 1, with lines of at least 8 outputs: one channel at a time, the input
+ *     rows an output row reads are copied into a ring of 3 "planar" rows (that channel's bytes side
+ *     by side) and each finished output row goes straight back over the input (its channel only).
+ *     Needs stride.w 1 or 2 and padding.h <= 2; a narrow image (W < H) with OW == W, stride.h 1 or 2
+ *     and padding.w <= 2 is processed by columns instead of rows. Scratch: 4 * ((n - 1) * s + 6)
+ *     bytes, n outputs per line, s the stride along it.
+ *   - otherwise: output rows (all channels, as the normal kernel computes them) go to a ring of
+ *     R = min(max(padding.h, 0) + 1, OH) rows and row r goes back over the input once output row
+ *     floor((r + padding.h) / stride.h) has been computed: every input row up to r has then been
+ *     read for the last time. Scratch: R * OW * C bytes.
+ *   tg_depthwise_conv_inplace_fast_s8_get_buffer_size() gives the scratch size (any padding, also
+ *   negative, and any stride).
+ */
+tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params,
+                                            const tg_dims *input_dims, int8_t *data,
+                                            const int32_t *packed,
+                                            const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                          const tg_dims *output_dims);
+
+/* tg_depthwise_conv_inplace_fast_scalar_s8 - the in-place kernel with the scalar core. */
+tg_status tg_depthwise_conv_inplace_fast_scalar_s8(const tg_context *ctx, const tg_dw_fast_params *params,
+                                                   const tg_dims *input_dims, int8_t *data,
+                                                   const int32_t *packed,
+                                                   const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params,
+                                                                 const tg_dims *input_dims,
+                                                                 const tg_dims *output_dims);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Fully connected and pooling (kernels/src/fully_connected, kernels/src/pooling)              */
 /* ------------------------------------------------------------------------------------------ */
@@ -345,6 +424,41 @@ typedef struct {
  *   copied unchanged (no requantization), everything else is pad_value. */
 tg_status tg_pad_s8(const tg_pad_params *params, const int8_t *input, int8_t *output);
 
+/* -- fast pooling -------------------------------------------------------------------------------
+ * Channel sums 4 at a time (SXTAB16 into 16-bit lanes, 32-bit sums every 256 pixels). Lowering and
+ * applicability: tinygen/fast/pooling.py. */
+
+/*
+ * tg_avgpool_fast_s8 - tg_avgpool_s8 (same tg_pool_params, same results: the average over the
+ *   window elements inside the input, rounded half away from zero, clamped), faster. The division
+ *   by the element count n is a multiplication by ceil(2^k / n) (exact for windows of up to 255
+ *   elements; larger windows divide). Raster-order output, all channels of a pixel together.
+ *   Returns TG_ERR_ARG if a window holds no input element. No scratch.
+ */
+tg_status tg_avgpool_fast_s8(const tg_pool_params *params,
+                             const tg_dims *input_dims, const int8_t *input,
+                             const tg_dims *output_dims, int8_t *output);
+int32_t tg_avgpool_fast_s8_get_buffer_size(const tg_dims *input_dims, const tg_dims *output_dims);
+
+/* MEAN over height and width of an NHWC tensor (parameters as in tg_mean_params; the multiplier
+ * and shift include the division by H * W). */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+} tg_mean_hw_params;
+
+/*
+ * tg_mean_hw_fast_s8 - output[n][c] = clamp(requantize(sum over h, w of (input[n][h][w][c] +
+ *   input_offset)) + output_offset, -128, 127): tg_mean_s8 for a reduction over axes 1 and 2 of an
+ *   NHWC tensor (the int32 sum wraps around like TFLite Micro's), output N x C. Output n, c is
+ *   written after its whole image n was read (channels in order). No scratch.
+ */
+tg_status tg_mean_hw_fast_s8(const tg_mean_hw_params *params, const tg_dims *input_dims, const int8_t *input,
+                             int8_t *output);
+int32_t tg_mean_hw_fast_s8_get_buffer_size(const tg_dims *input_dims);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise, data movement and reductions (kernels/src/basic)                               */
 /* ------------------------------------------------------------------------------------------ */
@@ -450,6 +564,61 @@ typedef struct {
     int32_t dst_block_stride, dst_row_stride;
 } tg_copy_params;
 tg_status tg_copy_region(const tg_copy_params *params, const void *src, void *dst);
+
+/* -- fast ADD / SUB (same shapes, per-tensor quantization) ---------------------------------------
+ * Built by tinygen/fast/elementwise.py (add_fast_applicable(), lower_add_fast()) from the
+ * tg_add_params of the portable kernel; bit-exact with tg_add_s8 / tg_sub_s8 (TFLite Micro).
+ * With TFLite's rescaling, the input with the larger scale always gets the multiplier 1/2 exactly,
+ * so its term is exactly (q + offset) * 2^19 ("exact" input). The other input's term
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul((q + offset) * 2^20, M), n) is computed as
+ * SMMLAR((q + offset) * 2^21, M, round + (sign & sign_mask)) >> n, the output's likewise. */
+typedef struct {
+    int32_t exact_input;       /* 1 or 2: the input whose term is (q + offset) * 2^19 */
+    int32_t exact_scale;       /* +-2^19: the exact term is exact_offset + q * exact_scale */
+    int32_t exact_offset;      /* +-offset * 2^19 (the sign is the SUB sign of that input) */
+    int32_t other_offset;      /* offset * 2^21 of the other input */
+    int32_t other_multiplier;  /* Q31, in [2^30, 2^31) */
+    int32_t other_round;       /* 2^(n-1), or 0 when n == 0 */
+    int32_t other_sign_mask;   /* -1 when n >= 1, else 0 */
+    int32_t other_shift;       /* right shift n, 0..31 */
+    int32_t other_sign;        /* +1, or -1 for the subtrahend of a SUB */
+    int32_t output_multiplier; /* Q31, in [2^30, 2^31) */
+    int32_t output_round;      /* 2^(n-1) + output_offset * 2^n */
+    int32_t output_shift;      /* right shift n >= 1 */
+    tg_range activation;
+} tg_add_fast_params;
+
+/*
+ * tg_add_fast_s8 - output[i] = input1[i] + input2[i] (or input1[i] - input2[i], see other_sign)
+ *   for i < size, same shapes, bit-exact with tg_add_s8 / tg_sub_s8. Element i is written after
+ *   elements 0..i of both inputs are read (the output may be either input, or overlap them as the
+ *   elementwise write-order contract allows). No scratch (tg_add_fast_s8_get_buffer_size() is 0).
+ */
+tg_status tg_add_fast_s8(const tg_add_fast_params *params, int32_t size,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t tg_add_fast_s8_get_buffer_size(int32_t size);
+
+/* -- fast MUL (same shapes, per-tensor quantization) ----------------------------------------------
+ * tinygen/fast/elementwise.py: mul_fast_applicable(), lower_mul_fast(). The product
+ * p = (q1 + input1_offset) * (q2 + input2_offset) (|p| < 2^16) is requantized exactly as
+ * TFLite Micro's MultiplyByQuantizedMultiplier(p, M, shift) + output_offset:
+ * SMMLAR(p << left_shift, M, round + (sign(p) & sign_mask)) >> shift. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t left_shift;   /* 1 + max(shift, 0) of TFLite's exponent (1..14) */
+    int32_t multiplier;   /* Q31, in [2^30, 2^31) */
+    int32_t round;        /* 2^(n-1) + output_offset * 2^n for a right shift n >= 1, output_offset for n = 0 */
+    int32_t sign_mask;    /* -1 when n >= 1, else 0 */
+    int32_t shift;        /* right shift n, 0..31 */
+    tg_range activation;
+} tg_mul_fast_params;
+
+/* tg_mul_fast_s8 - output[i] = input1[i] * input2[i] for i < size, same shapes, bit-exact with
+ *   tg_mul_s8. Element i is written after elements 0..i of both inputs are read. No scratch. */
+tg_status tg_mul_fast_s8(const tg_mul_fast_params *params, int32_t size,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t tg_mul_fast_s8_get_buffer_size(int32_t size);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Activations, softmax and (de)quantization (kernels/src/activations, softmax, quantize)      */
