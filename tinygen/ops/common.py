@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import quant as Q
@@ -119,15 +121,57 @@ def elementwise_gaps(op: Op) -> list[tuple[int, int, int]]:
     return out
 
 
+@dataclass(frozen=True)
+class ExplicitPadding:
+    """Per-side padding of a window operator (rows/columns of the pad value around the input),
+    e.g. a PAD folded into the operator (tinygen.passes.fold_pad). The kernels take (top, left)
+    and treat everything past the input's end as padding; bottom and right fix the output size."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+    def out_size(self, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+                 dilation: tuple[int, int]) -> tuple[int, int]:
+        eff = [Q.effective_filter_size(k, d) for k, d in zip(kernel, dilation)]
+        return ((in_hw[0] + self.top + self.bottom - eff[0]) // stride[0] + 1,
+                (in_hw[1] + self.left + self.right - eff[1]) // stride[1] + 1)
+
+    def __str__(self) -> str:
+        return f"explicit(top={self.top}, bottom={self.bottom}, left={self.left}, right={self.right})"
+
+
+def window_out_hw(in_hw, kernel, stride, dilation, padding) -> tuple[int, int]:
+    """Output height and width of a window operator with SAME/VALID or explicit padding."""
+    if isinstance(padding, ExplicitPadding):
+        return padding.out_size(tuple(in_hw), tuple(kernel), tuple(stride), tuple(dilation))
+    return (Q.out_size(padding, in_hw[0], kernel[0], stride[0], dilation[0]),
+            Q.out_size(padding, in_hw[1], kernel[1], stride[1], dilation[1]))
+
+
 def window_padding(op: Op, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
                    padding) -> tuple[int, int]:
     """(top, left) implicit padding rows/columns of a window operator: from SAME/VALID and the
-    shapes, or given explicitly ((top, left): a patch of a larger image, see tinygen.patching)."""
+    shapes, from an ExplicitPadding, or given as (top, left) (a patch of a larger image, see
+    tinygen.patching)."""
+    if isinstance(padding, ExplicitPadding):
+        return (padding.top, padding.left)
     if isinstance(padding, tuple):
         return padding
     x, y = op.inputs[0], op.outputs[0]
     return (Q.padding_with_offset(stride[0], dilation[0], x.shape[1], kernel[0], y.shape[1])[0],
             Q.padding_with_offset(stride[1], dilation[1], x.shape[2], kernel[1], y.shape[2])[0])
+
+
+def check_padding(op: Op, padding) -> None:
+    """SAME, VALID, or a non-negative ExplicitPadding (set by the fold_pad pass)."""
+    if isinstance(padding, ExplicitPadding):
+        if min(padding.top, padding.bottom, padding.left, padding.right) < 0:
+            raise unsupported(op, f"negative padding {padding}")
+        return
+    if padding not in ("SAME", "VALID"):
+        raise unsupported(op, f"padding {padding}")
 
 
 class WindowedOp(OpDef):
