@@ -16,6 +16,7 @@ Life of an operator through the compiler:
   emit()     C call through the kernel's template                (codegen)
   macs(), input_regions()  multiply-accumulates, and the input region an output region reads
                                                                  (reports, patch-based inference)
+  patch_op() the operator on one patch's buffers (patch-based inference)
   write_options()  attrs -> TFLite builtin options               (.tflite writer for tests)
 
 Operators depend only on leaf modules (the IR, quantization math, geometry, the kernel library's
@@ -168,6 +169,16 @@ class OpDef:
         output region `out` reads; None for an input read whole (weights, a broadcast vector).
         Returning None (the default) means the operator cannot run on patches."""
         return None
+
+    def patch_op(self, op: Op, inputs: list[Tensor | None], output: Tensor, buffers: list[Region | None],
+                 out: Region) -> Op:
+        """The operator run on one patch: it reads `inputs` (patch buffers holding the regions
+        `buffers` of the model operator's inputs, the input's region from input_regions() unless
+        the operator is windowed; None for inputs passed whole) and writes `output`, the region
+        `out` of the model operator's output. Default: the same attrs (elementwise operators,
+        TRANSPOSE...). Operators whose arguments depend on where the patch lies (windowed
+        operators' padding, PAD's paddings) override it."""
+        return Op(kind=op.kind, inputs=list(inputs), outputs=[output], attrs=op.attrs, source_index=op.source_index)
 
     @property
     def patchable(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,22 +92,30 @@ def check_shape(op: Op, t: Tensor, expected: tuple[int, ...], what: str = "outpu
 
 
 def elementwise_regions(op: Op, out: Region):
-    """input_regions() for elementwise operators: inputs of the output's shape are read over the
-    same region; inputs broadcast over height and width (e.g. [1, 1, 1, C]) or constants are read
-    whole; anything else (broadcast along H or W only) cannot be patched."""
+    """input_regions() for elementwise operators: inputs of the output's rank are read over the
+    output's region, or over row/column 0 along the axes they broadcast (e.g. [1, H, 1, C]);
+    inputs broadcast over both (e.g. [1, 1, 1, C]) or of rank <= 1 are read whole. Constants get a
+    region too when they have rows and columns (the patch reads its slice of them)."""
     y = op.outputs[0]
     if y.rank != 4:
         return None
+    a0, a1 = out.axes
     regions = []
     for t in op.inputs:
-        if t is None:
+        if t is None or t.rank <= 1:
             regions.append(None)
-        elif tuple(t.shape) == tuple(y.shape) and not t.is_const:
-            regions.append(out)
-        elif t.is_const or (t.rank == 4 and t.shape[1] == 1 and t.shape[2] == 1) or t.rank <= 1:
+            continue
+        if t.rank != 4:
+            if all(d == 1 for d in t.shape[:-1]):
+                regions.append(None)  # a vector along the last axis
+                continue
+            return None
+        b0, b1 = t.shape[a0] == 1 and y.shape[a0] != 1, t.shape[a1] == 1 and y.shape[a1] != 1
+        if b0 and b1:
             regions.append(None)
         else:
-            return None
+            regions.append(Region(0 if b0 else out.y0, 1 if b0 else out.y1, 0 if b1 else out.x0, 1 if b1 else out.x1,
+                                  out.axes))
     return regions
 
 
@@ -192,6 +201,15 @@ class WindowedOp(OpDef):
         k, s, d = self.window(op)
         x = op.inputs[0]
         return [window_region(out, s, self.window_padding(op), k, d, x.shape[1:3])] + [None] * (len(op.inputs) - 1)
+
+    def patch_op(self, op, inputs, output, buffers, out):
+        """On a patch: the explicit (top, left) padding that places the input buffer's region
+        (buffers[0]) in the image: pad + first buffer row - first output row * stride."""
+        full_pad = self.window_padding(op)
+        r_in, stride = buffers[0], op.attrs.stride
+        attrs = dataclasses.replace(op.attrs, padding=(full_pad[0] + r_in.y0 - out.y0 * stride[0],
+                                                       full_pad[1] + r_in.x0 - out.x0 * stride[1]))
+        return Op(kind=op.kind, inputs=list(inputs), outputs=[output], attrs=attrs, source_index=op.source_index)
 
     def overlap_gaps(self, op):
         k, s, d = self.window(op)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cstruct import cstruct
+from ..geometry import Region
 from ..kernel_library import constant
 from ..schema import schema
 from .base import OpDef, register, unsupported
@@ -104,3 +105,11 @@ class Transpose(OpDef):
     def prepare(self, op):
         x = op.inputs[0]
         return plan_transpose(x.shape, _perm(op), x.itemsize)
+
+    def input_regions(self, op, out: Region):
+        """Output rows/columns are the input's along the axes the permutation brings there (an
+        NCHW input transposed to NHWC: axes 2, 3)."""
+        perm = _perm(op)
+        if op.outputs[0].rank != 4 or perm is None:
+            return None
+        return [out.on((perm[out.axes[0]], perm[out.axes[1]])), None]
