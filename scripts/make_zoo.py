@@ -47,8 +47,10 @@ def keras_models():
         return keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, weights=None, classes=10)
 
     def mobilenet_v3_small():
-        return keras.applications.MobileNetV3Small(input_shape=(96, 96, 3), alpha=0.75, weights=None, classes=10,
-                                                   include_preprocessing=False, dropout_rate=0.0)
+        # the backbone with a small head (the stock head's 1024-wide 1x1 layer alone is 600 K weights)
+        base = keras.applications.MobileNetV3Small(input_shape=(96, 96, 3), alpha=0.75, weights=None, include_top=False,
+                                                   include_preprocessing=False, pooling="avg")
+        return keras.Model(base.input, L.Softmax()(L.Dense(10)(base.output)), name="mobilenet_v3_small")
 
     def unet():
         x = inp = keras.Input((64, 64, 3))
@@ -127,7 +129,8 @@ def keras_models():
         "keras_mobilenet_v1_025_96": (mobilenet_v1, False, "Keras MobileNet (V1) alpha 0.25, 96x96x3, 10 classes"),
         "keras_mobilenet_v2_035_96": (mobilenet_v2, False, "Keras MobileNetV2 alpha 0.35, 96x96x3, 10 classes"),
         "keras_mobilenet_v3_small_075_96": (mobilenet_v3_small, False,
-                                            "Keras MobileNetV3Small alpha 0.75, 96x96x3, 10 classes (hard-swish, SE)"),
+                                            "Keras MobileNetV3Small alpha 0.75 backbone (hard-swish, squeeze-excite), "
+                                            "96x96x3, global pooling + dense, 10 classes"),
         "unet_tiny_64": (unet, False, "tiny U-Net 64x64x3 -> 3 classes: TRANSPOSE_CONV, RESIZE_BILINEAR, CONCATENATION"),
         "fpn_head_96": (fpn_head, False, "FPN-style detector head 96x96x3: RESIZE_NEAREST_NEIGHBOR top-down path, "
                                          "class/box heads at strides 4 and 8"),
@@ -167,7 +170,11 @@ def convert_keras(name: str, build, float_io: bool) -> tuple[bytes, dict]:
         for x in rep:
             yield [x]
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    # batch 1 fixed, as deployed on a microcontroller (a dynamic batch makes the converter compute
+    # reshape targets at run time with SHAPE / STRIDED_SLICE / PACK)
+    fn = tf.function(lambda x: model(x, training=False))
+    cf = fn.get_concrete_function(tf.TensorSpec(in_shape, tf.float32))
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf], model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -234,7 +241,7 @@ def _litert_torch_int8(litert_torch, torch, net, sample, rep) -> bytes:
     """PT2E post-training int8 quantization with litert-torch's quantizer, calibrated on `rep`."""
     from litert_torch.quantize.pt2e_quantizer import PT2EQuantizer, get_symmetric_quantization_config
     from litert_torch.quantize.quant_config import QuantConfig
-    from torch.ao.quantization.quantize_pt2e import convert_pt2e, prepare_pt2e
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     quantizer = PT2EQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True, is_dynamic=False))
     m = torch.export.export(net, sample).module()

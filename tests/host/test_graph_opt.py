@@ -197,3 +197,64 @@ def test_cli_off_switches(tmp_path):
     assert len(reps[()]["fold_pad"]["folded"]) == 1 and "fold_pad" not in reps[("--no-fold-pad",)]
     assert len(reps[()]["remove_noops"]["removed"]) == 2 and "remove_noops" not in reps[("--no-remove-noops",)]
     assert len(reps[()]["place_float_io"]["moved"]) == 1 and "place_float_io" not in reps[("--no-float-io-placement",)]
+
+
+def _stage_spec(cm, c) -> str | None:
+    from tinygen.patching.stage import stage_candidates
+
+    g = cm.graph
+    ks = [k for k in stage_candidates(g) if g.ops[k - 1].outputs[0].shape[1] >= 2]
+    if not ks:
+        return None
+    k = ks[min(len(ks) - 1, int(c["k_frac"] * len(ks)))]
+    out = g.ops[k - 1].outputs[0]
+    return f"{k}:{min(c['grid'][0], out.shape[1])}x{min(c['grid'][1], out.shape[2])}"
+
+
+@settings(max_examples=3)
+@given(st.lists(CASES["PATCH_FRONT"][0], min_size=8, max_size=8), st.booleans())
+def test_patch_stages_cross_layout_pad_quantize_concat_broadcast(cases, fold):
+    """Forced stages over QUANTIZE / TRANSPOSE of an NCHW input, PAD (kept when fold is off),
+    CONCATENATION, broadcasting ADD/MUL, DEQUANTIZE: bit-exact with TFLM and with the unpatched
+    build on the host."""
+    from tinygen.check import check_compiled
+    from tinygen.testing.ops_graph_opt import patch_front_graph
+
+    items, plain = [], []
+    for i, c in enumerate(cases):
+        b = GraphBuilder("front", seed=c["seed"])
+        data = b.tflite([patch_front_graph(b, c)])
+        base = compile_model(data, CompileOptions(name=f"u{i}", fold_pad=fold))
+        spec = _stage_spec(base, c)
+        if spec is None:
+            continue
+        cm = compile_model(data, CompileOptions(name=f"p{i}", patches=spec, fold_pad=fold))
+        assert cm.patches.applied
+        items.append((cm, data))
+        plain.append(base)
+    assert len(items) >= 4
+    reports = check_compiled(items, n_random=2)
+    bad = [(r.first_diverging_op, cm.patches.to_dict()) for r, (cm, _) in zip(reports, items) if not r.bit_exact]
+    assert not bad, bad[:2]
+    hosts = build_host([cm for cm, _ in items] + plain)
+    rng = np.random.default_rng(0)
+    for hp, hu, (cm, _) in zip(hosts[: len(items)], hosts[len(items):], items):
+        t = cm.graph.inputs[0]
+        x = rng.normal(0, 1, t.shape).astype(np.float32) if t.dtype == "float32" else \
+            rng.integers(-128, 128, t.shape).astype(np.int8)
+        assert hp.invoke([x])[0].tobytes() == hu.invoke([x])[0].tobytes()
+
+
+def test_patch_search_finds_stages_on_a_float_nchw_model_with_pads():
+    """The issue's case: QUANTIZE (float input) / TRANSPOSE (NCHW) then PAD first: the search used
+    to find no candidate at all; now the stage starts at the graph input, and reads it in place."""
+    from tinygen.check import check_compiled
+    from tinygen.testing.mobilenet import mobilenet_v2_pytorch
+
+    data = mobilenet_v2_pytorch(0.35, 48, classes=10)
+    cm = compile_model(data, CompileOptions(name="pm", patches="min", io_in_arena=False, max_overhead=0.3))
+    p = cm.patches
+    assert p.applied and p.candidates > 20, p.to_dict()
+    assert cm.arena_bytes < p.peak_without_patches_bytes / 2
+    (rep,) = check_compiled([(cm, data)], n_random=2)
+    assert rep.bit_exact

@@ -88,3 +88,56 @@ def _build(c: dict) -> bytes:
 
 _build.strategy = graph_opt_case()  # type: ignore[attr-defined]
 case("GRAPH_OPT")(_build)
+
+
+# -- patch stages that start with layout / quantization operators -------------------------------
+@st.composite
+def patch_front_case(draw):
+    """A PyTorch-like front (float or int8 NCHW input, QUANTIZE, TRANSPOSE, explicit PADs) and
+    operators a patch stage now crosses (CONCATENATION of channels, broadcasting ADD/MUL with
+    [1, H, 1, C] / [1, 1, W, 1] operands, DEQUANTIZE), then a head that needs everything."""
+    # 2+ channels: with one, the converter's TRANSPOSE of an NCHW input is a RESHAPE (no data moves)
+    return dict(kind="PATCH_FRONT", h=draw(st.integers(6, 20)), w=draw(st.integers(6, 20)), c=draw(st.integers(2, 4)),
+                input=draw(st.sampled_from(["float_nchw", "int8_nchw", "nhwc"])),
+                pad=[[draw(st.integers(0, 2)), draw(st.integers(0, 2))] for _ in range(2)],
+                stride=draw(st.sampled_from([1, 2])), mid=draw(st.sampled_from(["concat", "bcast_h", "bcast_w", "none"])),
+                pad2=draw(st.booleans()), float_stage_out=draw(st.booleans()),
+                k_frac=draw(st.floats(0.2, 1.0)), grid=(draw(st.integers(1, 4)), draw(st.integers(1, 4))),
+                seed=draw(seeds))
+
+
+def patch_front_graph(b: GraphBuilder, c: dict) -> Tensor:
+    h, w, ch = c["h"], c["w"], c["c"]
+    if c["input"] == "nhwc":
+        x = b.input((1, h, w, ch))
+    else:
+        x = b.input((1, ch, h, w), dtype="float32" if c["input"] == "float_nchw" else "int8")
+        if c["input"] == "float_nchw":
+            x = b.quantize(x)
+        x = b.transpose(x, (0, 2, 3, 1))
+    (pt, pb), (pl, pr) = c["pad"]
+    x = b.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]])
+    x = b.conv2d(x, 6, kernel=(3, 3), stride=(c["stride"], c["stride"]), padding="VALID", activation="RELU6")
+    if c["mid"] == "concat":
+        y = b.depthwise_conv2d(x, activation="RELU6", out_quant=_copy(x.quant))
+        x = b.concatenation([x, y], axis=3)
+    elif c["mid"] in ("bcast_h", "bcast_w"):
+        shape = (1, x.shape[1], 1, x.shape[3]) if c["mid"] == "bcast_h" else (1, 1, x.shape[2], 1)
+        x = b.add(x, b.const_int8(shape))
+        x = b.mul(x, b.depthwise_conv2d(x, activation="RELU"))
+    if c["pad2"]:
+        x = b.pad(x, [[0, 0], [1, 0], [0, 1], [0, 0]])
+    x = b.depthwise_conv2d(x, kernel=(3, 3), padding="SAME", activation="RELU6")
+    if c["float_stage_out"]:
+        x = b.dequantize(x)
+        x = b.quantize(x)
+    return b.avg_pool2d(x, filter=(x.shape[1], x.shape[2]), stride=(1, 1), padding="VALID")
+
+
+def _build_front(c: dict) -> bytes:
+    b = GraphBuilder("patchfront", seed=c["seed"])
+    return b.tflite([patch_front_graph(b, c)])
+
+
+_build_front.strategy = patch_front_case()  # type: ignore[attr-defined]
+case("PATCH_FRONT")(_build_front)
