@@ -40,20 +40,25 @@ def keras_models():
     import keras
     from keras import layers as L
 
+    def I(shape):  # noqa: E743
+        """Batch 1 fixed, as deployed on a microcontroller (a dynamic batch makes the converter
+        compute reshape targets at run time with SHAPE / STRIDED_SLICE / PACK)."""
+        return keras.Input(shape, batch_size=1)
+
     def mobilenet_v1():
-        return keras.applications.MobileNet(input_shape=(96, 96, 3), alpha=0.25, weights=None, classes=10)
+        return keras.applications.MobileNet(input_tensor=I((96, 96, 3)), alpha=0.25, weights=None, classes=10)
 
     def mobilenet_v2():
-        return keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, weights=None, classes=10)
+        return keras.applications.MobileNetV2(input_tensor=I((96, 96, 3)), alpha=0.35, weights=None, classes=10)
 
     def mobilenet_v3_small():
         # the backbone with a small head (the stock head's 1024-wide 1x1 layer alone is 600 K weights)
-        base = keras.applications.MobileNetV3Small(input_shape=(96, 96, 3), alpha=0.75, weights=None, include_top=False,
+        base = keras.applications.MobileNetV3Small(input_tensor=I((96, 96, 3)), alpha=0.75, weights=None, include_top=False,
                                                    include_preprocessing=False, pooling="avg")
         return keras.Model(base.input, L.Softmax()(L.Dense(10)(base.output)), name="mobilenet_v3_small")
 
     def unet():
-        x = inp = keras.Input((64, 64, 3))
+        x = inp = I((64, 64, 3))
         c1 = L.Conv2D(8, 3, padding="same", activation="relu")(x)
         p1 = L.MaxPooling2D()(c1)
         c2 = L.Conv2D(16, 3, padding="same", activation="relu")(p1)
@@ -67,7 +72,7 @@ def keras_models():
         return keras.Model(inp, out, name="unet")
 
     def fpn_head():
-        x = inp = keras.Input((96, 96, 3))
+        x = inp = I((96, 96, 3))
         feats = []
         for i, ch in enumerate((16, 24, 32, 48)):
             x = L.Conv2D(ch, 3, strides=2, padding="same", activation="relu6")(x)
@@ -85,7 +90,7 @@ def keras_models():
         return keras.Model(inp, L.Concatenate(axis=1)(outs), name="fpn_head")
 
     def ds_cnn():
-        x = inp = keras.Input((49, 10, 1))
+        x = inp = I((49, 10, 1))
         x = L.Conv2D(64, (10, 4), strides=(2, 2), padding="same", use_bias=False)(x)
         x = L.ReLU()(L.BatchNormalization()(x))
         for _ in range(4):
@@ -96,13 +101,13 @@ def keras_models():
         return keras.Model(inp, out, name="ds_cnn")
 
     def lstm_kws():
-        x = inp = keras.Input((49, 10), batch_size=1)
+        x = inp = I((49, 10))
         x = L.LSTM(32, unroll=False)(x)                                          # UNIDIRECTIONAL_SEQUENCE_LSTM
         out = L.Softmax()(L.Dense(12)(x))
         return keras.Model(inp, out, name="lstm_kws")
 
     def timeseries_1d():
-        x = inp = keras.Input((128, 3))
+        x = inp = I((128, 3))
         x = L.Conv1D(16, 5, padding="same", activation="relu")(x)
         x = L.MaxPooling1D(2)(x)
         x = L.Conv1D(32, 3, dilation_rate=2, padding="same", activation="relu")(x)
@@ -115,7 +120,7 @@ def keras_models():
     def nchw_cnn():
         """What a PyTorch export looks like, built in Keras: an NCHW float input transposed to
         NHWC, an explicit zero PAD before every strided convolution, float output."""
-        x = inp = keras.Input((3, 64, 64))
+        x = inp = I((3, 64, 64))
         x = L.Permute((2, 3, 1))(x)                                              # TRANSPOSE
         for ch in (16, 32, 48):
             x = L.ZeroPadding2D(1)(x)                                            # PAD
@@ -170,11 +175,7 @@ def convert_keras(name: str, build, float_io: bool) -> tuple[bytes, dict]:
         for x in rep:
             yield [x]
 
-    # batch 1 fixed, as deployed on a microcontroller (a dynamic batch makes the converter compute
-    # reshape targets at run time with SHAPE / STRIDED_SLICE / PACK)
-    fn = tf.function(lambda x: model(x, training=False))
-    cf = fn.get_concrete_function(tf.TensorSpec(in_shape, tf.float32))
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf], model)
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
