@@ -258,3 +258,18 @@ def test_patch_search_finds_stages_on_a_float_nchw_model_with_pads():
     assert cm.arena_bytes < p.peak_without_patches_bytes / 2
     (rep,) = check_compiled([(cm, data)], n_random=2)
     assert rep.bit_exact
+
+
+def test_nchw_input_transpose_writes_over_its_input():
+    """The input TRANSPOSE of an NCHW model is not a second full image: its output overlaps the
+    input it consumes, as far as its write order allows ((H*W - 1) * (C - 1) bytes below it)."""
+    b = GraphBuilder("nchw", seed=6)
+    x = b.input((1, 3, 20, 24))
+    y = b.conv2d(b.transpose(x, (0, 2, 3, 1)), 2, kernel=(3, 3), stride=(2, 2))
+    data = b.tflite([y])
+    cm = compile_model(data)
+    tr = cm.graph.ops[0]
+    assert tr.kernel.overlap == ((0, 0, (20 * 24 - 1) * 2),)
+    image = 3 * 20 * 24
+    assert cm.arena_bytes < 2 * image and cm.plan.overlaps
+    assert_bit_exact([data], n_random=3)
