@@ -273,3 +273,17 @@ def test_nchw_input_transpose_writes_over_its_input():
     image = 3 * 20 * 24
     assert cm.arena_bytes < 2 * image and cm.plan.overlaps
     assert_bit_exact([data], n_random=3)
+
+
+def test_transpose_absorbed_by_mean():
+    b = GraphBuilder("tmean", seed=8)
+    x = b.input((1, 5, 6, 4))
+    pooled = b.mean(b.transpose(x, (0, 3, 1, 2)), axes=(2, 3), keep_dims=False)   # NCHW global pool
+    chan = b.mean(b.transpose(x, (0, 3, 1, 2)), axes=(1,), keep_dims=False)       # kept axes in order
+    kept = b.mean(b.transpose(x, (0, 2, 1, 3)), axes=(3,), keep_dims=False)       # H, W swapped: kept
+    data = b.tflite([pooled, chan, kept])
+    cm = compile_model(data)
+    whys = [r.why for r in cm.noops.removed]
+    assert sorted(w.split(" (")[1] for w in whys) == ["axes [1, 2])", "axes [3])"], whys
+    assert [op.kind for op in cm.graph.ops].count("TRANSPOSE") == 1
+    assert_bit_exact([data], n_random=4)

@@ -7,7 +7,11 @@ their readers read the input instead:
   exact: |q - zp| <= 255 stays far within float32's 24-bit significand, and the division's
   relative error 2^-24 cannot move the rounding);
 - CONCATENATION of one input; PAD/PADV2 with all-zero paddings; TRANSPOSE whose permutation only
-  moves size-1 axes (the bytes keep their order: it becomes a RESHAPE, which costs no code).
+  moves size-1 axes (the bytes keep their order: it becomes a RESHAPE, which costs no code);
+- a TRANSPOSE read only by a MEAN (keep_dims false) whose kept axes stay in the same order: the
+  MEAN reduces the untransposed input over the permuted axes (a PyTorch export's NHWC -> NCHW
+  transpose before its global average pool). The same elements are summed (integer sums do not
+  depend on the order) and the outputs come out in the same order.
 An operator whose output is a graph output is kept when the replacement would make a graph input
 a graph output too (the caller's buffers must stay distinct).
 """
@@ -95,8 +99,40 @@ def _size1_transpose(op: Op) -> bool:
     return kept == sorted(kept) and _same_quant(x, op.outputs[0])
 
 
+def _absorbed_transpose(graph: Graph, op: Op, consumers: dict[int, list[Op]]) -> tuple[Op, list[int]] | None:
+    """(the MEAN, its axes on the TRANSPOSE's input) when `op` is a TRANSPOSE a MEAN can absorb."""
+    if op.kind != "TRANSPOSE" or op.inputs[1] is None or not op.inputs[1].is_const:
+        return None
+    y = op.outputs[0]
+    readers = consumers.get(id(y), [])
+    if len(readers) != 1 or graph.is_graph_output(y):
+        return None
+    mean = readers[0]
+    if mean.kind != "MEAN" or mean.inputs[0] is not y or getattr(mean.attrs, "keep_dims", True) \
+            or mean.inputs[1] is None or not mean.inputs[1].is_const or not _same_quant(op.inputs[0], y):
+        return None
+    perm = [int(v) for v in np.asarray(op.inputs[1].data).reshape(-1)]
+    axes = sorted({int(a) % y.rank for a in np.asarray(mean.inputs[1].data).reshape(-1)})
+    kept = [perm[a] for a in range(y.rank) if a not in axes]
+    if kept != sorted(kept):
+        return None
+    return mean, sorted(perm[a] for a in axes)
+
+
 def run(graph: Graph) -> RemoveNoopsResult:
     res = RemoveNoopsResult()
+    consumers = graph.consumers_map()
+    for op in list(graph.ops):
+        found = _absorbed_transpose(graph, op, consumers)
+        if found is None:
+            continue
+        mean, axes = found
+        ax = mean.inputs[1]
+        mean.inputs = [op.inputs[0], Tensor(name=f"{ax.name}/untransposed", shape=(len(axes),), dtype="int32",
+                                            data=np.array(axes, dtype=np.int32))] + list(mean.inputs[2:])
+        mean.kernel = None
+        graph.ops = [o for o in graph.ops if o is not op]
+        res.removed.append(RemovedOp(op=op.label, why=f"transpose absorbed by {mean.label} (axes {axes})"))
     for op in graph.ops:
         if _size1_transpose(op):
             y = op.outputs[0]
