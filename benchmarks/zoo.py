@@ -11,6 +11,9 @@ Columns:
 - arena: tinygen's arena (default options: graph optimizations, in-place, overlap; no patches)
   against TFLM's non-persistent arena ("head") and its whole arena ("total") from tflite-micro's
   allocation report;
+- without graph opt.: the arena with fold_pad, remove_noops and place_float_io off;
+- `--patches min`: the arena with the patch stage of least peak (20 % MAC limit, image in the
+  arena; host build checked bit-exact too), "no gain" when no stage lowers the peak;
 - flash: .text + .rodata + .data of the M4 firmware (weights included); instructions: one
   inference on the emulated M4 (-O2);
 - smallest board: the board with the least flash among those where the firmware fits (flash and
@@ -54,8 +57,14 @@ def measure(path: Path) -> dict:
     row["optimizations"] = dict(pads_folded=len(cm.pads.folded) if cm.pads else 0,
                                 noops_removed=len(cm.noops.removed) if cm.noops else 0,
                                 float_io_moved=len(cm.float_io.moved) if cm.float_io else 0)
-    (rep,) = check_compiled([(cm, data)], n_random=3)
-    row["host_bit_exact"] = rep.bit_exact
+    pm = compile_model(data, CompileOptions(name="p", patches="min"))
+    row["patched_min_bytes"] = pm.arena_bytes if pm.patches.applied else None
+    row["patched_min"] = f"{pm.patches.k}:{pm.patches.grid[0]}x{pm.patches.grid[1]}" if pm.patches.applied else None
+    row["no_graph_opt_bytes"] = compile_model(data, CompileOptions(name="o", fold_pad=False, remove_noops=False,
+                                                                   place_float_io=False)).arena_bytes
+    items = [(cm, data)] + ([(pm, data)] if pm.patches.applied else [])
+    reps = check_compiled(items, n_random=3)
+    row["host_bit_exact"] = all(r.bit_exact for r in reps)
     tflm = allocation_report(data)
     row["tflm_head_bytes"], row["tflm_total_bytes"] = tflm["head"], tflm["total"]
     m4 = run_on_board(data, "generic-m4", options=CompileOptions(name="m"), n_random=3)
@@ -75,18 +84,22 @@ def measure(path: Path) -> dict:
 
 
 def table(rows: list[dict]) -> list[str]:
-    lines = ["| model | operators | host | M4 | arena B | TFLM head B | TFLM total B | arena / TFLM head | flash B | "
-             "M4 instructions | smallest board |", "|---|---|:-:|:-:|--:|--:|--:|--:|--:|--:|---|"]
+    lines = ["| model | operators | host | M4 | arena B | TFLM head B | TFLM total B | arena / TFLM head | "
+             "without graph opt. B | `--patches min` B | flash B | M4 instructions | smallest board |",
+             "|---|---|:-:|:-:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in rows:
         ops = ", ".join(r["operators"])
         if "refused" in r:
-            lines.append(f"| {r['model']} | {ops} | - | - | refused: {r['refused'][:140]} | | | | | | |")
+            lines.append(f"| {r['model']} | {ops} | - | - | refused: {r['refused'][:140]} | | | | | | | | |")
             continue
         m4, sb = r["m4"], r["smallest_board"]
         board = f"{sb['board']} ({sb['sram_peak_bytes']:,} B SRAM)" if sb else "none"
         lines.append(f"| {r['model']} | {ops} | {'yes' if r['host_bit_exact'] else 'NO'} | "
                      f"{'yes' if m4['bit_exact'] else 'NO'} | {r['arena_bytes']:,} | {r['tflm_head_bytes']:,} | "
-                     f"{r['tflm_total_bytes']:,} | {r['arena_bytes'] / r['tflm_head_bytes']:.2f} | {m4['flash_bytes']:,} | "
+                     f"{r['tflm_total_bytes']:,} | {r['arena_bytes'] / r['tflm_head_bytes']:.2f} | "
+                     f"{r['no_graph_opt_bytes']:,} | "
+                     + (f"{r['patched_min_bytes']:,} ({r['patched_min']})" if r["patched_min"] else "no gain") + " | "
+                     f"{m4['flash_bytes']:,} | "
                      f"{m4['instructions']:,} | {board} |")
     return lines
 

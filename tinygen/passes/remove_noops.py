@@ -6,7 +6,7 @@ their readers read the input instead:
 - DEQUANTIZE followed by QUANTIZE back to the same int8 quantization (the float round trip is
   exact: |q - zp| <= 255 stays far within float32's 24-bit significand, and the division's
   relative error 2^-24 cannot move the rounding);
-- CONCATENATION of one input; PAD/PADV2 with all-zero paddings; TRANSPOSE whose permutation only
+- CONCATENATION of one input; PAD/PADV2/MIRROR_PAD with all-zero paddings; TRANSPOSE whose permutation only
   moves size-1 axes (the bytes keep their order: it becomes a RESHAPE, which costs no code);
 - a TRANSPOSE read only by a MEAN (keep_dims false) whose kept axes stay in the same order: the
   MEAN reduces the untransposed input over the permuted axes (a PyTorch export's NHWC -> NCHW
@@ -81,7 +81,7 @@ def _identity_of(graph: Graph, op: Op, consumers: dict[int, list[Op]]) -> tuple[
         if len(op.inputs) == 1 and _same_quant(x, y) and tuple(x.shape) == tuple(y.shape):
             return x, "concatenation of one input"
         return None
-    if op.kind in ("PAD", "PADV2"):
+    if op.kind in ("PAD", "PADV2", "MIRROR_PAD"):
         p = op.inputs[1]
         if p is not None and p.is_const and not np.asarray(p.data).any() and _same_quant(x, y):
             return x, "zero padding"
