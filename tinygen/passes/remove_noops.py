@@ -134,7 +134,7 @@ def run(graph: Graph) -> RemoveNoopsResult:
         graph.ops = [o for o in graph.ops if o is not op]
         res.removed.append(RemovedOp(op=op.label, why=f"transpose absorbed by {mean.label} (axes {axes})"))
     for op in graph.ops:
-        if _size1_transpose(op):
+        if _size1_transpose(op) and not (graph.is_graph_input(op.inputs[0]) and graph.is_graph_output(op.outputs[0])):
             y = op.outputs[0]
             shape = Tensor(name=f"{y.name}/shape", shape=(y.rank,), dtype="int32",
                            data=np.array(y.shape, dtype=np.int32))
