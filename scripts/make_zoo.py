@@ -31,6 +31,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "models" / "zoo"
 SEED = 1234
+#: what a recorded failure means, for the README (found on this machine, TensorFlow 2.21)
+KNOWN_FAILURES = {
+    "lstm_kws": "int8 calibration of the fused UNIDIRECTIONAL_SEQUENCE_LSTM crashes the TensorFlow Lite converter "
+                "(segmentation fault in its calibrator, with int8 or float I/O); with a dynamic batch the converter "
+                "refuses the model instead (tensor-list ops need SELECT_TF_OPS). The zoo has the unrolled LSTM "
+                "(lstm_kws_unrolled) in its place.",
+}
 REP_SAMPLES = 32
 
 
@@ -53,7 +60,7 @@ def keras_models():
 
     def mobilenet_v3_small():
         # the backbone with a small head (the stock head's 1024-wide 1x1 layer alone is 600 K weights)
-        base = keras.applications.MobileNetV3Small(input_tensor=I((96, 96, 3)), alpha=0.75, weights=None, include_top=False,
+        base = keras.applications.MobileNetV3Small(input_tensor=I((96, 96, 3)), alpha=0.5, weights=None, include_top=False,
                                                    include_preprocessing=False, pooling="avg")
         return keras.Model(base.input, L.Softmax()(L.Dense(10)(base.output)), name="mobilenet_v3_small")
 
@@ -82,7 +89,9 @@ def keras_models():
         p = L.Conv2D(24, 1)(feats[-1])
         outs = []
         for f in reversed(feats[:-1]):
-            p = L.Add()([L.UpSampling2D(interpolation="nearest")(p), L.Conv2D(24, 1)(f)])  # RESIZE_NEAREST_NEIGHBOR
+            # Resizing, not UpSampling2D: Keras 3 lowers UpSampling2D(nearest) to RESHAPE + TILE
+            up = L.Resizing(f.shape[1], f.shape[2], interpolation="nearest")(p)     # RESIZE_NEAREST_NEIGHBOR
+            p = L.Add()([up, L.Conv2D(24, 1)(f)])
             q = L.Conv2D(24, 3, padding="same", activation="relu")(p)
             cls = L.Reshape((-1, 3))(L.Conv2D(3, 3, padding="same")(q))
             box = L.Reshape((-1, 4))(L.Conv2D(4, 3, padding="same")(q))
@@ -105,6 +114,12 @@ def keras_models():
         x = L.LSTM(32, unroll=False)(x)                                          # UNIDIRECTIONAL_SEQUENCE_LSTM
         out = L.Softmax()(L.Dense(12)(x))
         return keras.Model(inp, out, name="lstm_kws")
+
+    def lstm_kws_unrolled():
+        x = inp = I((16, 10))
+        x = L.LSTM(32, unroll=True)(x)                                           # FULLY_CONNECTED, SPLIT, LOGISTIC...
+        out = L.Softmax()(L.Dense(12)(x))
+        return keras.Model(inp, out, name="lstm_kws_unrolled")
 
     def timeseries_1d():
         x = inp = I((128, 3))
@@ -133,14 +148,16 @@ def keras_models():
     return {
         "keras_mobilenet_v1_025_96": (mobilenet_v1, False, "Keras MobileNet (V1) alpha 0.25, 96x96x3, 10 classes"),
         "keras_mobilenet_v2_035_96": (mobilenet_v2, False, "Keras MobileNetV2 alpha 0.35, 96x96x3, 10 classes"),
-        "keras_mobilenet_v3_small_075_96": (mobilenet_v3_small, False,
-                                            "Keras MobileNetV3Small alpha 0.75 backbone (hard-swish, squeeze-excite), "
+        "keras_mobilenet_v3_small_050_96": (mobilenet_v3_small, False,
+                                            "Keras MobileNetV3Small alpha 0.5 backbone (hard-swish, squeeze-excite), "
                                             "96x96x3, global pooling + dense, 10 classes"),
         "unet_tiny_64": (unet, False, "tiny U-Net 64x64x3 -> 3 classes: TRANSPOSE_CONV, RESIZE_BILINEAR, CONCATENATION"),
         "fpn_head_96": (fpn_head, False, "FPN-style detector head 96x96x3: RESIZE_NEAREST_NEIGHBOR top-down path, "
                                          "class/box heads at strides 4 and 8"),
         "ds_cnn_kws": (ds_cnn, False, "DS-CNN keyword spotter on 49x10 MFCC (MLPerf Tiny KWS layout), 12 classes"),
         "lstm_kws": (lstm_kws, False, "LSTM(32) keyword spotter on 49x10 features, 12 classes"),
+        "lstm_kws_unrolled": (lstm_kws_unrolled, False, "LSTM(32) keyword spotter unrolled over 16 frames of 10 "
+                                                        "features (the converter's fused int8 LSTM crashes, see below)"),
         "timeseries_1d": (timeseries_1d, True, "1-D CNN on 128x3 time series (Conv1D, dilation, pooling), float I/O"),
         "nchw_cnn_keras": (nchw_cnn, True, "PyTorch-style CNN built in Keras: NCHW float input + TRANSPOSE, explicit "
                                            "PAD before every convolution, float output"),
@@ -301,18 +318,36 @@ def main() -> None:
     mpath = ZOO / "manifest.json"
     manifest = json.loads(mpath.read_text()) if mpath.is_file() else {}
     failed = manifest.pop("_failed", {})
+    if args.part == "keras" and args.only and len(args.only) == 1 and os.environ.get("TINYGEN_ZOO_CHILD"):
+        # one model, in a child process (the converter can crash the interpreter: see below)
+        name = args.only[0]
+        build, float_io, desc = keras_models()[name]
+        data, meta = convert_keras(name, build, float_io)
+        (ZOO / f".{name}.tflite").write_bytes(data)
+        (ZOO / f".{name}.json").write_text(json.dumps(dict(meta=meta, desc=desc)))
+        return
     if args.part == "keras":
-        for name, (build, float_io, desc) in keras_models().items():
-            if args.only and name not in args.only:
-                continue
-            try:
-                data, meta = convert_keras(name, build, float_io)
-            except Exception as e:  # record why, keep going with the other models
-                failed[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+        import subprocess
+
+        # each model in its own process: the converter's calibration can crash the whole
+        # interpreter (a segmentation fault), which must cost that model only
+        names = [n for n in keras_models() if not args.only or n in args.only]
+        for name in names:
+            r = subprocess.run([sys.executable, __file__, "keras", "--only", name], capture_output=True, text=True,
+                               env=dict(os.environ, TINYGEN_ZOO_CHILD="1"))
+            tmp, info = ZOO / f".{name}.tflite", ZOO / f".{name}.json"
+            if r.returncode != 0 or not tmp.is_file():
+                err = [ln for ln in r.stderr.strip().splitlines() if ln.strip()]
+                why = f"signal {-r.returncode}" if r.returncode < 0 else (err[-1][:200] if err else f"exit {r.returncode}")
+                failed[name] = f"the converter failed ({why})"
                 print(f"{name}: FAILED {failed[name]}", file=sys.stderr, flush=True)
                 continue
+            j = json.loads(info.read_text())
             failed.pop(name, None)
-            write_model(name, data, meta, desc, manifest)
+            write_model(name, tmp.read_bytes(), j["meta"], j["desc"], manifest)
+            tmp.unlink()
+            info.unlink()
+            _save(mpath, manifest, failed)
     elif args.part == "pytorch":
         try:
             for name, (data, meta, desc) in convert_pytorch().items():
@@ -321,15 +356,19 @@ def main() -> None:
         except Exception as e:
             failed["pytorch_mbv2_like_64"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
             print(f"pytorch: FAILED {failed['pytorch_mbv2_like_64']}", file=sys.stderr, flush=True)
-    if failed:
-        manifest["_failed"] = failed
+    _save(mpath, manifest, failed)
+
+
+def _save(mpath: Path, manifest: dict, failed: dict) -> None:
+    """manifest.json and README.md, after every model (a later crash loses nothing)."""
     ZOO.mkdir(parents=True, exist_ok=True)
-    mpath.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    write_readme({k: v for k, v in manifest.items() if k != "_failed"})
+    mpath.write_text(json.dumps(dict(manifest, **({"_failed": failed} if failed else {})), indent=2, sort_keys=True)
+                     + "\n")
+    write_readme(manifest)
     if failed:
         with (ZOO / "README.md").open("a") as f:
             f.write("\nNot in the zoo (the exporter failed on this machine):\n\n")
-            f.writelines(f"- {k}: {v}\n" for k, v in sorted(failed.items()))
+            f.writelines(f"- {k}: {v}. {KNOWN_FAILURES.get(k, '')}\n" for k, v in sorted(failed.items()))
 
 
 if __name__ == "__main__":
