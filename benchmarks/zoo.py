@@ -18,7 +18,7 @@ Columns:
   inference on the emulated M4 (-O2);
 - smallest board: the board with the least flash among those where the firmware fits (flash and
   SRAM, measured by `tinygen run` on that board).
-A model needing an operator tinygen does not support yet is listed with the refusal.
+A model needing an operator tinygen does not have yet is listed with those operators.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from tinygen.frontend import parse_tflite  # noqa: E402
 from tinygen.options import CompileOptions  # noqa: E402
 from tinygen.reference.tflm import allocation_report  # noqa: E402
 from tinygen.target import run_on_board  # noqa: E402
+from tinygen.testing.zoo import missing_operators  # noqa: E402
 
 
 def measure(path: Path) -> dict:
@@ -48,6 +49,10 @@ def measure(path: Path) -> dict:
     row: dict = dict(model=path.stem, bytes=len(data), operators=sorted({op.kind for op in g.ops}),
                      n_ops=len(g.ops))
     t0 = time.perf_counter()
+    missing = missing_operators(data)
+    if missing:
+        row["waits_for"] = missing
+        return row
     try:
         cm = compile_model(data, CompileOptions(name="m"))
     except UnsupportedError as e:
@@ -89,6 +94,10 @@ def table(rows: list[dict]) -> list[str]:
              "|---|---|:-:|:-:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in rows:
         ops = ", ".join(r["operators"])
+        if "waits_for" in r:
+            lines.append(f"| {r['model']} | {ops} | - | - | needs {', '.join(r['waits_for'])} (not implemented yet) "
+                         "| | | | | | | | |")
+            continue
         if "refused" in r:
             lines.append(f"| {r['model']} | {ops} | - | - | refused: {r['refused'][:140]} | | | | | | | | |")
             continue
