@@ -71,7 +71,9 @@ class _Pad(OpDef):
     # -- patch-based inference: output rows [y0, y1) read input rows [y0 - top, y1 - top), clipped
     def input_regions(self, op, out: Region):
         x, y = op.inputs[0], op.outputs[0]
-        if y.rank != 4 or x.rank != 4:
+        # constant padding only: a mirrored border (MIRROR_PAD) depends on the image's edge, not
+        # on the edge of a patch's region
+        if op.kind not in ("PAD", "PADV2") or y.rank != 4 or x.rank != 4:
             return None
         pads = np.asarray(op.inputs[1].data).reshape(-1, 2)
         (t, _), (lft, _) = pads[out.axes[0]], pads[out.axes[1]]
