@@ -200,10 +200,10 @@ def arenas() -> list[tuple[str, int, int, list[int]]]:
                                                padding=dict(h=p.padding[0], w=p.padding[1]),
                                                dilation=dict(h=p.dilation[0], w=p.dilation[1]),
                                                filter=dict(h=p.filter_dims.h, w=p.filter_dims.w),
-                                               activation=dict(min=p.act_min, max=p.act_max)))
-        def dims(d):
-            return ffi.new("tg_dims*", (d.n, d.h, d.w, d.c))
-        return int(lib.tg_depthwise_conv_inplace_fast_s8_get_buffer_size(q, dims(p.in_dims), dims(p.out_dims)))
+                                               activation=dict(min=p.act_min, max=p.act_max),
+                                               input_dims=(p.in_dims.n, p.in_dims.h, p.in_dims.w, p.in_dims.c),
+                                               output_dims=(p.out_dims.n, p.out_dims.h, p.out_dims.w, p.out_dims.c)))
+        return int(lib.tg_depthwise_conv_inplace_fast_s8_get_buffer_size(q))
 
     rows = []
     for model, _ in MODELS:

@@ -15,6 +15,7 @@ sources) and loaded as a shared object; the header is read through the C preproc
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import typing
@@ -54,7 +55,7 @@ class KernelLibrary:
         lib_a = build_kernel_library()
         so = lib_a.parent / "libtgnn_all.so"
         if not so.exists():
-            tmp = so.with_name(so.name + ".tmp")
+            tmp = so.with_name(f"{so.name}.{os.getpid()}.tmp")  # processes building it at once
             _run([HOST_CC, "-shared", "-Wl,--whole-archive", str(lib_a), "-Wl,--no-whole-archive", "-o", str(tmp)],
                  "linking the kernel library for compile-time queries")
             tmp.replace(so)
@@ -66,8 +67,9 @@ class KernelLibrary:
 
     # -- values -----------------------------------------------------------------------------------
     def new(self, value: Any):
-        """A pointer to a new C struct holding a @cstruct dataclass instance."""
-        return self.ffi.new(f"{ctype_of(value)} *", _as_cdata_init(value))
+        """A pointer to a new C struct holding a @cstruct dataclass instance (its array fields NULL:
+        the compile-time queries read a layer's shapes and parameters, never its constants)."""
+        return self.ffi.new(f"{ctype_of(value)} *", _as_cdata_init(value, self.ffi.NULL))
 
     def buffer_size(self, function: str, *args: Any) -> int:
         """Call a `*_get_buffer_size` query; dataclass arguments are passed as struct pointers."""
@@ -78,13 +80,13 @@ class KernelLibrary:
         return int(getattr(self.lib, name))
 
 
-def _as_cdata_init(value: Any) -> Any:
+def _as_cdata_init(value: Any, null: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _as_cdata_init(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _as_cdata_init(getattr(value, f.name), null) for f in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):
-        return [_as_cdata_init(v) for v in value]
-    if isinstance(value, np.ndarray):
-        raise TypeError("arrays cannot be passed to a compile-time query")
+        return [_as_cdata_init(v, null) for v in value]
+    if isinstance(value, np.ndarray) or value is None:
+        return null  # an array field (a pointer in C): not passed to a compile-time query
     return value
 
 
@@ -127,7 +129,8 @@ def _check_field(ffi, owner: str, name: str, ctype, annotation: Any) -> None:
         if not (len(args) == 2 and args[1] is Ellipsis) and len(args) != ctype.length:
             raise StructMismatch(f"{where}: the C array has {ctype.length} entries, the Python tuple {len(args)}")
     elif ctype.kind == "pointer":
-        if annotation is not np.ndarray:
+        # an array in flash, or optionally absent (np.ndarray | None: None renders as NULL)
+        if annotation is not np.ndarray and set(typing.get_args(annotation)) != {np.ndarray, type(None)}:
             raise StructMismatch(f"{where}: the C field is a pointer {ctype.cname}, the Python field must be an "
                                  f"np.ndarray (placed in flash), not {annotation!r}")
     elif ctype.kind == "primitive":
