@@ -21,7 +21,7 @@ int32_t tg_fully_connected_dsp_s8_get_buffer_size(const tg_fc_fast_params *param
 /* The passes over one input row. Rows r .. r + 3 of pass k: weights of rows r, r + 1 at w (their
  * pair), of rows r + 2, r + 3 at w + 8 * G bytes (G = n rounded up to even: the groups per row in
  * the weights), unless fewer than three rows are left (then the first pair again, its results
- * dropped). */
+ * dropped in the C model; the assembly runs a last pass of one or two rows on their pair alone). */
 typedef struct {
     const uint32_t *w;  /* [0]  weights of the next pass */
     const int8_t *x;    /* [4]  the input row: n groups of four values */
@@ -32,6 +32,8 @@ typedef struct {
     int8_t *y;          /* [24] next output (advanced) */
     int8_t *y_end;      /* [28] end of the row's outputs */
     int32_t sx;         /* [32] added to every accumulator (filter offset times the row's sum) */
+    const tg_fc_fast_params *p;  /* [36] the layer (the batch loop keeps nothing else across the passes) */
+    int32_t batch;      /* [40] input rows left */
 } fc_state;
 
 #if TG_FAST_ASM
@@ -59,6 +61,21 @@ typedef struct {
     "sxtb16 lr, lr, ror #8\n\t"               \
     "smlad  r4, r10, r0, r4\n\t"              \
     "smlad  r4, r11, lr, r4\n\t"
+/* One group of the last pass when at most two rows are left: r1, r2 accumulators, r6 x, r5 the
+ * pair's weights; temporaries r9-r12, lr. 12 instructions for 8 multiply-accumulates. */
+#define FC_GROUP2                             \
+    "ldr    r11, [r6], #4\n\t"                \
+    "sxtb16 r10, r11\n\t"                     \
+    "sxtb16 r11, r11, ror #8\n\t"             \
+    "ldrd   r12, lr, [r5], #8\n\t"            \
+    "sxtb16 r9, r12\n\t"                      \
+    "sxtb16 r12, r12, ror #8\n\t"             \
+    "smlad  r1, r10, r9, r1\n\t"              \
+    "smlad  r1, r11, r12, r1\n\t"             \
+    "sxtb16 r9, lr\n\t"                       \
+    "sxtb16 lr, lr, ror #8\n\t"               \
+    "smlad  r2, r10, r9, r2\n\t"              \
+    "smlad  r2, r11, lr, r2\n\t"
 /* Requantize accumulator A with the (multiplier, round) at lr, then lr += r12 (temporaries r7-r10). */
 #define FC_REQUANT(A)                         \
     "ldrd   r7, r8, [lr]\n\t"                 \
@@ -92,9 +109,8 @@ static inline void fc_passes(fc_state *st)
         "lsl    r9, r9, #3\n\t"
         "ldrd   r10, r11, [r0, #24]\n\t"
         "sub    r10, r11, r10\n\t"
-        "cmp    r10, #2\n\t"                      /* at most two rows left: the first pair again */
-        "it     le\n\t"
-        "movle  r9, #0\n\t"
+        "cmp    r10, #2\n\t"                      /* at most two rows left: the last pass, one pair */
+        "ble    5f\n\t"
         "add    r9, r5, r9\n\t"
         "push   {r0}\n\t"
         "lsrs   r7, r7, #1\n\t"                   /* two groups per iteration; odd: enter at 3 */
@@ -133,6 +149,19 @@ static inline void fc_passes(fc_state *st)
         "str    r10, [r0, #24]\n\t"
         "cmp    r10, r11\n\t"
         "bne    1b\n\t"
+        "b      4f\n\t"
+        "5:\n\t"                                  /* one or two rows: their pair only */
+        FC_GROUP2
+        "subs   r7, r7, #1\n\t"
+        "bne    5b\n\t"
+        "ldr    lr, [r0, #20]\n\t"
+        "ldr    r12, [r0, #12]\n\t"
+        FC_REQUANT("r1") FC_REQUANT("r2")
+        "ldrd   r10, r11, [r0, #24]\n\t"
+        "strb   r1, [r10], #1\n\t"
+        "cmp    r10, r11\n\t"
+        "it     ne\n\t"
+        "strbne r2, [r10]\n\t"
         "4:\n\t"
         : "+r"(r0)
         :
@@ -169,30 +198,37 @@ static inline void fc_passes(fc_state *st)
 
 tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input, int8_t *output)
 {
-    const int32_t depth = params->in_features, rows = params->out_features;
     fc_state st;
-    int32_t b;
 
-    if (params->batches < 0 || depth <= 0 || (depth & 3) != 0 || rows <= 0) {
+    if (params->batches < 0 || params->in_features <= 0 || (params->in_features & 3) != 0 ||
+        params->out_features <= 0) {
         return TG_ERR_ARG;
     }
-    for (b = 0; b < params->batches; ++b, input += depth, output += rows) {
-        st.w = (const uint32_t *)params->weights;
-        st.x = input;
+    /* everything the loop needs after the passes is read back from st (in memory): no other value
+     * lives across the assembly, so none takes a stack slot of its own */
+    st.p = params;
+    st.x = input;
+    st.y = output;
+    for (st.batch = params->batches; st.batch > 0; --st.batch) {
+        const tg_fc_fast_params *p = st.p;
+        const int32_t depth = p->in_features, rows = p->out_features;
+        st.w = (const uint32_t *)p->weights;
         st.n = depth >> 2;
-        st.qstep = params->per_channel ? 8 : 0;
-        st.b = params->channels;
-        st.q = params->channels + ((rows + 3) & ~3);
-        st.y = output;
-        st.y_end = output + rows;
-        st.sx = params->filter_offset != 0 ? params->filter_offset * tg_fast_sum_s8(input, depth) : 0;
+        st.qstep = p->per_channel ? 8 : 0;
+        st.b = p->channels;
+        st.q = p->channels + ((rows + 3) & ~3);
+        st.y_end = st.y + rows;
+        st.sx = p->filter_offset != 0 ? p->filter_offset * tg_fast_sum_s8(st.x, depth) : 0;
         fc_passes(&st);
-        if (params->activation.min != -128 || params->activation.max != 127) {
+        p = st.p;
+        if (p->activation.min != -128 || p->activation.max != 127) {
             int8_t *y;
-            for (y = output; y != output + rows; ++y) {
-                *y = (int8_t)tg_fast_clamp(*y, params->activation.min, params->activation.max);
+            for (y = st.y_end - p->out_features; y != st.y_end; ++y) {
+                *y = (int8_t)tg_fast_clamp(*y, p->activation.min, p->activation.max);
             }
         }
+        st.x += p->in_features;
+        st.y = st.y_end;
     }
     return TG_OK;
 }
