@@ -363,8 +363,8 @@ def _tabulate(plan: PatchPlan) -> None:
     symbolic: list[Any] = []
     for s, step in enumerate(plan.steps):
         leaves = [dict(_leaves(op.kernel.args)) for op in step.ops]
-        if any(set(lv) != set(leaves[0]) for lv in leaves):
-            symbolic.append(None)  # the structure differs: emitted per patch
+        if any(set(lv) != set(leaves[0]) for lv in leaves) or _constants_differ(step.ops):
+            symbolic.append(None)  # the structure or a constant operand differs: emitted per patch
             continue
         args = step.ops[0].kernel.args
         ok = True
@@ -382,6 +382,18 @@ def _tabulate(plan: PatchPlan) -> None:
             args = _set(args, path, Sym(f"g->{name}"))
         symbolic.append(args if ok else None)
     plan.columns, plan.table, plan.symbolic = columns, table, symbolic
+
+
+def _constants_differ(ops: list[Op]) -> bool:
+    """Whether the patches' operators of a step read different constants (an elementwise operand
+    sliced per patch): the loop body can only name one."""
+    first = ops[0].inputs
+    for op in ops[1:]:
+        for a, b in zip(first, op.inputs):
+            if a is not None and b is not None and a.is_const and a is not b and (
+                    a.shape != b.shape or not np.array_equal(a.data, b.data)):
+                return True
+    return False
 
 
 def symbolic_kernel(k: Kernel, args: Any) -> Kernel:
