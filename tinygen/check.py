@@ -16,6 +16,7 @@ from .options import CompileOptions
 from .reference import TFLMReference
 from .reference.litert import LiteRTReference
 from .reference.tflm import IsolatedTFLMReference
+from .sanitize import quote_name
 from .toolchain.host import HostModel, build_host
 
 
@@ -66,27 +67,68 @@ def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[list[np.ndarray]]
 
 
 def load_input_file(path: str | Path, graph: Graph) -> list[np.ndarray]:
+    """The input set in a .npy file: exactly the model input's shape (leading dimensions of size 1
+    may be left out or added), its dtype (float inputs: any float dtype whose values float32 can
+    hold, converted explicitly). Anything else is a one-line TinygenError naming the file."""
     p = Path(path)
     try:
         a = np.load(p, allow_pickle=False)
     except FileNotFoundError:
         raise TinygenError(f"{p}: no such input file") from None
-    except (ValueError, OSError) as e:
-        raise TinygenError(f"{p}: not a readable .npy array ({e})") from None
+    except IsADirectoryError:
+        raise TinygenError(f"{p}: is a folder, expected a .npy file") from None
+    except EOFError:
+        raise TinygenError(f"{p}: not a readable .npy array (the file is empty or truncated)") from None
+    except OSError as e:
+        if e.errno is not None:
+            raise TinygenError(f"{p}: cannot read: {e.strerror or e}") from None
+        raise TinygenError(f"{p}: not a readable .npy array ({_short(e)})") from None
+    except Exception as e:  # numpy raises ValueError, TypeError, SyntaxError... on corrupt headers
+        raise TinygenError(f"{p}: not a readable .npy array ({type(e).__name__}: {_short(e)})") from None
     if isinstance(a, np.lib.npyio.NpzFile):
+        a.close()
         raise TinygenError(f"{p}: expected a .npy array, got an .npz archive")
     if len(graph.inputs) != 1:
         raise TinygenError(f"{p}: the model has {len(graph.inputs)} inputs; pass one .npy per input set is only supported for single-input models")
     t = graph.inputs[0]
     want = np_dtype(t.dtype)
-    if a.size != t.size:
-        raise TinygenError(f"{p}: has {a.size} values {list(a.shape)}, the model input {t.name!r} needs {t.size} {list(t.shape)}")
+    shape, need = tuple(a.shape), tuple(t.shape)
+    if _strip_ones(shape) != _strip_ones(need):
+        raise TinygenError(f"{p}: has shape {list(shape)} ({a.size} values); the model input {quote_name(t.name)} "
+                           f"needs shape {list(need)}")
     if a.dtype != want:
         if t.dtype == "float32" and a.dtype.kind == "f":
-            a = a.astype(np.float32)
+            a = _to_float32(a, p)
         else:
-            raise TinygenError(f"{p}: has dtype {a.dtype}, the model input {t.name!r} is {t.dtype}")
-    return [a.reshape(t.shape)]
+            raise TinygenError(f"{p}: has dtype {a.dtype}, the model input {quote_name(t.name)} is {t.dtype}")
+    elif a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise TinygenError(f"{p}: holds {int(np.sum(~np.isfinite(a)))} values that are not finite (inf or NaN)")
+    return [a.reshape(need)]
+
+
+def _short(e: BaseException, limit: int = 120) -> str:
+    s = " ".join(str(e).split())
+    return s if len(s) <= limit else s[:limit - 3] + "..."
+
+
+def _strip_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """shape without its leading dimensions of size 1."""
+    i = 0
+    while i < len(shape) - 1 and shape[i] == 1:
+        i += 1
+    return shape[i:]
+
+
+def _to_float32(a: np.ndarray, p: Path) -> np.ndarray:
+    """A float array as float32, refused when a value is not finite or beyond float32's range."""
+    finite = np.isfinite(a)
+    if not np.all(finite):
+        raise TinygenError(f"{p}: holds {int(np.sum(~finite))} values that are not finite (inf or NaN)")
+    big = np.finfo(np.float32).max
+    if a.size and float(np.max(np.abs(a.astype(np.float64)))) > big:
+        raise TinygenError(f"{p}: holds values beyond float32's range (|x| up to "
+                           f"{float(np.max(np.abs(a.astype(np.float64)))):.3g}, float32 holds up to {big:.3g})")
+    return a.astype(np.float32)
 
 
 def _compare(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray]) -> tuple[bool, float]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +16,8 @@ from .options import CompileOptions
 from .passes.patch import PatchResult
 from .passes.pipeline import run_pipeline
 from .passes.schedule import ScheduleResult
-from .sanitize import c_identifier
+from .fsio import write_folder
+from .names import model_name
 
 
 @dataclass
@@ -52,28 +50,14 @@ class CompiledModel:
         return self.plan.arena_bytes
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write <name>.c/.h atomically: into a temporary directory first, then moved in place, so
-        a failure never leaves half-written output."""
-        out = Path(out_dir)
-        files = self.files
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tinygen-", dir=out.parent))
-        try:
-            for fname, text in files.items():
-                (tmp / fname).write_text(text)
-            out.mkdir(exist_ok=True)
-            written = []
-            for fname in files:
-                os.replace(tmp / fname, out / fname)
-                written.append(out / fname)
-            return written
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        """Write <name>.c/.h into out_dir, both or neither (tinygen.fsio: staged on the
+        destination's file system, then renamed into place; a failure restores what was there)."""
+        return write_folder(out_dir, self.files)
 
 
 def compile_graph(graph: Graph, options: CompileOptions | None = None) -> CompiledModel:
     options = options or CompileOptions()
-    name = c_identifier(options.name or graph.name)
+    name = model_name(options.name, graph.name)
     c = run_pipeline(graph, options)
     return CompiledModel(name=name, graph=c.graph, plan=c.plan, options=options, target=c.target,
                          schedule=c.schedule, patches=c.patches, variants=c.variants)

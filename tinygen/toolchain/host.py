@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +20,7 @@ import cffi
 import numpy as np
 
 from ..errors import ToolchainError
+from ..fsio import cache_entry
 from ..ir import c_type, np_dtype
 from ..paths import KERNELS_DIR, KERNELS_INCLUDE, TEMPLATES_DIR, cache_dir
 
@@ -70,18 +69,6 @@ def _hash_files(paths: Sequence[Path], extra: Sequence[str] = ()) -> str:
     return h.hexdigest()[:20]
 
 
-def _atomic_dir(final: Path) -> Path:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
-
-
-def _publish(tmp: Path, final: Path) -> None:
-    try:
-        os.rename(tmp, final)
-    except OSError:  # another process won the race; its result is identical
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def build_kernel_library(cc: str = HOST_CC, cflags: Sequence[str] = HOST_CFLAGS) -> Path:
     """Compile kernels/ into libtgnn.a (cached)."""
     srcs = kernel_sources()
@@ -90,18 +77,16 @@ def build_kernel_library(cc: str = HOST_CC, cflags: Sequence[str] = HOST_CFLAGS)
     lib = final / "libtgnn.a"
     if lib.exists():
         return lib
-    tmp = _atomic_dir(final)
     inc = ["-I", str(KERNELS_INCLUDE)]
+    with cache_entry(final) as tmp:
+        def one(src: Path) -> Path:
+            obj = tmp / (src.relative_to(KERNELS_DIR / "src").as_posix().replace("/", "__")[:-2] + ".o")
+            _run([cc, *cflags, *inc, "-c", str(src), "-o", str(obj)], f"compiling kernel {src.name}")
+            return obj
 
-    def one(src: Path) -> Path:
-        obj = tmp / (src.relative_to(KERNELS_DIR / "src").as_posix().replace("/", "__")[:-2] + ".o")
-        _run([cc, *cflags, *inc, "-c", str(src), "-o", str(obj)], f"compiling kernel {src.name}")
-        return obj
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        objs = list(ex.map(one, srcs))
-    _run(["ar", "rcs", str(tmp / "libtgnn.a"), *map(str, objs)], "archiving the kernel library")
-    _publish(tmp, final)
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+            objs = list(ex.map(one, srcs))
+        _run(["ar", "rcs", str(tmp / "libtgnn.a"), *map(str, objs)], "archiving the kernel library")
     return lib
 
 
@@ -160,6 +145,29 @@ class HostModel:
             self.lib.tg_host_trace = self.ffi.NULL
         return outs, records
 
+def _build_models(cms: Sequence["CompiledModel"], tmp: Path, lib_a: Path, cc: str) -> None:
+    srcs = []
+
+    for cm in cms:
+        for fname, text in cm.files.items():
+            (tmp / fname).write_text(text)
+            if fname.endswith(".c"):
+                srcs.append(str(tmp / fname))
+    srcs.append(str(HOST_SUPPORT / "tg_host_trace.c"))
+    flags = [*HOST_CFLAGS, "-I", str(KERNELS_INCLUDE), "-I", str(tmp), "-I", str(HOST_SUPPORT),
+             "-include", str(HOST_SUPPORT / "tg_host_trace.h")]
+
+    def one(i_src):  # one compiler per file, in parallel
+        i, src = i_src
+        obj = str(tmp / f"{i}.o")
+        _run([cc, *flags, "-c", src, "-o", obj], f"host build of {Path(src).name}")
+        return obj
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        objs = list(ex.map(one, enumerate(srcs)))
+    _run([cc, "-shared", "-Wl,-Bsymbolic", *objs, str(lib_a), "-o", str(tmp / "models.so")],
+         "linking the host build")
+
 
 def build_host(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[HostModel]:
     """Compile models (and the kernel library) into one shared object and load it."""
@@ -179,28 +187,8 @@ def build_host(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[HostMo
     final = cache_dir() / "host" / f"models-{key}"
     so = final / "models.so"
     if not so.exists():
-        tmp = _atomic_dir(final)
-        srcs = []
-        for cm in cms:
-            for fname, text in cm.files.items():
-                (tmp / fname).write_text(text)
-                if fname.endswith(".c"):
-                    srcs.append(str(tmp / fname))
-        srcs.append(str(HOST_SUPPORT / "tg_host_trace.c"))
-        flags = [*HOST_CFLAGS, "-I", str(KERNELS_INCLUDE), "-I", str(tmp), "-I", str(HOST_SUPPORT),
-                 "-include", str(HOST_SUPPORT / "tg_host_trace.h")]
-
-        def one(i_src):  # one compiler per file, in parallel
-            i, src = i_src
-            obj = str(tmp / f"{i}.o")
-            _run([cc, *flags, "-c", src, "-o", obj], f"host build of {Path(src).name}")
-            return obj
-
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-            objs = list(ex.map(one, enumerate(srcs)))
-        _run([cc, "-shared", "-Wl,-Bsymbolic", *objs, str(lib_a), "-o", str(tmp / "models.so")],
-             "linking the host build")
-        _publish(tmp, final)
+        with cache_entry(final) as tmp:
+            _build_models(cms, tmp, lib_a, cc)
     ffi = cffi.FFI()
     ffi.cdef("typedef void (*tg_trace_fn)(int op, int tensor, const void *data, int nbytes);\n"
              "extern tg_trace_fn tg_host_trace;\n" + "".join(_cdecl(cm) for cm in cms))
