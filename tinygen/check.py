@@ -15,7 +15,7 @@ from .ir import Graph, Tensor, np_dtype
 from .options import CompileOptions
 from .reference import TFLMReference
 from .reference.litert import LiteRTReference
-from .reference.tflm import IsolatedTFLMReference
+from .reference.tflm import IsolatedTFLMReference, OraclePool
 from .sanitize import quote_name
 from .toolchain.host import HostModel, build_host
 
@@ -32,6 +32,8 @@ class CheckReport:
     #: ours, and the largest difference (LiteRT's FULLY_CONNECTED rounds once: +-1-2 steps)
     litert_identical: int | None = None
     litert_max_abs_diff: float | None = None
+    #: with oracle_errors="report": why TFLM gave no reference (it cannot load or run the model)
+    error: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -182,16 +184,28 @@ def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, x
 def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int = 20,
                    extra_inputs: Sequence[Sequence[list[np.ndarray]]] | None = None,
                    seed: int = 0, diagnose: bool = True, isolate: bool = False,
-                   litert: bool = False, labels: Sequence[str] | None = None) -> list[CheckReport]:
+                   litert: bool = False, labels: Sequence[str] | None = None,
+                   oracle_pool: OraclePool | None = None, oracle_errors: str = "raise",
+                   sanitize: bool = False) -> list[CheckReport]:
     """Check several compiled models, built into one host library. With isolate=True the TFLM
-    oracle runs in a worker process (it can abort on some inputs). `labels` name the models in
-    the reports (default: the model file's name)."""
-    hosts = build_host([cm for cm, _ in items])
+    oracle runs in a worker process (it can abort on some inputs; `oracle_pool` shares one worker
+    among many calls). `labels` name the models in the reports (default: the model file's name).
+    oracle_errors="report": when TFLM cannot load or run a model, its report says why (`error`)
+    instead of raising. Models compiled with a guard (CompileOptions.guard) have their arena
+    canaries checked after every operator (tinygen.guard). sanitize=True: the host library is
+    built with AddressSanitizer and UndefinedBehaviorSanitizer and run in a child process
+    (tinygen.toolchain.sanitize)."""
+    if sanitize:
+        from .toolchain.sanitize import build_sanitized
+
+        hosts = build_sanitized([cm for cm, _ in items])
+    else:
+        hosts = build_host([cm for cm, _ in items])
     reports = []
     for k, ((cm, data), host) in enumerate(zip(items, hosts)):
         label = labels[k] if labels else (cm.graph.source.file_name if cm.graph.source else cm.name)
         rep = CheckReport(model=label, arena_bytes=cm.arena_bytes)
-        ref = IsolatedTFLMReference(data) if isolate else TFLMReference(data)
+        ref = IsolatedTFLMReference(data, pool=oracle_pool) if isolate else None
         lite = None
         if litert:
             lite = LiteRTReference(data)
@@ -199,9 +213,19 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
         sets = random_inputs(cm.graph, n_random, seed)
         if extra_inputs is not None:
             sets += list(extra_inputs[k])
+        if sanitize and sets:
+            host.run_many(sets)  # every input in one sanitized child process
         for i, xs in enumerate(sets):
             ours = host.invoke(xs)
-            theirs = ref.run(xs)
+            try:
+                if ref is None:
+                    ref = TFLMReference(data)
+                theirs = ref.run(xs)
+            except TinygenError as e:
+                if oracle_errors != "report":
+                    raise
+                rep.error = str(e)
+                break
             if lite is not None:
                 same_l, diff_l = _compare(ours, lite.run(xs))
                 rep.litert_identical += int(same_l)
@@ -212,7 +236,7 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
                 rep.bit_exact = False
                 rep.mismatches.append(dict(input=i, kind="random" if i < n_random else "given",
                                            max_abs_diff=diff))
-                if diagnose and rep.first_diverging_op is None:
+                if diagnose and not sanitize and rep.first_diverging_op is None:
                     rep.first_diverging_op = first_diverging_op(cm, host, data, xs, isolate=isolate)
         reports.append(rep)
     return reports
@@ -221,9 +245,9 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
 def check_model(model: str | Path | bytes, n_random: int = 20, input_files: Sequence[str | Path] = (),
                 options: CompileOptions | None = None, seed: int = 0,
                 extra_inputs: Sequence[list[np.ndarray]] = (), isolate: bool = False,
-                litert: bool = False) -> CheckReport:
+                litert: bool = False, sanitize: bool = False) -> CheckReport:
     data = read_model_file(model) if not isinstance(model, (bytes, bytearray)) else bytes(model)
     cm = compile_model(model if not isinstance(model, (bytes, bytearray)) else data, options)
     given = [load_input_file(f, cm.graph) for f in input_files] + [list(x) for x in extra_inputs]
     return check_compiled([(cm, data)], n_random=n_random, extra_inputs=[given], seed=seed, isolate=isolate,
-                          litert=litert)[0]
+                          litert=litert, sanitize=sanitize)[0]

@@ -32,6 +32,8 @@ class CompiledModel:
     patches: PatchResult | None = None
     variants: VariantChoice | None = None
     const_bytes: int = 0
+    #: positions of the operators whose code calls TG_TRACE after it (set by code generation)
+    traced_ops: tuple[int, ...] = ()
     _files: dict[str, str] | None = field(default=None, repr=False)
 
     @property

@@ -20,6 +20,7 @@ from ..cpus import CORES
 from ..demo import run_demo
 from ..errors import TinygenError
 from ..fsio import Outputs, is_environment_error, os_error
+from ..guard import DEFAULT_GUARD
 from ..memory.planners import planner_names
 from ..memory.report import ascii_timeline, plot_plans
 from ..memory_report import model_memory_report
@@ -105,14 +106,20 @@ def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @click.option("--litert", is_flag=True, help="Also compare with LiteRT's reference kernels (a cross-check; "
               "its FULLY_CONNECTED rounds once, so +-1-2 steps there are expected).")
+@click.option("--guard", is_flag=True, help="Arena guard build: canaries around every buffer of the arena, checked "
+              "after every operator; names an operator that writes out of bounds (exit 1).")
+@click.option("--sanitize", is_flag=True, help="Build the host library with AddressSanitizer and "
+              "UndefinedBehaviorSanitizer (run in a child process); a sanitizer report fails the check (exit 1).")
 @compile_options
-def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, **kw) -> None:
+def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, guard: bool,
+              sanitize: bool, **kw) -> None:
     """Run random and given inputs through the generated C (host build) and TensorFlow Lite Micro;
     exit 0 only if every output is bit-identical."""
 
+    options = options_from(kw, **({"guard": DEFAULT_GUARD} if guard else {}))
     with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
-        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=options_from(kw), seed=seed,
-                          isolate=True, litert=litert)
+        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=options, seed=seed,
+                          isolate=True, litert=litert, sanitize=sanitize)
     rep.model = str(model)
     if json_path:
         write_json(json_path, rep.to_dict())
@@ -120,8 +127,10 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, lit
         console.print(f"LiteRT (reference kernels) cross-check: identical on {rep.litert_identical} of "
                       f"{rep.inputs_checked} inputs, max |diff| {rep.litert_max_abs_diff:g}")
     if rep.bit_exact:
+        extra = "".join(f"; {w}" for w, on in (("arena guard: no operator wrote out of bounds", guard),
+                                               ("AddressSanitizer and UBSan: clean", sanitize)) if on)
         console.print(f"[green]bit-exact[/green]: {rep.inputs_checked} inputs, every output identical to TensorFlow Lite Micro "
-                      f"({model.name}, arena {rep.arena_bytes} B)")
+                      f"({model.name}, arena {rep.arena_bytes} B){extra}")
         return
     msg = f"{len(rep.mismatches)} of {rep.inputs_checked} inputs differ from TensorFlow Lite Micro"
     f = rep.first_diverging_op

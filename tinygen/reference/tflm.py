@@ -134,6 +134,8 @@ def allocation_report(model: bytes, inputs: Sequence[np.ndarray] | None = None) 
 # oracle in a worker process, so an abort becomes a clear error instead of killing tinygen.
 
 _WORKER_REFS: dict = {}
+#: models kept loaded in a worker (a fuzzing run sends thousands)
+_WORKER_KEEP = 8
 
 
 def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
@@ -142,21 +144,49 @@ def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
     key = (hashlib.sha256(model).hexdigest(), preserve)
     ref = _WORKER_REFS.get(key)
     if ref is None:
+        if len(_WORKER_REFS) >= _WORKER_KEEP:
+            _WORKER_REFS.clear()
         ref = _WORKER_REFS[key] = TFLMReference(model, preserve_all_tensors=preserve)
     outs = ref.run(inputs)
     tensors = {i: ref.tensor(i) for i in tensor_indices}
     return outs, tensors
 
 
-class IsolatedTFLMReference:
-    """TFLMReference in a separate process (same interface for run/tensor)."""
-    def __init__(self, model: bytes, preserve_all_tensors: bool = False) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+def _new_executor():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+class OraclePool:
+    """One TFLM worker process shared by many IsolatedTFLMReference (restarted after an abort)."""
+
+    def __init__(self) -> None:
+        self.executor = _new_executor()
+
+    def restart(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = _new_executor()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "OraclePool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class IsolatedTFLMReference:
+    """TFLMReference in a separate process (same interface for run/tensor); with `pool`, in that
+    pool's worker."""
+    def __init__(self, model: bytes, preserve_all_tensors: bool = False, pool: OraclePool | None = None) -> None:
         self.model = model
         self.preserve = preserve_all_tensors
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._shared = pool
+        self._pool = pool.executor if pool is not None else _new_executor()
         self._tensors: dict[int, np.ndarray] = {}
         self.want_tensors: list[int] = []
 
@@ -176,6 +206,10 @@ class IsolatedTFLMReference:
         return self._tensors[index]
 
     def close(self) -> None:
+        if self._shared is not None:
+            if self._shared.executor is self._pool and getattr(self._pool, "_broken", False):
+                self._shared.restart()
+            return
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def __del__(self) -> None:  # pragma: no cover
