@@ -126,7 +126,7 @@ def _to_float32(a: np.ndarray, p: Path) -> np.ndarray:
     finite = np.isfinite(a)
     if not np.all(finite):
         raise TinygenError(f"{p}: holds {int(np.sum(~finite))} values that are not finite (inf or NaN)")
-    big = np.finfo(np.float32).max
+    big = float(np.finfo(np.float32).max)
     if a.size and float(np.max(np.abs(a.astype(np.float64)))) > big:
         raise TinygenError(f"{p}: holds values beyond float32's range (|x| up to "
                            f"{float(np.max(np.abs(a.astype(np.float64)))):.3g}, float32 holds up to {big:.3g})")
