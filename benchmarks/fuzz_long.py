@@ -10,7 +10,7 @@ atheris run of parse + compile (+ check of every new compiled structure). Expect
    (hangs), files left behind after an error (output folder, temporary folders), a generated C
    file the host compiler rejects, an output that differs from TFLM. Every distinct compiled
    program (up to --check-limit) is built for the host and compared with TFLM on 2 random inputs.
-2. atheris (scripts/fuzz_atheris.py) with -seed=1, -runs=N and -timeout=20, seeded with the models
+2. atheris (scripts/fuzz_atheris.py), in a second process while the campaign runs, with -seed=1, -runs=N and -timeout=20, seeded with the models
    of at most 100 KB (parse + compile of the larger ones is slow under coverage instrumentation;
    the mutation campaign covers them). Findings: crash-*, timeout-* and oom-* files (every
    non-TinygenError exception, mismatch with TFLM or host-build failure raises, so it is a crash).
@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -58,46 +59,54 @@ def mutation_campaign(models: Path, n: int, check_limit: int) -> dict:
     return d
 
 
-def atheris_run(models: Path, runs: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="tinygen-atheris-") as work:
-        work = Path(work)
-        corpus = work / "corpus"
-        corpus.mkdir()
+class AtherisRun:
+    """scripts/fuzz_atheris.py in its own session, started now, collected by result()."""
+
+    def __init__(self, models: Path, runs: int) -> None:
         from tinygen.paths import DEFAULT_MODEL
 
-        seeds = [DEFAULT_MODEL] + [p for p in sorted(models.rglob("*.tflite")) if p.stat().st_size <= 100_000]
-        for p in seeds:
+        self.runs = runs
+        self.work = Path(tempfile.mkdtemp(prefix="tinygen-atheris-"))
+        corpus = self.work / "corpus"
+        corpus.mkdir()
+        self.seeds = [DEFAULT_MODEL] + [p for p in sorted(models.rglob("*.tflite")) if p.stat().st_size <= 100_000]
+        for p in self.seeds:
             (corpus / p.name).write_bytes(p.read_bytes())
-        stats = work / "stats.json"
-        t0 = time.perf_counter()
-        cmd = [sys.executable, str(ROOT / "scripts" / "fuzz_atheris.py"), "--stats", str(stats), f"-runs={runs}",
+        self.stats = self.work / "stats.json"
+        self.t0 = time.perf_counter()
+        cmd = [sys.executable, str(ROOT / "scripts" / "fuzz_atheris.py"), "--stats", str(self.stats), f"-runs={runs}",
                "-seed=1", "-timeout=20", "-rss_limit_mb=6144", "-max_len=120000", str(corpus)]
         env = dict(os.environ, PYTHONPATH=str(ROOT), TINYGEN_SHARED=str(models.parent))
-        # output to files, not pipes, and in its own session: libFuzzer exits from C, so the TFLM
-        # worker it started may outlive it (holding a pipe open); the session is killed after
-        log = work / "atheris.log"
-        with open(log, "w") as f:
-            p = subprocess.Popen(cmd, cwd=work, stdout=f, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-            code = p.wait()
+        # output to a file, not a pipe, and in its own session: libFuzzer exits from C, so the TFLM
+        # worker it started may outlive it; the session is killed afterwards
+        self.log = self.work / "atheris.log"
+        self._f = open(self.log, "w")
+        self.proc = subprocess.Popen(cmd, cwd=self.work, stdout=self._f, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+
+    def result(self) -> dict:
+        code = self.proc.wait()
+        self._f.close()
         try:
-            os.killpg(p.pid, signal.SIGKILL)
+            os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        seconds = time.perf_counter() - t0
-        text = log.read_text(errors="replace")
-        files = sorted(p.name for p in work.iterdir())
+        seconds = time.perf_counter() - self.t0
+        text = self.log.read_text(errors="replace")
+        files = sorted(p.name for p in self.work.iterdir())
         done = next((ln for ln in text.splitlines() if ln.startswith("Done ")), "")
         cov = next((ln for ln in reversed(text.splitlines()) if " cov: " in ln), "")
-        out = dict(runs_requested=runs, exit_code=code, seconds=round(seconds, 1), done=done,
-                   last_status=cov.strip(), seeds=[p.name for p in seeds],
+        out = dict(runs_requested=self.runs, exit_code=code, seconds=round(seconds, 1), done=done,
+                   last_status=cov.strip(), seeds=[p.name for p in self.seeds],
                    crashes=len([f for f in files if f.startswith("crash-")]),
                    hangs=len([f for f in files if f.startswith("timeout-")]),
                    ooms=len([f for f in files if f.startswith("oom-")]),
                    slow_units=len([f for f in files if f.startswith("slow-unit-")]))
-        if stats.exists():
-            out.update(json.loads(stats.read_text()))
+        if self.stats.exists():
+            out.update(json.loads(self.stats.read_text()))
         if code != 0:
             out["log_tail"] = text[-3000:]
+        shutil.rmtree(self.work, ignore_errors=True)
         return out
 
 
@@ -113,9 +122,10 @@ def main() -> int:
         print(f"fuzz_long: the shared models are not at {args.models} (use --models DIR)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    run = AtherisRun(args.models, args.atheris_runs) if args.atheris_runs > 0 else None  # runs meanwhile
     camp = mutation_campaign(args.models, args.mutants, args.check_limit)
     print(f"fuzz_long: mutation campaign done: {camp['finding_count']} findings", flush=True)
-    ath = atheris_run(args.models, args.atheris_runs) if args.atheris_runs > 0 else None
+    ath = run.result() if run is not None else None
     findings = camp["finding_count"] + (ath["crashes"] + ath["hangs"] + ath["ooms"] + (ath["exit_code"] != 0)
                                          if ath else 0)
     result = dict(commit=_git_commit(), python=platform.python_version(), machine=f"{os.cpu_count()} cores",
