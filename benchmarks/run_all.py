@@ -22,6 +22,7 @@ BENCHMARKS = [
     ("memory", "memory_vs_tflm.py", True),
     ("patches", "patches.py", True),
     ("target", "target_table.py", True),
+    ("fuzz", "fuzz_long.py", True),
 ]
 
 

@@ -97,7 +97,7 @@ def load_input_file(path: str | Path, graph: Graph) -> list[np.ndarray]:
     shape, need = tuple(a.shape), tuple(t.shape)
     if _strip_ones(shape) != _strip_ones(need):
         raise TinygenError(f"{p}: has shape {list(shape)} ({a.size} values); the model input {quote_name(t.name)} "
-                           f"needs shape {list(need)}")
+                           f"needs {t.size} values in shape {list(need)}")
     if a.dtype != want:
         if t.dtype == "float32" and a.dtype.kind == "f":
             a = _to_float32(a, p)

@@ -151,8 +151,11 @@ def test_full_disk_leaves_nothing(tmp_path, command):
     cache = tmp_path / "cache"
     env = dict(TINYGEN_CACHE=str(cache))
     extra = ["--board", "generic-m4"] if command == "firmware" else []
-    warm = tinygen(command, DEFAULT_MODEL, "-o", tmp_path / "warm", *extra, env=env)  # fills the cache first
-    assert warm.returncode == 0, warm.stderr
+    from tinygen.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:  # fill the cache first (in this process: faster)
+        mp.setenv("TINYGEN_CACHE", str(cache))
+        main([command, str(DEFAULT_MODEL), "-o", str(tmp_path / "warm"), *extra])  # returns: success
     out = tmp_path / "out"
     r = tinygen(command, DEFAULT_MODEL, "-o", out, *extra, env=env, preexec_fn=_limit_file_size)
     err = one_line_error(r)
@@ -250,7 +253,10 @@ def test_environment_oserror_anywhere_is_one_line(model, monkeypatch, capsys):
 
 
 # -- 10. one-line contract ------------------------------------------------------------------------------
-def test_usage_errors_are_one_line(tmp_path, model):
+def test_usage_errors_are_one_line(tmp_path, model, capsys):
+    """Regression: usage errors printed click's 4-line usage block."""
+    from tinygen.cli import main
+
     (tmp_path / "afile").write_text("x")
     (tmp_path / "adir").mkdir()
     for args, what in [(("compile", model, "-o", tmp_path / "afile"), "is a file"),
@@ -259,9 +265,13 @@ def test_usage_errors_are_one_line(tmp_path, model):
                        (("compile", model), "Missing option"),
                        (("compile", model, "-o", tmp_path / "o", "--bogus"), "No such option"),
                        (("mem", model, "--plot", tmp_path / "x.txt"), ".png, .svg or .pdf")]:
-        err = one_line_error(tinygen(*args))
-        assert what in err and "--help" in err
+        with pytest.raises(SystemExit) as e:
+            main([str(a) for a in args])
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert e.value.code == 2 and len(lines) == 1 and lines[0].startswith("tinygen: error: "), lines
+        assert what in lines[0] and "--help" in lines[0]
     assert not (tmp_path / "o").exists()
+    one_line_error(tinygen("compile", model, "-o", tmp_path / "afile"))  # and from a real process
 
 
 def test_long_corrupted_names_are_quoted_shortened(tmp_path):
@@ -294,7 +304,7 @@ def test_input_files(tmp_path):
     with pytest.raises(TinygenError, match="not a readable"):
         load_input_file(tmp_path / "cut.npy", g)
     np.save(tmp_path / "wrong.npy", np.zeros((1, 2, 4, 4), np.int8))  # the right size, the wrong shape
-    with pytest.raises(TinygenError, match=r"has shape \[1, 2, 4, 4\].*needs shape \[1, 4, 4, 2\]"):
+    with pytest.raises(TinygenError, match=r"has shape \[1, 2, 4, 4\].*needs 32 values in shape \[1, 4, 4, 2\]"):
         load_input_file(tmp_path / "wrong.npy", g)
     np.save(tmp_path / "nobatch.npy", np.ones((4, 4, 2), np.int8))  # leading 1s may be left out
     assert load_input_file(tmp_path / "nobatch.npy", g)[0].shape == (1, 4, 4, 2)
@@ -426,3 +436,14 @@ def test_every_shipped_board_is_valid():
     from tinygen.boards import list_boards
 
     assert len(list_boards()) >= 10
+
+
+def test_board_ranges_are_documented():
+    from tinygen.board_check import IRQ_MAX, RANGES
+
+    text = (Path(__file__).resolve().parents[2] / "boards" / "README.md").read_text()
+    for key in RANGES:
+        field = key.split(".", 1)[1] if key.startswith("region.") else key
+        assert f"`{field}`" in text, f"{key} is not in boards/README.md's range table"
+    for core_max in set(IRQ_MAX.values()):
+        assert str(core_max) in text

@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..compiler import CompiledModel
 
 SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"]
-SANITIZE_CFLAGS = [f for f in HOST_CFLAGS if f != "-O2"] + ["-O1", *SANITIZE_FLAGS]
+#: -O0: the sanitizer builds run small inputs, so compile time matters more than speed
+SANITIZE_CFLAGS = [f for f in HOST_CFLAGS if f != "-O2"] + ["-O0", *SANITIZE_FLAGS]
 #: the child's sanitizer settings: stop at the first error; Python's own allocations are not leaks
 ASAN_OPTIONS = "detect_leaks=0:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1"
 UBSAN_OPTIONS = "halt_on_error=1:print_stacktrace=1"
