@@ -14,7 +14,9 @@ operator and calls TG_TRACE after every operator; the host build's hooks call th
   start the write went past).
 
 Live data at k: the buffers whose lifetime covers k (inputs still to be read, the operator's
-outputs and scratch, outputs of the model). Operators without code (aliases) write nothing.
+outputs and scratch, outputs of the model). A patch stage's scratch space holds its patch buffers,
+planned with canaries too: only those buffers count as data there. Operators without code
+(aliases) write nothing.
 """
 
 from __future__ import annotations
@@ -51,11 +53,24 @@ class ArenaGuard:
         self.n = plan.arena_bytes
         self.ops = plan.ops
         self.pattern = _pattern(self.n)
-        self.ranges: list[list[tuple[int, int]]] = [[] for _ in range(len(self.ops))]
-        for b in plan.buffers:  # the data live at each operator position
+        #: per operator position: (start, end, what) of the data live there
+        self.ranges: list[list[tuple[int, int, str]]] = [[] for _ in range(len(self.ops))]
+        for b in plan.buffers:
+            if b.size <= 0:
+                continue
+            lo = plan.offsets[b.id]
+            if b.kind == "scratch":
+                what = f"the scratch buffer of {b.op.kind if b.op is not None else 'an operator'}"
+            else:
+                what = f"tensor {quote_name(b.tensors[0].name)}"
+            spans = [(lo, lo + b.size, what)]
+            inner = getattr(getattr(b.op, "attrs", None), "local_offsets", None) if b.kind == "scratch" else None
+            if inner:  # a patch stage's scratch holds its own planned patch buffers, canaries between them
+                spans = [(lo + o, lo + o + n, f"patch buffer {key} of {b.op.kind}") for key, (o, n) in inner.items()
+                         if n > 0]
             for k in range(max(b.first, 0), min(b.last, len(self.ops) - 1) + 1):
-                if b.size > 0:
-                    self.ranges[k].append((plan.offsets[b.id], plan.offsets[b.id] + b.size))
+                self.ranges[k].extend(spans)
+
         self.mem: np.ndarray | None = None
         self.armed: np.ndarray | None = None
         self.pos = -1
@@ -94,7 +109,7 @@ class ArenaGuard:
     def _free(self, k: int) -> np.ndarray:
         free = np.ones(self.n, dtype=bool)
         if 0 <= k < len(self.ranges):
-            for lo, hi in self.ranges[k]:
+            for lo, hi, _ in self.ranges[k]:
                 free[lo:hi] = False
         return free
 
@@ -128,26 +143,20 @@ class ArenaGuard:
                 f"arena offsets {first}..{last}{where}")
 
     def _nearest(self, q: int, offset: int) -> str:
-        plan = self.cm.plan
-        op = self.ops[q]
+        """Which data the write went past: the nearest span live at q."""
         best = None
-        for b in plan.buffers:
-            if b.size <= 0 or not (b.first <= q <= b.last):
-                continue
-            lo = plan.offsets[b.id]
-            hi = lo + b.size
+        for lo, hi, what in self.ranges[q]:
             d = offset - hi if offset >= hi else lo - offset
             if best is None or d < best[0]:
-                best = (d, b, offset >= hi)
+                best = (d, what, offset >= hi, lo, hi)
         if best is None:
             return ""
-        d, b, above = best
-        if b.kind == "scratch":
-            what = f"the scratch buffer of {b.op.kind if b.op is not None else 'an operator'}"
-        else:
-            t = b.tensors[0]
-            role = " (this operator's output)" if any(t is o for o in op.outputs) else ""
-            what = f"tensor {quote_name(t.name)}{role}"
+        d, what, above, lo, hi = best
+        if lo <= offset < hi:  # inside another live buffer's data cannot be armed; for completeness
+            return f": inside {what}"
+        op = self.ops[q]
+        if what.startswith("tensor ") and any(what == f"tensor {quote_name(t.name)}" for t in op.outputs):
+            what += " (this operator's output)"
         if above:
             return f": {'just' if d == 0 else f'{d} bytes'} past the end of {what}"
         return f": {d} bytes before the start of {what}"

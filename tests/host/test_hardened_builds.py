@@ -170,3 +170,31 @@ def test_check_on_a_model_tflm_cannot_load(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1, r.stderr
     assert lines[0].startswith("tinygen: error: TensorFlow Lite Micro cannot load this model"), lines[0]
+
+
+def test_guard_covers_the_patch_buffers_of_a_patch_stage():
+    """The patch buffers inside a patch stage's scratch space are planned with canaries too: a
+    patch buffer moved below its planned place is caught. (Patch buffers reuse each other's
+    memory from one step of the patch loop to the next and the guard checks after the whole
+    stage, so only writes outside every patch buffer's bytes are seen there.)"""
+    b = GraphBuilder("pcnn", seed=4)
+    x = b.input((1, 16, 16, 3))
+    y = b.conv2d(x, 8, stride=(2, 2), activation="RELU")
+    y = b.depthwise_conv2d(y)
+    data = b.tflite([b.conv2d(b.conv2d(y, 8), 4, stride=(2, 2))])
+    good, bad = (compile_model(data, CompileOptions(name=n, patches="3:2x2", guard=DEFAULT_GUARD))
+                 for n in ("pg", "pg_broken"))
+    stage = bad.graph.ops[0]
+    assert stage.kind == "TG_PATCH_STAGE"
+    offsets = stage.attrs.local_offsets
+    assert min(o for o, _ in offsets.values()) >= DEFAULT_GUARD
+    key = min(offsets, key=lambda k: offsets[k][0])
+    o, n = offsets[key]
+    offsets[key] = (o - 8, n)
+    bad._files = None
+    _ = bad.files  # generated with the patch buffer 8 bytes low...
+    offsets[key] = (o, n)  # ...checked against the plan
+    hg, hb = build_host([good, bad])
+    hg.invoke([np.full((1, 16, 16, 3), 5, np.int8)])  # as planned: clean
+    with pytest.raises(GuardError, match=rf"TG_PATCH_STAGE \(position 0\) wrote 8 bytes.*patch buffer {key}"):
+        hb.invoke([np.full((1, 16, 16, 3), 5, np.int8)])

@@ -206,7 +206,8 @@ def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str
     return MemoryProblem(ops=ops, inputs=list(stage.external), outputs=[stage.output], steps=mem)
 
 
-def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact") -> PatchPlan:
+def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact",
+                     guard: int = 0) -> PatchPlan:
     ext = {id(t) for t in stage.external}
     crops = crops_needed(stage)
     per_patch = [_patch_sequence(stage, p, crops, ext) for p in stage.patches]
@@ -225,12 +226,13 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
             for seq in per_patch:
                 local_key[id(seq[s][1].outputs[0])] = key
     problem = envelope(steps, stage, local_key)
-    mplan = plan_memory(problem, MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner))
+    # guard > 0 (arena guard builds): canaries around the patch buffers too (tinygen.guard)
+    mplan = plan_memory(problem, MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner, guard=guard))
     offsets: dict[str, tuple[int, int]] = {}
     for b in mplan.buffers:
         key = b.tensors[0].name if b.kind == "tensor" else b.id
         offsets[key] = (int(mplan.offsets[b.id]), b.size)
-    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0), alignment)
+    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0) + mplan.guard, alignment)
     plan = PatchPlan(stage=stage, steps=steps, local_offsets=offsets, scratch_bytes=scratch_total,
                      output_gap=output_gap(stage), local_key=local_key, macs=stage.macs())
     _tabulate(plan)
