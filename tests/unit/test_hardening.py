@@ -447,3 +447,25 @@ def test_board_ranges_are_documented():
         assert f"`{field}`" in text, f"{key} is not in boards/README.md's range table"
     for core_max in set(IRQ_MAX.values()):
         assert str(core_max) in text
+
+
+@pytest.mark.parametrize("name", ["../../../tmp/evil", "a/b\\c", "*/ int x; /*", "x" * 500, "\u540d\u524d", "-rf",
+                                  "stdio.h", "$(touch pwned)", "con\nnul"])
+def test_hostile_name_values(tmp_path, model, name, capsys):
+    """--name values become C identifiers (or are refused): the files land in the output folder,
+    named <identifier>.c/.h, and nothing of the value reaches the code outside identifiers."""
+    from tinygen.cli import main
+
+    out = tmp_path / "out"
+    try:
+        main(["compile", str(model), "-o", str(out), "--name", name])
+    except SystemExit as e:
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert e.code == 2 and len(lines) == 1 and lines[0].startswith("tinygen: error: ")
+        assert not out.exists()
+        return
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 2 and all(f.endswith((".c", ".h")) for f in files)
+    stem = files[0][:-2]
+    assert stem.isidentifier() and stem.isascii() and len(stem) <= 48
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not (tmp_path / "pwned").exists()
