@@ -122,13 +122,16 @@ def main() -> int:
         print(f"fuzz_long: the shared models are not at {args.models} (use --models DIR)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    commit = _git_commit()  # the code that runs (recorded before anything else)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
     run = AtherisRun(args.models, args.atheris_runs) if args.atheris_runs > 0 else None  # runs meanwhile
     camp = mutation_campaign(args.models, args.mutants, args.check_limit)
     print(f"fuzz_long: mutation campaign done: {camp['finding_count']} findings", flush=True)
     ath = run.result() if run is not None else None
     findings = camp["finding_count"] + (ath["crashes"] + ath["hangs"] + ath["ooms"] + (ath["exit_code"] != 0)
                                          if ath else 0)
-    result = dict(commit=_git_commit(), python=platform.python_version(), machine=f"{os.cpu_count()} cores",
+    result = dict(commit=commit + ("+uncommitted changes" if dirty else ""), python=platform.python_version(), machine=f"{os.cpu_count()} cores",
                   seconds=round(time.perf_counter() - t0, 1), total_findings=findings, mutation=camp, atheris=ath)
     js = args.out.with_suffix(".json")
     js.write_text(json.dumps(result, indent=1) + "\n")
