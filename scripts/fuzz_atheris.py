@@ -14,7 +14,8 @@ it may abort on a model tinygen accepts): a mismatch or a host-build failure is 
 The custom mutator alternates libFuzzer's byte mutations with tinygen.testing.fuzz's structural
 ones (flatbuffer offsets, vector lengths, vtable fields set to extreme values, truncation,
 duplicated chunks). Without a corpus folder the seeds are the bundled demo model and the models
-in ../shared/models (TINYGEN_SHARED), copied into a temporary folder.
+in ../shared/models (TINYGEN_SHARED), copied into a temporary folder (removed at the end of a
+-runs=N session; kept after a crash).
 
 --stats FILE: write the counts (runs, compiled, refused, checked vs TFLM, bit-exact, TFLM
 refusals) as JSON when the -runs=N budget is reached (libFuzzer exits from C, without running
@@ -56,6 +57,7 @@ class State:
     seen: set[str] = set()
     pending: list[tuple[str, bytes]] = []
     pool = None
+    seed_dir: Path | None = None
 
 
 def _flush_checks() -> None:
@@ -113,6 +115,8 @@ def test_one_input(data: bytes) -> None:
         if State.pool is not None:  # libFuzzer exits from C next: stop the TFLM worker now
             State.pool.close()
             State.pool = None
+        if State.seed_dir is not None:  # the temporary corpus (libFuzzer adds its finds there)
+            shutil.rmtree(State.seed_dir, ignore_errors=True)
     elif State.runs % 1000 == 0:
         _write_stats()
 
@@ -144,7 +148,8 @@ def main(argv: list[str]) -> None:
         if a.startswith("-runs="):
             State.target_runs = int(a.split("=", 1)[1])
     if not any(not a.startswith("-") for a in args[1:]):
-        args.append(str(_seed_corpus()))
+        State.seed_dir = _seed_corpus()
+        args.append(str(State.seed_dir))
     if not any(a.startswith("-max_len=") for a in args):
         args.append("-max_len=400000")
     atheris.Setup(args, test_one_input, custom_mutator=custom_mutator)
