@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import GuardError
 from .sanitize import quote_name
 
 if TYPE_CHECKING:  # pragma: no cover
