@@ -466,3 +466,56 @@ def test_hostile_name_values(tmp_path, model, name, capsys):
     stem = files[0][:-2]
     assert stem.isidentifier() and stem.isascii() and len(stem) <= 48
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not (tmp_path / "pwned").exists()
+
+
+# -- found by the long fuzzing run --------------------------------------------------------------------------
+def _edit_tensor(data: bytes, index: int, edit) -> bytes:
+    """The model with tensor `index` changed by edit(TensorT), re-packed with the object API."""
+    import flatbuffers
+
+    from tinygen.schema import schema
+
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAs(data, 0))
+    edit(m.subgraphs[0].tensors[index])
+    b = flatbuffers.Builder(len(data) + 1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def _weights_index(data: bytes) -> int:
+    from tinygen.frontend import parse_tflite
+
+    g = parse_tflite(data)
+    return next(t.source_index for op in g.ops for t in op.inputs if t is not None and t.is_const and t.dtype == "int8")
+
+
+def test_variable_tensors_are_refused():
+    """Found by fuzzing (a vtable entry set is_variable on every tensor): TFLM keeps variable
+    tensors as state, zeroed at the start, so its outputs differed from ours (max |diff| 111-170).
+    tinygen does not support variable tensors: it refuses them."""
+    from tinygen.compiler import compile_model
+    from tinygen.errors import UnsupportedError
+
+    data = DEFAULT_MODEL.read_bytes()
+    k = _weights_index(data)
+    bad = _edit_tensor(data, k, lambda t: setattr(t, "isVariable", True))
+    with pytest.raises(UnsupportedError, match=rf"tensor {k} .* is a variable tensor"):
+        compile_model(bad)
+
+
+def test_scales_without_zero_points_are_not_quantized_as_in_tflm():
+    """Found by fuzzing (a table's vtable moved, dropping the zero points of the weights): TFLM
+    reads a tensor with scales but no zero points as not quantized, tinygen assumed zero points
+    of 0, and the outputs differed (max |diff| 94-188). Now read as TFLM reads it (refused)."""
+    from tinygen.compiler import compile_model
+    from tinygen.errors import UnsupportedError
+
+    data = DEFAULT_MODEL.read_bytes()
+    k = _weights_index(data)
+
+    def drop(t):
+        t.quantization.zeroPoint = None
+
+    with pytest.raises(UnsupportedError, match="no quantization parameters"):
+        compile_model(_edit_tensor(data, k, drop))
+    compile_model(_edit_tensor(data, k, lambda t: None))  # the re-packed model itself is fine

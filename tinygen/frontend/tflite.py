@@ -200,6 +200,9 @@ class _Reader:
     def read_tensor(self, i: int) -> Tensor:
         tt = self.sg.Tensors(i)
         name = self._str(tt.Name()) or f"tensor_{i}"
+        if tt.IsVariable():  # found by fuzzing: TFLM keeps such tensors as state (zeroed at start)
+            raise UnsupportedError(f"tensor {i} ({quote_name(name)}) is a variable tensor (state kept between "
+                                   f"inferences, as in streaming models); tinygen does not support variable tensors")
         shape_arr = self._arr(tt.ShapeAsNumpy())
         shape = tuple(int(d) for d in shape_arr)
         if any(d < 0 for d in shape):
@@ -217,11 +220,11 @@ class _Reader:
         if q is not None:
             scale = self._arr(q.ScaleAsNumpy()).astype(np.float32)
             zp = self._arr(q.ZeroPointAsNumpy()).astype(np.int64)
-            if scale.size:
-                if zp.size not in (0, 1, scale.size):
+            # As TFLM (found by fuzzing): a tensor is quantized only when it has scales *and* zero
+            # points; with scales alone TFLM reads it as not quantized, so must we.
+            if scale.size and zp.size:
+                if zp.size not in (1, scale.size):
                     raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) has {scale.size} scales but {zp.size} zero points")
-                if zp.size == 0:
-                    zp = np.zeros(1, dtype=np.int64)
                 axis = int(q.QuantizedDimension())
                 # Some published models carry an invalid quantized_dimension on bias tensors; TFLM ignores it.
                 if scale.size == 1 or not 0 <= axis < max(len(shape), 1):
