@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("target", "target_table.py", True),
     ("cmsisnn", "cmsisnn_compare.py", True),
     ("spatial_ops", "spatial_ops.py", False),
+    ("fuzz", "fuzz_long.py", True),
 ]
 
 

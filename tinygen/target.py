@@ -38,6 +38,7 @@ from .ir import Graph, np_dtype
 from .ops import op_def
 from .options import CompileOptions
 from .reference import TFLMReference
+from .sanitize import quote_name
 from .toolchain.arm import build_firmware, build_program, render_support_sources
 from .toolchain.elfinfo import ElfInfo, flash_by_object
 from .toolchain.host import build_host
@@ -358,7 +359,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
             raise TinygenError(f"input set {k} has {len(xs)} arrays, the model has {len(g.inputs)} inputs")
         for x, ti in zip(xs, g.inputs):
             if np.asarray(x).size != ti.size:
-                raise TinygenError(f"input {ti.name!r} needs {ti.size} values {list(ti.shape)}, "
+                raise TinygenError(f"input {quote_name(ti.name)} needs {ti.size} values {list(ti.shape)}, "
                                    f"got {np.asarray(x).size}")
 
     say(f"building firmware for {b.name} ({b.core}, -{tgt.opt})" + (" and the host library" if tgt.check_host else ""))

@@ -83,9 +83,11 @@ def generate_c(cm: "CompiledModel") -> dict[str, str]:
         inputs=inputs, outputs=outputs,
         invoke_params=invoke_params, exec_params=exec_params, exec_args=exec_args,
         io_in_arena=cm.options.io_in_arena,
+        guard=cm.plan.guard > 0,
     )
     c_text = env.get_template("model.c.j2").render(consts=ctx.consts, steps=steps,
                                                    const_bytes=sum(c.nbytes for c in ctx.consts), **common)
     h_text = env.get_template("model.h.j2").render(const_bytes=sum(c.nbytes for c in ctx.consts), **common)
     cm.const_bytes = sum(c.nbytes for c in ctx.consts)
+    cm.traced_ops = tuple(st["pos"] for st in steps if st["traces"])
     return {f"{name}.c": c_text, f"{name}.h": h_text}

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import UnsupportedError
 from ..geometry import Region
 from ..ir import Gap, Kernel, Op, Target, Tensor
+from ..sanitize import quote_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codegen.context import EmitContext
@@ -85,8 +86,8 @@ def _load_all() -> None:
 
 def unsupported(op: Op, why: str) -> UnsupportedError:
     """An error naming the operator, its index and its tensors."""
-    ins = ", ".join(repr(t.name) for t in op.inputs if t is not None)
-    outs = ", ".join(repr(t.name) for t in op.outputs)
+    ins = ", ".join(quote_name(t.name) for t in op.inputs if t is not None)
+    outs = ", ".join(quote_name(t.name) for t in op.outputs)
     idx = "?" if op.source_index is None else op.source_index
     return UnsupportedError(f"operator {idx} ({op.kind}, inputs [{ins}] -> outputs [{outs}]): {why}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import UnsupportedError
 from ..ir import Graph
 from ..ops import get_op_def, op_def, unsupported
+from ..sanitize import quote_name
 
 #: exceptions that mean "this operator's operands make no sense", turned into UnsupportedError
 MALFORMED = (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError, OverflowError)
@@ -31,9 +32,9 @@ def run(graph: Graph) -> None:
             raise unsupported(op, f"malformed operator ({type(e).__name__}: {e})") from None
     for t in list(graph.inputs) + list(graph.outputs):
         if t.dtype not in GRAPH_IO_DTYPES:
-            raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and "
-                                   "float32 around QUANTIZE/DEQUANTIZE; int16 and int32 around operators that only "
-                                   "move values)")
+            raise UnsupportedError(f"graph input/output {quote_name(t.name)} has type {t.dtype}; tinygen supports int8 "
+                                   "(and float32 around QUANTIZE/DEQUANTIZE; int16 and int32 around operators that "
+                                   "only move values)")
 
 
 _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")
@@ -46,5 +47,5 @@ def _refuse_float_compute(graph: Graph) -> None:
             continue
         for t in list(op.inputs) + list(op.outputs):
             if t is not None and t.dtype == "float32":
-                raise unsupported(op, f"computes in float32 (tensor {t.name!r}); tinygen needs an int8-quantized "
+                raise unsupported(op, f"computes in float32 (tensor {quote_name(t.name)}); tinygen needs an int8-quantized "
                                       "model (full-integer post-training quantization)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import UnsupportedError
 from ..ir import Graph
+from ..sanitize import quote_name
 
 
 class IRError(AssertionError):
@@ -19,15 +20,15 @@ def validate(graph: Graph) -> None:
             if t is None or t.is_const:
                 continue
             if id(t) not in available:
-                raise IRError(f"op {pos} ({op.label}) reads {t.name!r} before it is produced")
+                raise IRError(f"op {pos} ({op.label}) reads {quote_name(t.name)} before it is produced")
         for t in op.outputs:
             if id(t) in produced or any(t is g for g in graph.inputs):
-                raise IRError(f"tensor {t.name!r} is written twice (op {pos}, {op.label})")
+                raise IRError(f"tensor {quote_name(t.name)} is written twice (op {pos}, {op.label})")
             produced.add(id(t))
             available.add(id(t))
     for t in graph.outputs:
         if id(t) not in available:
-            raise IRError(f"graph output {t.name!r} is never produced")
+            raise IRError(f"graph output {quote_name(t.name)} is never produced")
 
 
 def run(graph: Graph) -> None:

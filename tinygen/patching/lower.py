@@ -223,7 +223,8 @@ def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str
     return MemoryProblem(ops=ops, inputs=list(stage.external), outputs=[stage.output], steps=mem)
 
 
-def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact") -> PatchPlan:
+def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact",
+                     guard: int = 0) -> PatchPlan:
     ext = {id(t) for t in stage.external}
     crops = crops_needed(stage)
     per_patch = [_patch_sequence(stage, p, crops, ext) for p in stage.patches]
@@ -245,12 +246,13 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
     mem = MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner)
     _faster_kernels(steps, stage, local_key, mem)
     problem = envelope(steps, stage, local_key)
-    mplan = plan_memory(problem, mem)
+    # guard > 0 (arena guard builds): canaries around the patch buffers too (tinygen.guard)
+    mplan = plan_memory(problem, dataclasses.replace(mem, guard=guard))
     offsets: dict[str, tuple[int, int]] = {}
     for b in mplan.buffers:
         key = b.tensors[0].name if b.kind == "tensor" else b.id
         offsets[key] = (int(mplan.offsets[b.id]), b.size)
-    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0), alignment)
+    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0) + mplan.guard, alignment)
     plan = PatchPlan(stage=stage, steps=steps, local_offsets=offsets, scratch_bytes=scratch_total,
                      output_gap=output_gap(stage), local_key=local_key, macs=stage.macs())
     _tabulate(plan)
