@@ -114,14 +114,17 @@ needs_sanitizers = pytest.mark.skipif(sanitizers_missing() is not None, reason=f
 @settings(max_examples=1)
 @given(st.tuples(*[CASES[k][0] for k in FAMILIES]))
 def test_random_graph_sample_under_asan_and_ubsan(cases):
-    """One random graph of each family, plus a guard build of each: kernels and generated code
-    built with -fsanitize=address,undefined -fno-sanitize-recover, run in a child process, still
-    bit-exact with TFLM."""
-    items = []
+    """One random graph of each family, with the portable kernels and with the fast ones (the
+    Cortex-M4's DSP kernels and the M0+'s scalar ones, alternately, through the intrinsics' plain-C
+    models): kernels and generated code built with -fsanitize=address,undefined
+    -fno-sanitize-recover, run in a child process, still bit-exact with TFLM."""
+    items, labels = [], []
     for i, c in enumerate(cases):
         data = build(c)
-        items.append((compile_model(data, CompileOptions(name=f"s{i}")), data))
-    reports = check_compiled(items, n_random=2, sanitize=True, labels=[c["kind"] for c in cases])
+        for cpu in (None, "cortex-m4" if i % 2 == 0 else "cortex-m0plus"):
+            items.append((compile_model(data, CompileOptions(name=f"s{i}{'f' if cpu else ''}", cpu=cpu)), data))
+            labels.append(f"{c['kind']} ({cpu or 'portable'})")
+    reports = check_compiled(items, n_random=2, sanitize=True, labels=labels)
     bad = [r for r in reports if not r.bit_exact]
     assert not bad, [(r.model, r.mismatches[:1]) for r in bad]
 
