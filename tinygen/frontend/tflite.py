@@ -227,8 +227,11 @@ class _Reader:
                     axis = 0
                 quant = Quant(scale=scale, zero_point=zp, axis=axis)
         data = None
+        # A variable tensor (operator state) starts from its zero point whatever its buffer holds:
+        # TFLM resets variables when it allocates the model and ignores initial data.
+        is_variable = bool(tt.IsVariable())
         b = int(tt.Buffer())
-        if b != 0:
+        if b != 0 and not is_variable:
             if not 0 <= b < self.nbuf:
                 raise ModelFormatError(f"{self.where}: tensor {i} ({name!r}) refers to buffer {b}, but the model has {self.nbuf}")
             raw = self.buffer_bytes(b)
@@ -236,7 +239,8 @@ class _Reader:
                 if len(raw) != nbytes:
                     raise ModelFormatError(f"{self.where}: tensor {i} ({name!r}) has {len(raw)} bytes of data but shape {list(shape)} x {dtype} needs {nbytes}")
                 data = np.frombuffer(raw, dtype=np_dtype(dtype)).reshape(shape).copy()
-        return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i)
+        return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i,
+                      is_variable=is_variable)
 
     def buffer_bytes(self, b: int) -> bytes | None:
         buf = self.model.Buffers(b)

@@ -51,6 +51,10 @@ class TFLMReference:
         """An intermediate tensor (needs preserve_all_tensors=True)."""
         return np.array(self.interp.GetTensor(index, 0)["tensor_data"])
 
+    def reset(self) -> None:
+        """Restore the initial state of the variable tensors (stateful models: SVDF, LSTM)."""
+        self.interp.reset()
+
 
 def allocation_report(model: bytes, inputs: Sequence[np.ndarray] | None = None) -> dict[str, int]:
     """TFLM's own arena report (RecordingMicroAllocator, printed by the C++ side on stderr):
@@ -89,13 +93,15 @@ def allocation_report(model: bytes, inputs: Sequence[np.ndarray] | None = None) 
 _WORKER_REFS: dict = {}
 
 
-def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
+def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices, reset: bool = False):
     import hashlib
 
     key = (hashlib.sha256(model).hexdigest(), preserve)
     ref = _WORKER_REFS.get(key)
     if ref is None:
         ref = _WORKER_REFS[key] = TFLMReference(model, preserve_all_tensors=preserve)
+    elif reset:  # a reused interpreter of a stateful model starts over
+        ref.reset()
     outs = ref.run(inputs)
     tensors = {i: ref.tensor(i) for i in tensor_indices}
     return outs, tensors
@@ -112,13 +118,16 @@ class IsolatedTFLMReference:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self._tensors: dict[int, np.ndarray] = {}
         self.want_tensors: list[int] = []
+        self._fresh = True  # the first run starts from the initial state
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
             outs, self._tensors = self._pool.submit(_worker_run, self.model, self.preserve,
-                                                    [np.asarray(x) for x in inputs], list(self.want_tensors)).result()
+                                                    [np.asarray(x) for x in inputs], list(self.want_tensors),
+                                                    self._fresh).result()
+            self._fresh = False
         except BrokenProcessPool:
             self.close()
             raise TinygenError("TensorFlow Lite Micro crashed (the reference process aborted) while running this "
@@ -127,6 +136,10 @@ class IsolatedTFLMReference:
 
     def tensor(self, index: int) -> np.ndarray:
         return self._tensors[index]
+
+    def reset(self) -> None:
+        """The next run starts from the initial state (stateful models)."""
+        self._fresh = True
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
