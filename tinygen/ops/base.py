@@ -103,6 +103,9 @@ class OpDef:
     function: ClassVar[str | None] = None
     #: names of the inputs, for the names of constants in the generated C (default: input0...)
     input_names: ClassVar[tuple[str, ...]] = ()
+    #: the operator computes on float32 too (its check() says which types; otherwise the `check`
+    #: pass refuses float32 tensors as a float model)
+    float_types: ClassVar[bool] = False
 
     # -- front end ------------------------------------------------------------------------
     def parse(self, opts: Any, inputs: list[Tensor | None], outputs: list[Tensor]) -> Any:

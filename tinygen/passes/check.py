@@ -27,18 +27,22 @@ def run(graph: Graph) -> None:
         except MALFORMED as e:  # a corrupt or nonsensical operator: still one clear line
             raise unsupported(op, f"malformed operator ({type(e).__name__}: {e})") from None
     for t in list(graph.inputs) + list(graph.outputs):
-        if t.dtype not in ("int8", "float32"):
-            raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports int8 (and float32 around QUANTIZE/DEQUANTIZE)")
+        if t.dtype not in IO_DTYPES:
+            raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports "
+                                   f"{', '.join(IO_DTYPES)} (int8 models; float32 around QUANTIZE/DEQUANTIZE; "
+                                   "other types where an operator produces or takes them, e.g. ARG_MAX's int32)")
 
 
 _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")
+#: element types of graph inputs and outputs
+IO_DTYPES = ("int8", "int16", "int32", "int64", "float32")
 
 
 def _refuse_float_compute(graph: Graph) -> None:
     """A float model (computing in float32) gets one clear message instead of a per-op type error."""
     for op in graph.ops:
-        if op.kind in _FLOAT_BOUNDARY_OPS:
-            continue
+        if op.kind in _FLOAT_BOUNDARY_OPS or op_def(op).float_types:
+            continue  # the operator's own check() decides (type-independent operators take float32)
         for t in list(op.inputs) + list(op.outputs):
             if t is not None and t.dtype == "float32":
                 raise unsupported(op, f"computes in float32 (tensor {t.name!r}); tinygen needs an int8-quantized "
