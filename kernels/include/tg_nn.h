@@ -427,6 +427,144 @@ tg_status tg_quantize_f32_s8(const tg_affine_f32 *quant, int32_t size, const flo
 /* tg_dequantize_s8_f32 - int8 -> float32: scale * (q - zero_point), bit-identical to TFLite Micro. */
 tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const int8_t *input, float *output);
 
+/* ========================================================================================== */
+/* Elementwise math (kernels/src/math): MAXIMUM, MINIMUM, PRELU, SQUARED_DIFFERENCE, RSQRT,      */
+/* L2_NORMALIZATION                                                                            */
+/* ========================================================================================== */
+
+/* Element types of the type-independent kernels (MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX, ARG_MIN). */
+#define TG_DTYPE_INT8 0
+#define TG_DTYPE_INT16 1
+#define TG_DTYPE_INT32 2
+#define TG_DTYPE_INT64 3
+#define TG_DTYPE_FLOAT32 4
+
+/*
+ * tg_maximum / tg_minimum - elementwise maximum / minimum of two tensors of element type dtype
+ *   (TG_DTYPE_*), broadcast as described by bcast (see tg_add_s8). Values are compared as stored:
+ *   no requantization (TFLite Micro ignores the tensors' quantization). out = a > b ? a : b
+ *   (maximum) and a < b ? a : b (minimum), so for float32 a NaN in a yields b.
+ */
+tg_status tg_maximum(int32_t dtype, const tg_broadcast *bcast, const void *input1, const void *input2,
+                     void *output);
+tg_status tg_minimum(int32_t dtype, const tg_broadcast *bcast, const void *input1, const void *input2,
+                     void *output);
+
+/* PRELU parameters: x = q + input_offset; out = requant(x, identity) for x >= 0, else
+ * requant(x * (alpha + alpha_offset), alpha); plus output_offset, clamped to int8. */
+typedef struct {
+    int32_t input_offset;   /* -input zero point */
+    int32_t alpha_offset;   /* -alpha zero point */
+    int32_t output_offset;  /* output zero point */
+    tg_quant identity;      /* input scale / output scale */
+    tg_quant alpha;         /* input scale * alpha scale / output scale */
+} tg_prelu_params;
+
+/* tg_prelu_s8 - int8 PRELU with alpha broadcast against the input as described by bcast
+ *   (stride1: input, stride2: alpha). */
+tg_status tg_prelu_s8(const tg_prelu_params *params, const tg_broadcast *bcast, const int8_t *input,
+                      const int8_t *alpha, int8_t *output);
+
+/* tg_prelu_f32 - float32 PRELU: out = x >= 0 ? x : x * alpha, broadcast as described by bcast. */
+tg_status tg_prelu_f32(const tg_broadcast *bcast, const float *input, const float *alpha, float *output);
+
+/*
+ * tg_squared_difference_s8 - int8 (a - b)^2 with broadcasting. Both inputs go to a common scale
+ *   as in tg_add_s8 (left_shift 7 for int8), the difference is squared in int32 and requantized by
+ *   params->output (twice the larger input scale squared / (2^14 * output scale)).
+ */
+tg_status tg_squared_difference_s8(const tg_add_params *params, const tg_broadcast *bcast,
+                                   const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* RSQRT parameters. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_offset;  /* output zero point */
+    tg_quant quant;         /* 1 / (sqrt(input scale) * output scale) */
+} tg_rsqrt_params;
+
+/*
+ * tg_rsqrt_s8 - int8 1/sqrt(x) as TFLite Micro computes it: x = q - input_zero_point; x == 0
+ *   gives 127; otherwise the fixed-point inverse square root of x (GetInvSqrtQuantizedMultiplierExp)
+ *   requantized to the output. Returns TG_ERR_ARG at the first input below the zero point
+ *   (TFLite Micro fails the inference: "Rsqrt is only defined for positive values").
+ */
+tg_status tg_rsqrt_s8(const tg_rsqrt_params *params, int32_t size, const int8_t *input, int8_t *output);
+
+/* L2_NORMALIZATION parameters: `rows` vectors of `depth` elements (the last dimension). */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t rows;
+    int32_t depth;
+} tg_l2norm_params;
+
+/*
+ * tg_l2_normalization_s8 - x / ||x|| over each row of int8 values (x = q - zero point), on the
+ *   output scale 1/128 with zero point 0 whatever the output tensor says (as TFLite Micro).
+ *   Row r is written after it has been read in full; the output may be the input buffer.
+ */
+tg_status tg_l2_normalization_s8(const tg_l2norm_params *params, const int8_t *input, int8_t *output);
+
+/* ========================================================================================== */
+/* Reductions (kernels/src/reduce): REDUCE_MAX, ARG_MAX, ARG_MIN (SUM runs on tg_mean_s8)       */
+/* ========================================================================================== */
+
+/* Reduction parameters: for each index of the outer nest (kept dimensions, in output order), one
+ * output element from the inner nest (reduced dimensions, visited in input order). */
+typedef struct {
+    int32_t dtype;        /* TG_DTYPE_INT8 or TG_DTYPE_FLOAT32 */
+    tg_loop_nest outer;
+    tg_loop_nest inner;
+} tg_reduce_params;
+
+/* tg_reduce_max - maximum over the inner nest, starting from the type's lowest value (-FLT_MAX
+ *   for float32) and keeping the current value unless the next one is greater (TFLite Micro's
+ *   order, which decides between -0.0 and +0.0 and ignores NaN after the first element). */
+tg_status tg_reduce_max(const tg_reduce_params *params, const void *input, void *output);
+
+/* ARG_MAX / ARG_MIN parameters: the input is outer x axis_size x inner elements. */
+typedef struct {
+    int32_t dtype;        /* TG_DTYPE_INT8 or TG_DTYPE_FLOAT32 */
+    int32_t outer;
+    int32_t axis_size;
+    int32_t inner;
+} tg_arg_params;
+
+/* tg_arg_max / tg_arg_min - index along the axis of the first largest / smallest value (a later
+ *   value replaces the current one only when strictly greater / smaller); int32 output of
+ *   outer x inner elements. */
+tg_status tg_arg_max(const tg_arg_params *params, const void *input, int32_t *output);
+tg_status tg_arg_min(const tg_arg_params *params, const void *input, int32_t *output);
+
+/* ========================================================================================== */
+/* Matrix products (kernels/src/matmul): BATCH_MATMUL                                          */
+/* ========================================================================================== */
+
+/* BATCH_MATMUL parameters: out[r][c] = requant(sum_d (lhs[r][d] + lhs_offset) *
+ * (rhs[d][c] + rhs_offset)) + output_offset, for every matrix of the batch loop nest. Element
+ * (r, d) of a lhs matrix is at r * lhs_row_stride + d * lhs_depth_stride (transposed operands are
+ * read in place), (d, c) of a rhs matrix at d * rhs_depth_stride + c * rhs_col_stride. */
+typedef struct {
+    int32_t lhs_offset;     /* -lhs zero point */
+    int32_t rhs_offset;     /* -rhs zero point */
+    int32_t output_offset;  /* output zero point */
+    tg_quant quant;         /* lhs scale * rhs scale / output scale */
+    int32_t rows;
+    int32_t cols;
+    int32_t depth;
+    int32_t lhs_row_stride;
+    int32_t lhs_depth_stride;
+    int32_t rhs_depth_stride;
+    int32_t rhs_col_stride;
+    /* batch dimensions (broadcast): stride1 / stride2 are the element steps of the lhs / rhs
+     * matrices; output matrices are consecutive, in loop order */
+    tg_broadcast batch;
+} tg_batch_matmul_params;
+
+/* tg_batch_matmul_s8 - int8 batched matrix product, written matrix by matrix, row by row. */
+tg_status tg_batch_matmul_s8(const tg_batch_matmul_params *params, const int8_t *lhs, const int8_t *rhs,
+                             int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif
