@@ -565,6 +565,88 @@ typedef struct {
 tg_status tg_batch_matmul_s8(const tg_batch_matmul_params *params, const int8_t *lhs, const int8_t *rhs,
                              int8_t *output);
 
+/* ========================================================================================== */
+/* Sequence operators with state (kernels/src/sequence): SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM     */
+/* The state (TFLite's variable tensors) lives in buffers the generated code keeps between     */
+/* inferences, outside the arena; the kernels read and update it in place.                     */
+/* ========================================================================================== */
+
+/* SVDF parameters (int8 input and feature weights; the time weights and the state are int8 for
+ * tg_svdf_s8, int16 for tg_svdf_s8_s16). units = filters / rank. */
+typedef struct {
+    int32_t batches;
+    int32_t input_size;
+    int32_t filters;
+    int32_t rank;
+    int32_t memory;            /* time steps kept per filter */
+    int32_t input_offset;      /* -input zero point */
+    int32_t state_zero_point;
+    int32_t output_offset;     /* output zero point */
+    tg_quant feature;          /* input scale * feature weights scale / state scale */
+    tg_quant time;             /* state scale * time weights scale / output scale */
+} tg_svdf_params;
+
+/*
+ * tg_svdf_s8 - one SVDF step, TFLite Micro's integer reference: the state [batches][filters]
+ *   [memory] shifts left by one element, each filter's newest entry becomes
+ *   state_zero_point + clamp(requant(feature weights . (input + input_offset))) (stored with
+ *   two's-complement wrap-around, as TFLite Micro stores it), and output unit u is
+ *   clamp(requant(bias[u] + sum over its `rank` filters of time weights . (state - zero point),
+ *   time) + output_offset). No fused activation (TFLite Micro's integer path has none).
+ *   No scratch memory.
+ */
+tg_status tg_svdf_s8(const tg_svdf_params *params, const int8_t *input, const int8_t *weights_feature,
+                     const int8_t *weights_time, const int32_t *bias, int8_t *state, int8_t *output);
+tg_status tg_svdf_s8_s16(const tg_svdf_params *params, const int8_t *input, const int8_t *weights_feature,
+                         const int16_t *weights_time, const int32_t *bias, int16_t *state, int8_t *output);
+
+/* One LSTM gate: gate = act(clamp16(requant(W_in . (x + input_offset) + bias, input_fc)) +
+ * clamp16(requant(W_rec . (h + hidden_offset), recurrent_fc))), the sum saturated to int16 and the
+ * activation applied on Q3.12 values (sigmoid, or tanh for the cell gate) giving Q0.15. */
+typedef struct {
+    const int8_t *input_weights;      /* [state_size][input_size] */
+    const int8_t *recurrent_weights;  /* [state_size][state_size] */
+    const int32_t *bias;              /* [state_size] */
+    int32_t input_weights_offset;     /* -zero point of input_weights */
+    int32_t recurrent_weights_offset; /* -zero point of recurrent_weights */
+    tg_quant input_fc;                /* input scale * input weights scale / 2^-12 */
+    tg_quant recurrent_fc;            /* hidden scale * recurrent weights scale / 2^-12 */
+} tg_lstm_gate;
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM parameters (int8 activations and weights, int16 cell state). */
+typedef struct {
+    int32_t batches;
+    int32_t time_steps;
+    int32_t input_size;
+    int32_t state_size;
+    int32_t time_major;          /* nonzero: input/output [time][batch][.], else [batch][time][.] */
+    int32_t input_offset;        /* -input zero point */
+    int32_t hidden_offset;       /* -hidden state zero point */
+    int32_t hidden_zero_point;   /* zero point of the new hidden state */
+    tg_lstm_gate forget_gate;
+    tg_lstm_gate input_gate;
+    tg_lstm_gate cell_gate;
+    tg_lstm_gate output_gate;
+    tg_quant forget_mul;         /* forget gate x cell state: 2^-15 (Q0.15 x cell -> cell) */
+    tg_quant input_mul;          /* input gate x cell gate: 2^-30 / cell scale */
+    tg_quant hidden_mul;         /* tanh(cell) x output gate: 2^-30 / hidden scale */
+    int32_t cell_clip;           /* |cell state| bound in cell-state units, or -1: none */
+    int32_t cell_tanh_multiplier; /* tanh(cell state) input rescaling: (c * multiplier + */
+    int32_t cell_tanh_shift;      /* round) >> shift gives the table coordinate */
+} tg_lstm_params;
+
+/*
+ * tg_unidirectional_sequence_lstm_s8 - every time step of a standard LSTM (no peephole, no
+ *   projection, no layer normalization, no CIFG), TFLite Micro's 8x8->16 integer reference bit
+ *   for bit. hidden_state [batches][state_size] (int8) and cell_state [batches][state_size]
+ *   (int16) are read and updated; output receives the hidden state of every step. Scratch: one
+ *   step's new hidden state, tg_unidirectional_sequence_lstm_s8_get_buffer_size() bytes.
+ */
+tg_status tg_unidirectional_sequence_lstm_s8(const tg_context *ctx, const tg_lstm_params *params,
+                                             const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                                             int8_t *output);
+int32_t tg_unidirectional_sequence_lstm_s8_get_buffer_size(int32_t state_size);
+
 #ifdef __cplusplus
 }
 #endif
