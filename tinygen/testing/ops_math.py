@@ -14,6 +14,7 @@ import math
 from typing import Sequence
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ..ir import Quant, Tensor
@@ -154,6 +155,31 @@ def batch_matmul(self: GraphBuilder, x: Tensor, y: Tensor, adj_x: bool = False, 
 
 
 # -- hypothesis cases ------------------------------------------------------------------------------
+def distinct_cases(strategy: st.SearchStrategy, n: int) -> st.SearchStrategy:
+    """Lists of n cases, at least half of them different (seeds aside). Hypothesis starts from
+    its simplest example, n copies of the smallest case; this keeps a single example worth n."""
+    def diverse(cs: list[dict]) -> bool:
+        return len({repr(sorted((k, v) for k, v in c.items() if k != "seed")) for c in cs}) >= n // 2
+    return st.lists(strategy, min_size=n, max_size=n).filter(diverse)
+
+
+def draw_example(strategy: st.SearchStrategy):
+    """One example of `strategy` drawn by hypothesis under the active settings profile (the
+    derandomized CI profile gives the same example on every run). For tests that gather the cases
+    of many operators into one build: a single @given over all of them would exceed hypothesis's
+    data budget."""
+    out = []
+
+    @settings(max_examples=1, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(strategy)
+    def grab(x):
+        out.append(x)
+
+    grab()
+    return out[-1]
+
+
 TYPED = ["int8", "int8", "int8", "int16", "int32", "int64", "float32"]
 
 
