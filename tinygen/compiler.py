@@ -51,6 +51,11 @@ class CompiledModel:
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
 
+    @property
+    def state_bytes(self) -> int:
+        """Bytes of operator state (variable tensors: SVDF, LSTM), kept outside the arena."""
+        return sum(t.nbytes for t in self.graph.tensors() if t.is_variable)
+
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write <name>.c/.h atomically: into a temporary directory first, then moved in place, so
         a failure never leaves half-written output."""
