@@ -11,6 +11,7 @@ against TFLite Micro run on the same sequence.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -82,12 +83,13 @@ int main(void)
 
 
 def check_invocations_on_board(models: Sequence[bytes], board: str, invocations: int = 4, seed: int = 0,
-                               opt: str = "O2") -> list[dict]:
+                               opt: str = "O2", options: CompileOptions | None = None) -> list[dict]:
     """Run each model `invocations` times in a row in one emulated firmware and compare every
     output with TFLite Micro run on the same inputs in the same order. One dict per model:
     {"model", "bit_exact", "max_abs_diff", "mismatched_invocations"}."""
     b = load_board(board)
-    cms = [compile_model(bytes(d), CompileOptions(name=f"m{i}", alignment=b.arena_alignment))
+    base = options or CompileOptions()
+    cms = [compile_model(bytes(d), replace(base, name=f"m{i}", alignment=b.arena_alignment))
            for i, d in enumerate(models)]
     sets = [random_inputs(cm.graph, invocations, seed + i) for i, cm in enumerate(cms)]
     main, total = invocation_main(cms, sets)
