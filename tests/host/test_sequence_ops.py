@@ -176,3 +176,17 @@ def test_sigmoid_table_matches_the_oracle():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert (root / "kernels" / "src" / "sequence" / "tg_sigmoid_lut.h").read_text() == mod.render(mod.derive())
+
+
+def test_initial_data_of_a_variable_is_ignored_like_tflm():
+    """TFLM resets variables to their zero point whatever their buffer holds; so does tinygen."""
+    b = GraphBuilder("svdf_data", seed=3)
+    x = b.input((1, 8), scale=0.05, zero_point=2)
+    y = b.svdf(x, 3, memory=4, state_zero_point=-7)
+    state = b.ops[-1].inputs[4]
+    state.data = np.full(state.shape, 50, np.int8)  # written into the file as the variable's buffer
+    model = b.tflite([y])
+    cm = compile_model(model, CompileOptions(name="vd"))
+    assert next(t for t in cm.graph.tensors() if t.is_variable).data is None
+    assert "memset(vd_state0, 249, sizeof(vd_state0));" in cm.files["vd.c"]  # -7 as a byte
+    assert_bit_exact([model], n_random=3)
