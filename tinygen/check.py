@@ -58,6 +58,8 @@ def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[list[np.ndarray]]
                     xs.append(rng.uniform(lo, hi, size=t.shape).astype(np.float32))
                 else:
                     xs.append(rng.normal(0, 1, size=t.shape).astype(np.float32))
+            elif t.dtype == "bool":
+                xs.append(rng.integers(0, 2, size=t.shape).astype(np.bool_))
             else:
                 info = np.iinfo(np_dtype(t.dtype))
                 xs.append(rng.integers(info.min, info.max + 1, size=t.shape).astype(np_dtype(t.dtype)))

@@ -432,12 +432,13 @@ tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const i
 /* L2_NORMALIZATION                                                                            */
 /* ========================================================================================== */
 
-/* Element types of the type-independent kernels (MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX, ARG_MIN). */
+/* Element types of the type-independent kernels (MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX, comparisons...). */
 #define TG_DTYPE_INT8 0
 #define TG_DTYPE_INT16 1
 #define TG_DTYPE_INT32 2
 #define TG_DTYPE_INT64 3
 #define TG_DTYPE_FLOAT32 4
+#define TG_DTYPE_BOOL 5
 
 /*
  * tg_maximum / tg_minimum - elementwise maximum / minimum of two tensors of element type dtype
@@ -505,6 +506,97 @@ typedef struct {
  */
 tg_status tg_l2_normalization_s8(const tg_l2norm_params *params, const int8_t *input, int8_t *output);
 
+/*
+ * tg_abs - |x| for int8 (with rescaling), int16 (symmetric, with rescaling) and float32
+ *   (TFLite Micro's ABS): x = q - input zero point, |x| requantized by params->quant unless
+ *   params->rescale is zero, plus the output offset, clamped to the type's range.
+ */
+typedef struct {
+    int32_t dtype;          /* TG_DTYPE_INT8, TG_DTYPE_INT16 or TG_DTYPE_FLOAT32 */
+    int32_t input_zero_point;
+    int32_t output_offset;  /* output zero point */
+    int32_t rescale;        /* nonzero: the scales differ, apply quant */
+    tg_quant quant;         /* input scale / output scale */
+} tg_abs_params;
+tg_status tg_abs(const tg_abs_params *params, int32_t size, const void *input, void *output);
+
+/* Rescaled sums (ADD_N, CUMSUM), TFLite's general int8 scheme: a value becomes
+ * ((q + input_offset) * 2^left_shift) * input (a multiplier below one); a sum of such values is
+ * requantized by `output` and offset by output_offset. As in TFLite Micro, every sum starts from
+ * the rescaled input_offset itself (an extra -zero point term). */
+typedef struct {
+    int32_t input_offset;   /* -input zero point */
+    int32_t output_offset;  /* output zero point */
+    int32_t left_shift;     /* 20 */
+    tg_quant input;
+    tg_quant output;
+} tg_sum_rescale;
+
+/* tg_add_n_s8 - elementwise sum of num_inputs int8 tensors of `size` elements sharing one
+ *   quantization; element i is written after every input's element i is read. */
+tg_status tg_add_n_s8(const tg_sum_rescale *params, int32_t num_inputs, int32_t size,
+                      const int8_t *const *inputs, int8_t *output);
+
+/* tg_add_n_f32 - elementwise float32 sum, inputs added in order to 0.0f. */
+tg_status tg_add_n_f32(int32_t num_inputs, int32_t size, const float *const *inputs, float *output);
+
+/* CUMSUM parameters: the input is outer x depth x inner elements, summed along depth. */
+typedef struct {
+    tg_sum_rescale rescale;  /* int8 only */
+    int32_t outer;
+    int32_t depth;
+    int32_t inner;
+    int32_t exclusive;       /* nonzero: each output sums the elements before it */
+    int32_t reverse;         /* nonzero: sums run from the end of the axis */
+} tg_cumsum_params;
+
+/* tg_cumsum_s8 / tg_cumsum_f32 - cumulative sum along one axis. Each element is read once, when
+ *   its output is written, so the output may be the input buffer. */
+tg_status tg_cumsum_s8(const tg_cumsum_params *params, const int8_t *input, int8_t *output);
+tg_status tg_cumsum_f32(const tg_cumsum_params *params, const float *input, float *output);
+
+/* Comparison parameters (EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL). int8
+ * values are compared on a common scale: ((q + offset) * 2^left_shift) * (the input's scale as a
+ * multiplier below one); other types as stored. */
+typedef struct {
+    int32_t dtype;          /* TG_DTYPE_INT8, TG_DTYPE_INT32, TG_DTYPE_INT64, TG_DTYPE_FLOAT32 or
+                               TG_DTYPE_BOOL */
+    int32_t left_shift;     /* 8 */
+    int32_t input1_offset;
+    int32_t input2_offset;
+    tg_quant input1;
+    tg_quant input2;
+} tg_compare_params;
+
+/* tg_equal ... tg_less_equal - elementwise comparison with broadcasting (bcast as for
+ *   tg_add_s8); bool output (one byte, 0 or 1). */
+tg_status tg_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                   const void *input2, uint8_t *output);
+tg_status tg_not_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                       const void *input2, uint8_t *output);
+tg_status tg_greater(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                     const void *input2, uint8_t *output);
+tg_status tg_greater_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                           const void *input2, uint8_t *output);
+tg_status tg_less(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                  const void *input2, uint8_t *output);
+tg_status tg_less_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                        const void *input2, uint8_t *output);
+
+/* Loop nest of SELECT_V2: like tg_broadcast, with three inputs (condition, x, y). */
+typedef struct {
+    int32_t rank;
+    int32_t shape[TG_BCAST_MAX_DIMS];
+    int32_t stride_cond[TG_BCAST_MAX_DIMS];
+    int32_t stride_x[TG_BCAST_MAX_DIMS];
+    int32_t stride_y[TG_BCAST_MAX_DIMS];
+} tg_broadcast3;
+
+/* tg_select - out = cond ? x : y elementwise with broadcasting, elements of elem_size bytes
+ *   (1, 2, 4 or 8), copied as they are. */
+tg_status tg_select(int32_t elem_size, const tg_broadcast3 *bcast, const uint8_t *cond, const void *x,
+                    const void *y, void *output);
+
 /* ========================================================================================== */
 /* Reductions (kernels/src/reduce): REDUCE_MAX, ARG_MAX, ARG_MIN (SUM runs on tg_mean_s8)       */
 /* ========================================================================================== */
@@ -521,6 +613,10 @@ typedef struct {
  *   for float32) and keeping the current value unless the next one is greater (TFLite Micro's
  *   order, which decides between -0.0 and +0.0 and ignores NaN after the first element). */
 tg_status tg_reduce_max(const tg_reduce_params *params, const void *input, void *output);
+
+/* tg_reduce_min - minimum over the inner nest, starting from the type's largest value (FLT_MAX
+ *   for float32), keeping the current value unless the next one is smaller. */
+tg_status tg_reduce_min(const tg_reduce_params *params, const void *input, void *output);
 
 /* ARG_MAX / ARG_MIN parameters: the input is outer x axis_size x inner elements. */
 typedef struct {

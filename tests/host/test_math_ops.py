@@ -227,3 +227,15 @@ def test_refusals_of_malformed_operands():
     t = b.op("MINIMUM", [x, y], None, None, out_dtype="int16", out_shape=(3,))
     with pytest.raises(UnsupportedError, match="has type int32 but input 1 has int16"):
         compile_model(b.tflite([t]))
+
+
+def test_abs_ratio_in_double_precision():
+    """The pinned oracle divides ABS's scales in double precision (its source says float32): with
+    these scales the two multipliers differ, and |-32456| lands on a rounding edge (32766 with the
+    float32 ratio, 32767 with the double one)."""
+    b = GraphBuilder("abs16", seed=0)
+    x = b.input((1, 4), dtype="int16", scale=0.021761266514658928, zero_point=0)
+    model = b.tflite([b.abs_(x, out_quant=Quant(scale=[0.02155505307018757], zero_point=[0]))])
+    xs = np.array([[-32456, 32456, -1, 0]], dtype=np.int16)
+    assert TFLMReference(model).run([xs])[0][0, 0] == 32767
+    _check_with_inputs([(model, [[xs]])], n_random=2)

@@ -22,7 +22,11 @@ from .common import ElementwiseOp, check_dtype
 MAX_RANK = 8
 #: element types and their TG_DTYPE_* constant in tg_nn.h
 DTYPE_CONSTANTS = {"int8": "TG_DTYPE_INT8", "int16": "TG_DTYPE_INT16", "int32": "TG_DTYPE_INT32",
-                   "int64": "TG_DTYPE_INT64", "float32": "TG_DTYPE_FLOAT32"}
+                   "int64": "TG_DTYPE_INT64", "float32": "TG_DTYPE_FLOAT32", "bool": "TG_DTYPE_BOOL"}
+
+
+#: element types of MAXIMUM and MINIMUM
+TYPED = ("int8", "int16", "int32", "int64", "float32")
 
 
 def dtype_code(dtype: str) -> int:
@@ -36,16 +40,19 @@ class MinMaxArgs:
     bcast: Broadcast
 
 
-def check_broadcast_binary(op: Op, dtypes: tuple[str, ...], max_rank: int = MAX_RANK) -> Broadcast:
-    """Two inputs and one output of one element type among `dtypes`, broadcastable shapes, an
-    output of the broadcast shape, a loop nest the kernels can walk; returns that nest."""
+def check_broadcast_binary(op: Op, dtypes: tuple[str, ...], max_rank: int = MAX_RANK,
+                           out_dtype: str | None = None) -> Broadcast:
+    """Two inputs of one element type among `dtypes` and an output of that type (or out_dtype),
+    broadcastable shapes, an output of the broadcast shape, a loop nest the kernels can walk;
+    returns that nest."""
     if len(op.inputs) != 2 or len(op.outputs) != 1 or op.inputs[0] is None or op.inputs[1] is None:
         raise unsupported(op, "expects two inputs and one output")
     x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
     check_dtype(op, x1, *dtypes, what="input 1")
-    for t, what in ((x2, "input 2"), (y, "output")):
-        if t.dtype != x1.dtype:
-            raise unsupported(op, f"{what} {t.name!r} has type {t.dtype} but input 1 has {x1.dtype}")
+    if x2.dtype != x1.dtype:
+        raise unsupported(op, f"input 2 {x2.name!r} has type {x2.dtype} but input 1 has {x1.dtype}")
+    if y.dtype != (out_dtype or x1.dtype):
+        raise unsupported(op, f"output {y.name!r} has type {y.dtype}; expected {out_dtype or x1.dtype}")
     for t in (x1, x2, y):
         if t.size == 0:
             raise unsupported(op, f"tensor {t.name!r} has no elements (shape {list(t.shape)})")
@@ -72,7 +79,7 @@ class _MinMax(ElementwiseOp):
         return infer_binary(op)
 
     def check(self, op):
-        check_broadcast_binary(op, tuple(DTYPE_CONSTANTS))
+        check_broadcast_binary(op, TYPED)
 
     def prepare(self, op):
         x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]

@@ -131,3 +131,12 @@ class Sum(_Reduce):
 
     def lower(self, op, target):
         return self.kernel(op, self.prepare(op), template="ops/sum.c.j2")
+
+
+@register
+class ReduceMin(ReduceMax):
+    """REDUCE_MIN: as REDUCE_MAX with the comparison reversed, starting from the type's largest
+    value (TFLite Micro's EvalMin)."""
+
+    kind = "REDUCE_MIN"
+    function = "tg_reduce_min"

@@ -30,12 +30,12 @@ def run(graph: Graph) -> None:
         if t.dtype not in IO_DTYPES:
             raise UnsupportedError(f"graph input/output {t.name!r} has type {t.dtype}; tinygen supports "
                                    f"{', '.join(IO_DTYPES)} (int8 models; float32 around QUANTIZE/DEQUANTIZE; "
-                                   "other types where an operator produces or takes them, e.g. ARG_MAX's int32)")
+                                   "other types where an operator produces or takes them, e.g. ARG_MAX's int32, EQUAL's bool)")
 
 
 _FLOAT_BOUNDARY_OPS = ("QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE")
 #: element types of graph inputs and outputs
-IO_DTYPES = ("int8", "int16", "int32", "int64", "float32")
+IO_DTYPES = ("int8", "int16", "int32", "int64", "float32", "bool")
 
 
 def _refuse_float_compute(graph: Graph) -> None:

@@ -1,5 +1,6 @@
 """Graph builders and hypothesis cases for MAXIMUM, MINIMUM, PRELU, SQUARED_DIFFERENCE, RSQRT,
-L2_NORMALIZATION, REDUCE_MAX, SUM, ARG_MAX, ARG_MIN and BATCH_MATMUL.
+L2_NORMALIZATION, REDUCE_MAX, SUM, ARG_MAX, ARG_MIN, BATCH_MATMUL, and REDUCE_MIN, ABS, ADD_N,
+CUMSUM, EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL, SELECT_V2.
 
 Quantizations follow what a calibrated converter gives: outputs span the real range the
 operation maps the inputs' ranges to, times a random factor (some cases saturate a little, some
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from ..ir import Quant, Tensor
 from ..ops.arg_min_max import ArgAttrs
 from ..ops.batch_matmul import BatchMatMulAttrs
+from ..ops.cumsum import CumsumAttrs
 from ..ops.l2_normalization import L2NormAttrs
 from ..ops.mean import MeanAttrs, loop_nest, resolve_axes
 from .builder import GraphBuilder, builder_method
@@ -151,6 +153,67 @@ def batch_matmul(self: GraphBuilder, x: Tensor, y: Tensor, adj_x: bool = False, 
         out_quant = range_quant(self, mean - 3.0 * sd, mean + 3.0 * sd)
     out = self.op("BATCH_MATMUL", [x, y], BatchMatMulAttrs(adj_x=adj_x, adj_y=adj_y), out_quant)
     self.spread[id(out)] = 128.0 / 3.0
+    return out
+
+
+@builder_method
+def reduce_min(self: GraphBuilder, x: Tensor, axes: Sequence[int], keep_dims: bool = False) -> Tensor:
+    out = self.op("REDUCE_MIN", [x, _axis_tensor(self, axes)], MeanAttrs(keep_dims=keep_dims), _copy(x.quant),
+                  out_dtype=x.dtype)
+    self.spread[id(out)] = self.spread.get(id(x), 40.0)
+    return out
+
+
+@builder_method
+def abs_(self: GraphBuilder, x: Tensor, out_quant: Quant | None = None) -> Tensor:
+    """ABS (named abs_: `abs` is Python's); int8 default: the range [0, max |x|]."""
+    if out_quant is None and x.dtype == "int8":
+        lo, hi = int8_range(x.quant)
+        out_quant = range_quant(self, 0.0, max(abs(lo), abs(hi)))
+    elif out_quant is None:
+        out_quant = _copy(x.quant)
+    out = self.op("ABS", [x], None, out_quant, out_dtype=x.dtype)
+    self.spread[id(out)] = 128.0 / 3.0
+    return out
+
+
+@builder_method
+def add_n(self: GraphBuilder, xs: Sequence[Tensor], out_quant: Quant | None = None) -> Tensor:
+    """ADD_N of tensors sharing one shape and quantization."""
+    x0 = xs[0]
+    if out_quant is None and x0.dtype == "int8":
+        lo, hi = int8_range(x0.quant)
+        mid, half = (lo + hi) / 2.0 * len(xs), (hi - lo) / 2.0 * math.sqrt(len(xs)) * 1.5
+        out_quant = range_quant(self, mid - half, mid + half)
+    out = self.op("ADD_N", list(xs), None, out_quant, out_dtype=x0.dtype)
+    self.spread[id(out)] = 128.0 / 3.0
+    return out
+
+
+@builder_method
+def cumsum(self: GraphBuilder, x: Tensor, axis: int, exclusive: bool = False, reverse: bool = False,
+           out_quant: Quant | None = None) -> Tensor:
+    if out_quant is None and x.dtype == "int8":
+        n = x.shape[axis]
+        lo, hi = int8_range(x.quant)
+        mid, half = (lo + hi) / 2.0 * n, (hi - lo) / 2.0 * math.sqrt(n) * 1.5
+        out_quant = range_quant(self, min(mid - half, lo), max(mid + half, hi))
+    out = self.op("CUMSUM", [x, _axis_tensor(self, [axis])], CumsumAttrs(exclusive=exclusive, reverse=reverse),
+                  out_quant, out_dtype=x.dtype)
+    self.spread[id(out)] = 128.0 / 3.0
+    return out
+
+
+@builder_method
+def compare(self: GraphBuilder, kind: str, x: Tensor, y: Tensor) -> Tensor:
+    """EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS or LESS_EQUAL: a bool output."""
+    return self.op(kind, [x, y], None, None, out_dtype="bool")
+
+
+@builder_method
+def select_v2(self: GraphBuilder, cond: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    out = self.op("SELECT_V2", [cond, x, y], None, _copy(x.quant), out_dtype=x.dtype)
+    self.spread[id(out)] = self.spread.get(id(x), 40.0)
     return out
 
 
@@ -345,7 +408,7 @@ def _reduce_strategy(kind: str):
         while int(np.prod(shape)) > 1500:
             i = int(np.argmax(shape))
             shape[i] = max(1, shape[i] // 2)
-        dtype = draw(st.sampled_from(["int8", "int8", "int8", "float32"])) if kind == "REDUCE_MAX" else "int8"
+        dtype = draw(st.sampled_from(["int8", "int8", "int8", "float32"])) if kind != "SUM" else "int8"
         return dict(kind=kind, shape=tuple(shape), axes=tuple(draw(_reduce_axes(rank))), keep_dims=draw(st.booleans()),
                     dtype=dtype, scale=_log_uniform(draw, 0.001, 1.0), zp=draw(st.integers(-128, 127)),
                     seed=draw(seeds))
@@ -366,6 +429,8 @@ def _reduce_into(b: GraphBuilder, c: dict) -> Tensor:
         x = b.input(c["shape"], scale=c["scale"], zero_point=c["zp"])
     if c["kind"] == "REDUCE_MAX":
         return b.reduce_max(x, c["axes"], keep_dims=c["keep_dims"])
+    if c["kind"] == "REDUCE_MIN":
+        return b.reduce_min(x, c["axes"], keep_dims=c["keep_dims"])
     return b.reduce_sum(x, c["axes"], keep_dims=c["keep_dims"])
 
 
@@ -421,6 +486,131 @@ def _matmul_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.batch_matmul(x, y, adj_x=c["adj_x"], adj_y=c["adj_y"])
 
 
+# ABS
+@st.composite
+def _abs_strategy(draw):
+    rank = draw(st.integers(1, 4))
+    return dict(kind="ABS", shape=tuple(draw(st.integers(1, 8)) for _ in range(rank)),
+                dtype=draw(st.sampled_from(["int8", "int8", "int8", "int16", "float32"])),
+                same_scale=draw(st.booleans()), scale=_log_uniform(draw, 0.001, 1.0), zp=draw(st.integers(-128, 127)),
+                seed=draw(seeds))
+
+
+def _abs_into(b: GraphBuilder, c: dict) -> Tensor:
+    if c["dtype"] == "float32":
+        return b.abs_(b.input(c["shape"], dtype="float32"))
+    if c["dtype"] == "int16":
+        x = b.input(c["shape"], dtype="int16", scale=c["scale"], zero_point=0)
+        q = None if c["same_scale"] else Quant(scale=[c["scale"] * float(b.rng.uniform(0.5, 2.0))], zero_point=[0])
+        return b.abs_(x, out_quant=q)
+    x = b.input(c["shape"], scale=c["scale"], zero_point=c["zp"])
+    q = Quant(scale=[c["scale"]], zero_point=[int(b.rng.integers(-128, 128))]) if c["same_scale"] else None
+    return b.abs_(x, out_quant=q)
+
+
+# ADD_N
+@st.composite
+def _add_n_strategy(draw):
+    rank = draw(st.integers(1, 5))
+    shape = [draw(st.integers(1, 6)) for _ in range(rank)]
+    n = draw(st.integers(2, 6))
+    return dict(kind="ADD_N", shape=tuple(shape), n=n, consts=tuple(draw(st.integers(0, 3)) == 0 for _ in range(n)),
+                dtype=draw(st.sampled_from(["int8", "int8", "int8", "float32"])), scale=_log_uniform(draw, 0.001, 1.0),
+                zp=draw(st.integers(-128, 127)), seed=draw(seeds))
+
+
+def _add_n_into(b: GraphBuilder, c: dict) -> Tensor:
+    xs = []
+    for k, is_const in enumerate(c["consts"]):
+        if c["dtype"] == "float32":
+            xs.append(_typed_const(b, c["shape"], "float32") if is_const and k else b.input(c["shape"], dtype="float32"))
+        else:
+            xs.append(b.const_int8(c["shape"], scale=c["scale"], zero_point=c["zp"]) if is_const and k
+                      else b.input(c["shape"], scale=c["scale"], zero_point=c["zp"]))
+    return b.add_n(xs)
+
+
+# CUMSUM
+@st.composite
+def _cumsum_strategy(draw):
+    rank = draw(st.integers(1, 4))
+    shape = tuple(draw(st.integers(1, 9)) for _ in range(rank))
+    return dict(kind="CUMSUM", shape=shape, axis=draw(st.integers(-rank, rank - 1)), exclusive=draw(st.booleans()),
+                reverse=draw(st.booleans()), dtype=draw(st.sampled_from(["int8", "int8", "int8", "float32"])),
+                scale=_log_uniform(draw, 0.001, 1.0), zp=draw(st.integers(-128, 127)), seed=draw(seeds))
+
+
+def _cumsum_into(b: GraphBuilder, c: dict) -> Tensor:
+    x = (b.input(c["shape"], dtype="float32") if c["dtype"] == "float32"
+         else b.input(c["shape"], scale=c["scale"], zero_point=c["zp"]))
+    return b.cumsum(x, c["axis"], exclusive=c["exclusive"], reverse=c["reverse"])
+
+
+# comparisons
+def _compare_strategy(kind: str):
+    types = ["int8", "int8", "int8", "int32", "int64", "float32"] + (["bool"] if kind in ("EQUAL", "NOT_EQUAL") else [])
+
+    @st.composite
+    def s(draw):
+        s1, s2 = draw(_broadcast_shapes())
+        # int8 scales below one (TFLM's requirement), often close so that equal real values occur
+        sc1 = _log_uniform(draw, 0.002, 0.9)
+        sc2 = draw(st.sampled_from([sc1, sc1 * 2.0, sc1 * 0.5, _log_uniform(draw, 0.002, 0.9)]))
+        return dict(kind=kind, shape1=s1, shape2=s2, dtype=draw(st.sampled_from(types)),
+                    mode=draw(st.sampled_from(["inputs", "inputs", "const1", "const2", "same"])), scale1=sc1,
+                    scale2=min(sc2, 0.95), zp1=draw(st.integers(-128, 127)), zp2=draw(st.integers(-128, 127)),
+                    seed=draw(seeds))
+    return s()
+
+
+def _compare_into(b: GraphBuilder, c: dict) -> Tensor:
+    dt = c["dtype"]
+
+    def operand(shape, scale, zp, const):
+        if dt == "bool":
+            if const:
+                return b.const(b.rng.integers(0, 2, size=tuple(shape)).astype(np.bool_), "bool", name=b._name("const"))
+            return b.input(_input_shape(shape), dtype="bool")
+        return _typed_const(b, shape, dt, scale, zp) if const else _typed_input(b, shape, dt, scale, zp)
+    if c["mode"] == "same":
+        x = operand(c["shape1"], c["scale1"], c["zp1"], False)
+        return b.compare(c["kind"], x, x)
+    x1 = operand(c["shape1"], c["scale1"], c["zp1"], c["mode"] == "const1")
+    x2 = operand(c["shape2"], c["scale2"], c["zp2"], c["mode"] == "const2")
+    return b.compare(c["kind"], x1, x2)
+
+
+# SELECT_V2
+@st.composite
+def _select_strategy(draw):
+    rank = draw(st.integers(1, 5))
+    out = [draw(st.integers(1, 6)) for _ in range(rank)]
+    shapes = []
+    for _ in range(3):
+        sh = [n if draw(st.booleans()) else 1 for n in out]
+        if draw(st.booleans()):
+            sh = sh[draw(st.integers(0, rank - 1)):]
+        shapes.append(tuple(sh))
+    return dict(kind="SELECT_V2", cond=shapes[0], x=shapes[1], y=shapes[2],
+                dtype=draw(st.sampled_from(["int8", "int8", "int16", "float32"])),
+                x_const=draw(st.integers(0, 3)) == 0, scale=_log_uniform(draw, 0.001, 1.0),
+                zp=draw(st.integers(-128, 127)), seed=draw(seeds))
+
+
+def _select_into(b: GraphBuilder, c: dict) -> Tensor:
+    dt = c["dtype"]
+    cond = b.input(_input_shape(c["cond"]), dtype="bool")
+    if dt == "float32":
+        x = _typed_const(b, c["x"], dt) if c["x_const"] else b.input(_input_shape(c["x"]), dtype=dt)
+        y = b.input(_input_shape(c["y"]), dtype=dt)
+    else:
+        q = dict(scale=c["scale"], zero_point=c["zp"] if dt == "int8" else 0)
+        x = (b.const(b.rng.integers(-128, 128, size=c["x"]).astype(dt), dt, Quant(scale=[c["scale"]], zero_point=[q["zero_point"]]))
+             if c["x_const"] else b.input(_input_shape(c["x"]), dtype=dt, **q))
+        y = b.input(_input_shape(c["y"]), dtype=dt, **q)
+    return b.select_v2(cond, x, y)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MATH_CASES = {
@@ -435,6 +625,13 @@ MATH_CASES = {
     "ARG_MAX": (_arg_strategy("ARG_MAX"), _arg_into),
     "ARG_MIN": (_arg_strategy("ARG_MIN"), _arg_into),
     "BATCH_MATMUL": (_matmul_strategy(), _matmul_into),
+    "REDUCE_MIN": (_reduce_strategy("REDUCE_MIN").filter(_reduce_loops_fit), _reduce_into),
+    "ABS": (_abs_strategy(), _abs_into),
+    "ADD_N": (_add_n_strategy(), _add_n_into),
+    "CUMSUM": (_cumsum_strategy(), _cumsum_into),
+    **{k: (_compare_strategy(k), _compare_into) for k in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS",
+                                                          "LESS_EQUAL")},
+    "SELECT_V2": (_select_strategy(), _select_into),
 }
 
 

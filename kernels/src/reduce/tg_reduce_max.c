@@ -1,81 +1,13 @@
 /*
- * tg_reduce_max.c - maximum over any set of axes, int8 or float32 (portable C).
- *
- * The compiler describes the input as two loop nests over element strides (as for tg_mean_s8):
- * the kept dimensions in output order and the reduced ones in input order.
+ * tg_reduce_max.c - maximum over any set of axes, int8 or float32 (portable C; the walk is shared
+ * with tg_reduce_min in tg_reduce_walk.h).
  */
 #include <float.h>
 
 #include "tg_nn.h"
-#include "../tg_internal.h"
-
-/* Advance a multi-index over a loop nest (last dimension fastest); returns the element offset
- * change, or sets *done when the nest wraps around. */
-static int32_t tg_reduce_step(const tg_loop_nest *nest, int32_t *index, int *done)
-{
-    int32_t d, delta = 0;
-    for (d = nest->count - 1; d >= 0; --d) {
-        if (++index[d] < nest->size[d]) {
-            return delta + nest->stride[d];
-        }
-        delta -= (nest->size[d] - 1) * nest->stride[d];
-        index[d] = 0;
-    }
-    *done = 1;
-    return 0;
-}
-
-/* One output element per outer index: the running value starts at LOWEST and takes the next
- * input only when it is greater (TFLite Micro's comparison, in its order). */
-#define TG_REDUCE_MAX_TYPED(T, LOWEST)                                               \
-    do {                                                                             \
-        const T *in = (const T *)input;                                              \
-        T *out = (T *)output;                                                        \
-        int32_t outer_idx[TG_LOOP_NEST_MAX_DIMS] = {0};                              \
-        int32_t base = 0;                                                            \
-        int outer_done = 0;                                                          \
-        while (!outer_done) {                                                        \
-            int32_t inner_idx[TG_LOOP_NEST_MAX_DIMS] = {0};                          \
-            int32_t pos = base;                                                      \
-            int inner_done = 0;                                                      \
-            T acc = (LOWEST);                                                        \
-            while (!inner_done) {                                                    \
-                const T v = in[pos];                                                 \
-                acc = (v > acc) ? v : acc;                                           \
-                pos += tg_reduce_step(&params->inner, inner_idx, &inner_done);       \
-            }                                                                        \
-            *out++ = acc;                                                            \
-            base += tg_reduce_step(&params->outer, outer_idx, &outer_done);          \
-        }                                                                            \
-    } while (0)
+#include "tg_reduce_walk.h"
 
 tg_status tg_reduce_max(const tg_reduce_params *params, const void *input, void *output)
 {
-    int32_t d;
-
-    if (params->outer.count < 0 || params->outer.count > TG_LOOP_NEST_MAX_DIMS ||
-        params->inner.count < 0 || params->inner.count > TG_LOOP_NEST_MAX_DIMS) {
-        return TG_ERR_ARG;
-    }
-    for (d = 0; d < params->outer.count; ++d) {
-        if (params->outer.size[d] <= 0) {
-            return TG_OK;
-        }
-    }
-    for (d = 0; d < params->inner.count; ++d) {
-        if (params->inner.size[d] <= 0) {
-            return TG_ERR_ARG;
-        }
-    }
-    switch (params->dtype) {
-    case TG_DTYPE_INT8:
-        TG_REDUCE_MAX_TYPED(int8_t, INT8_MIN);
-        break;
-    case TG_DTYPE_FLOAT32:
-        TG_REDUCE_MAX_TYPED(float, -FLT_MAX);
-        break;
-    default:
-        return TG_ERR_ARG;
-    }
-    return TG_OK;
+    TG_REDUCE_BODY(>, INT8_MIN, -FLT_MAX);
 }
