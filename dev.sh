@@ -2,7 +2,7 @@
 # tinygen developer entry point: sets up everything a fresh Debian machine needs, then runs a job.
 #   ./dev.sh demo    compile the bundled model, run it on the host and the emulated Cortex-M, compare with TFLM
 #   ./dev.sh test    run the test suite
-#   ./dev.sh setup   only install (virtual environment, Python packages, ARM toolchain)
+#   ./dev.sh setup   only install (virtual environment, Python packages, ARM toolchain, QEMU, OpenOCD)
 set -eu
 cd "$(dirname "$0")"
 VENV="${TINYGEN_VENV:-.venv}"
@@ -32,6 +32,9 @@ ensure_system() {
     command -v arm-none-eabi-gcc >/dev/null 2>&1 || missing="$missing gcc-arm-none-eabi binutils-arm-none-eabi"
     [ -e /usr/lib/arm-none-eabi/newlib/libc.a ] || [ -e /usr/lib/arm-none-eabi/lib/libc.a ] \
         || missing="$missing libnewlib-arm-none-eabi"
+    # QEMU: the second emulator (tinygen run --on qemu); OpenOCD: its board configurations are checked
+    command -v qemu-system-arm >/dev/null 2>&1 || missing="$missing qemu-system-arm"
+    command -v openocd >/dev/null 2>&1 || missing="$missing openocd"
     if [ -n "$missing" ]; then
         # shellcheck disable=SC2086
         apt_install $missing

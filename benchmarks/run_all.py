@@ -22,6 +22,8 @@ BENCHMARKS = [
     ("memory", "memory_vs_tflm.py", True),
     ("patches", "patches.py", True),
     ("target", "target_table.py", True),
+    ("cmsisnn", "cmsisnn_compare.py", True),
+    ("spatial_ops", "spatial_ops.py", False),
 ]
 
 

@@ -22,6 +22,7 @@ from .errors import TinygenError
 from .paths import BOARDS_DIR
 
 BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")
+FLASH_CACHES = ("none", "prefetch", "art", "cache")
 
 
 class BoardError(TinygenError):
@@ -64,6 +65,19 @@ class Board:
     boot: dict = field(default_factory=dict)
     mmio: tuple[MemoryRegion, ...] = ()
     path: Path | None = None
+    #: flash wait states at clock_hz, and what hides them: "none", "prefetch" (a prefetch buffer:
+    #: sequential code runs at full speed), "art" (an ST ART accelerator) or "cache" (for the
+    #: cycle estimate: wait states are counted on taken branches only without "art"/"cache")
+    flash_wait_states: int = 0
+    flash_cache: str = "none"
+    #: QEMU machine (qemu-system-arm -M) whose memory map fits this board: `tinygen run --on qemu`
+    qemu_machine: str = ""
+    #: pyOCD target type (`pyocd load --target`)
+    pyocd_target: str = ""
+    #: OpenOCD configuration files (`openocd -f F ...`): a board file, or an interface + a target
+    openocd_config: tuple[str, ...] = ()
+    #: Arduino core of the board: fqbn, and the C flags its core compiles libraries with
+    arduino: dict = field(default_factory=dict)
 
     # -- derived ------------------------------------------------------------------------------
     @property
@@ -112,7 +126,8 @@ class Board:
                     main_ram=self.main_ram.to_dict(), flash_budget_bytes=self.flash_budget,
                     sram_budget_bytes=self.sram_budget, sram_total_bytes=self.sram_total,
                     stack_bytes=self.stack_bytes, arena_alignment=self.arena_alignment,
-                    boot=self.boot_kind)
+                    boot=self.boot_kind, qemu_machine=self.qemu_machine or None,
+                    pyocd_target=self.pyocd_target or None, openocd_config=list(self.openocd_config) or None)
 
 
 def _int(d: dict, key: str, where: str, default: int | None = None) -> int:
@@ -190,13 +205,38 @@ def parse_board(data: dict, path: Path | None = None) -> Board:
     stack = _int(data, "stack_bytes", where, 4096)
     if stack < 256 or stack % 8:
         raise BoardError(f"{where}: stack_bytes must be a multiple of 8, at least 256")
+    wait = _int(data, "flash_wait_states", where, 0)
+    if not 0 <= wait <= 15:
+        raise BoardError(f"{where}: flash_wait_states must be 0..15")
+    fcache = str(data.get("flash_cache", "none"))
+    if fcache not in FLASH_CACHES:
+        raise BoardError(f"{where}: flash_cache must be one of {', '.join(FLASH_CACHES)}")
     return Board(
         name=str(data["name"]), description=str(data.get("description", "")), core=core, fpu=fpu,
         clock_hz=_int(data, "clock_hz", where, 0), flash=flash, sram=srams, main_ram_names=main,
         irq_count=_int(data, "irq_count", where, 32), arena_alignment=align, stack_bytes=stack,
         caches=bool(data.get("caches", False)) and core == "cortex-m7", mcu=str(data.get("mcu", "")),
-        boot=boot, mmio=mmio, path=path,
+        boot=boot, mmio=mmio, path=path, flash_wait_states=wait, flash_cache=fcache, **_tool_keys(data, where),
     )
+
+
+def _tool_keys(data: dict, where: str) -> dict:
+    """qemu_machine, pyocd_target, openocd_config (strings) and the [arduino] table."""
+    out: dict = {}
+    for key in ("qemu_machine", "pyocd_target", "openocd_config"):
+        v = data.get(key, "")
+        items = [v] if isinstance(v, str) else v if key == "openocd_config" and isinstance(v, list) else None
+        if items is None or any(not isinstance(x, str) or not x.strip() or any(c.isspace() for c in x)
+                                for x in items if x != ""):
+            raise BoardError(f"{where}: '{key}' must be a name without spaces"
+                             + (" or a list of them" if key == "openocd_config" else "") + f", got {v!r}")
+        out[key] = tuple(x for x in items if x) if key == "openocd_config" else v
+    ard = data.get("arduino", {})
+    if not isinstance(ard, dict) or (ard and not isinstance(ard.get("fqbn"), str)) or \
+            not all(isinstance(f, str) for f in ard.get("cflags", [])):
+        raise BoardError(f"{where}: [arduino] needs fqbn (a string) and cflags (a list of strings)")
+    out["arduino"] = dict(ard)
+    return out
 
 
 def load_board_file(path: str | Path) -> Board:

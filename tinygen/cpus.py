@@ -10,6 +10,10 @@ CORES: dict[str, dict] = {
     "cortex-m7": dict(arch="armv7e-m", fpus=("none", "fpv5-sp-d16", "fpv5-d16"), dsp=True, fault_vectors=True,
                       secure=False),
     "cortex-m33": dict(arch="armv8-m.main", fpus=("none", "fpv5-sp-d16"), dsp=True, fault_vectors=True, secure=True),
+    # Cortex-M0 (armv6-m like the M0+): the BBC micro:bit's nRF51, emulated by QEMU
+    "cortex-m0": dict(arch="armv6-m", fpus=("none",), dsp=False, fault_vectors=False, secure=False),
+    # Cortex-M55 with Helium (MVE); fpu "auto": the core's own FPU (-mfpu=auto). QEMU only.
+    "cortex-m55": dict(arch="armv8.1-m.main", fpus=("none", "auto"), dsp=True, fault_vectors=True, secure=True),
 }
 
 

@@ -113,6 +113,8 @@ class PerChannelQuant:
 
 
 def _scalar(v: Any) -> str:
+    if v is None:  # an absent array (a pointer field)
+        return "NULL"
     if isinstance(v, (bool, np.bool_)):
         return "1" if v else "0"
     if isinstance(v, (int, np.integer)):

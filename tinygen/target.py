@@ -25,14 +25,17 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .backends import open_backend
 from .boards import Board, load_board
 from .check import _compare as cmp
 from .check import load_input_file, random_inputs
 from .compiler import CompiledModel, compile_model
 from .emulator import CortexM
+from .emulator.costmodel import CORE_TIMINGS, estimate_cycles
 from .emulator.faults import MODEL_ERROR, EmulatorFault
 from .errors import BudgetError, MismatchError, TinygenError
 from .ir import Graph, np_dtype
+from .ops import op_def
 from .options import CompileOptions
 from .reference import TFLMReference
 from .toolchain.arm import build_firmware, build_program, render_support_sources
@@ -55,6 +58,11 @@ class TargetOptions:
     timeout_s: float | None = None
     #: compare with the host build too (TFLM is always compared when the model bytes are known)
     check_host: bool = True
+    #: per-operator profile (RunReport.per_op): a second, profiling build of the firmware is run
+    profile: bool = False
+    #: where the firmware runs: "unicorn" (default), "qemu", "qemu:MACHINE" or "gdb://HOST:PORT"
+    #: (tinygen.backends)
+    on: str = "unicorn"
 
 
 @dataclass
@@ -82,6 +90,15 @@ class RunReport:
     startup_instructions: int = 0
     #: the run was stopped past this many instructions (see TargetOptions.max_instructions)
     instruction_limit: int = 0
+    #: estimated cycles of one inference (first input) at the board's clock, and the latency they
+    #: mean: a static per-core cost model over the executed blocks (tinygen.emulator.costmodel),
+    #: not a measurement
+    cycles_estimate: int = 0
+    latency_ms_estimate: float = 0.0
+    cycle_model: dict = field(default_factory=dict)
+    #: per operator (with TargetOptions.profile): position, operator, kernel and variant,
+    #: instructions, MACs, instructions per MAC, estimated cycles
+    per_op: list[dict] | None = None
     fits: bool = False
     flash_budget_bytes: int = 0
     sram_budget_bytes: int = 0
@@ -110,11 +127,25 @@ class RunReport:
     #: patch-based first stage (tinygen.passes.patch): k, grid, MAC overhead, peaks with/without
     patches: dict | None = None
     error: str | None = None
+    #: the back end that ran the firmware: "unicorn", "qemu mps2-an386", "gdb://HOST:PORT"
+    backend: str = "unicorn"
+    #: DWT cycles of one inference read by the firmware (first input); absent where the counter
+    #: reads zero (QEMU, Unicorn) or the core has none (M0/M0+)
+    cycles_measured: int | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["cycles_measured"] is None:
+            del d["cycles_measured"]
+        if self.counter == "none":  # a back end that does not count instructions (QEMU, a board)
+            for k in ("instructions", "instructions_min", "instructions_max", "startup_instructions"):
+                del d[k]
+        return d
 
 
+#: instructions of one profiling marker between operators: the call (argument, BL) and the
+#: marker function's return
+MARK_OVERHEAD = 3
 #: default instruction limit: INSTRUCTIONS_PER_MAC x the model's multiply-accumulates + this floor
 INSTRUCTION_LIMIT_FLOOR = 1_000_000_000
 #: the portable kernels need about 13-18 instructions per MAC (M4 to M0+); 100 leaves a wide margin
@@ -228,20 +259,62 @@ def run_on_board(model: str | Path | bytes | Graph, board: str | Board,
     tgt = target or TargetOptions()
     rep = RunReport(model=str(model) if isinstance(model, (str, Path)) else "<model>",
                     board=board.name if isinstance(board, Board) else str(board), core="", fpu="", opt=tgt.opt)
+    closers: list[Callable[[], None]] = []
     try:
         b = load_board(board)
         rep.board, rep.core, rep.fpu, rep.clock_hz = b.name, b.core, b.fpu, b.clock_hz
         rep.flash_budget_bytes, rep.sram_budget_bytes = b.flash_budget, b.sram_budget
-        return _run_on_board(rep, t_start, model, b, inputs, options, tgt, n_random, seed, progress, input_files)
+        return _run_on_board(rep, t_start, model, b, inputs, options, tgt, n_random, seed, progress, input_files,
+                             closers)
     except TinygenError as e:
         rep.error = str(e)
         rep.total_seconds = time.perf_counter() - t_start
         e.report = rep  # type: ignore[attr-defined]  # the CLI still writes the JSON report
         raise
+    finally:
+        for close in closers:  # the back end (a QEMU process, a debug-server connection)
+            close()
+
+
+def cycle_estimate(blocks, elf: ElfInfo, b: Board, layout):
+    return estimate_cycles(blocks, elf.read, b.core, b.flash_wait_states, b.flash_cache,
+                           (layout.flash_origin, layout.flash_origin + layout.flash_length))
+
+
+def profile_operators(cm: CompiledModel, b: Board, tgt: TargetOptions, xs, limit: int) -> list[dict]:
+    """Run a profiling build (markers between operators) once and split its instruction count and
+    cycle estimate by operator. The markers' own calls (MARK_OVERHEAD instructions each) are taken
+    off; the sum over operators can differ from the normal build by a few instructions per
+    operator (the calls change register allocation around them)."""
+    fw = build_firmware(cm, b, opt=tgt.opt, stack_bytes=tgt.stack_bytes, profile=True)
+    elf = ElfInfo(fw.elf)
+    g = cm.graph
+    arena = elf.address(f"{cm.name}_arena")
+    in_at = [arena + cm.plan.tensor_offset(t) for t in g.inputs]
+    res = CortexM(elf, b, fw.layout, max_instructions=limit, timeout_s=tgt.timeout_s).run(
+        writes=[(a, _tensor_bytes(x, ti.dtype)) for a, x, ti in zip(in_at, xs, g.inputs)])
+    marks = res.marks
+    t = CORE_TIMINGS[b.core]
+    mark_cycles = MARK_OVERHEAD + 2 * t.branch_taken + t.call_extra  # argument, BL and return, both taken
+    if [m[0] for m in marks] != list(range(len(g.ops) + 1)):
+        raise EmulatorFault(MODEL_ERROR, None, None, None, "the profiling build did not pass every operator's marker")
+    rows = []
+    for pos, op in enumerate(g.ops):
+        d = op_def(op)
+        n = marks[pos + 1][1] - marks[pos][1] - MARK_OVERHEAD
+        blocks = marks[pos + 1][2].minus(marks[pos][2])
+        cyc = max(cycle_estimate(blocks, elf, b, fw.layout).cycles - mark_cycles, 0)
+        macs = d.macs(op)
+        k = op.kernel
+        rows.append(dict(op=pos, label=op.label, kind=op.kind,
+                         kernel=k.function if k is not None else None, variant=k.variant if k is not None else None,
+                         instructions=max(n, 0), macs=macs, instructions_per_mac=round(n / macs, 3) if macs else None,
+                         cycles_estimate=cyc))
+    return rows
 
 
 def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, options, tgt: TargetOptions,
-                  n_random: int, seed: int, progress: Progress | None, input_files) -> RunReport:
+                  n_random: int, seed: int, progress: Progress | None, input_files, closers: list) -> RunReport:
     say = progress or (lambda msg: None)
     if isinstance(model, Graph):
         data, label = None, model.name
@@ -311,22 +384,29 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     in_at = [arena + cm.plan.tensor_offset(t) for t in g.inputs]
     out_at = [(arena + cm.plan.tensor_offset(t), t.nbytes) for t in g.outputs]
     rep.instruction_limit = tgt.max_instructions or instruction_limit(cm.macs)
-    emu = CortexM(elf, b, fw.layout, max_instructions=rep.instruction_limit, timeout_s=tgt.timeout_s)
+    emu = open_backend(tgt.on, elf, b, fw.layout, max_instructions=rep.instruction_limit, timeout_s=tgt.timeout_s,
+                       measurement_build=not fw.fits_link)
+    closers.append(emu.close)
+    rep.backend = emu.label
     ref = TFLMReference(data) if data is not None else None
     stateful = any(t.is_variable for t in g.tensors())
     match_tflm = match_host = True
     counts = []
+    first = None
     for k, xs in enumerate(sets):
-        say(f"emulating {b.core} on input {k + 1}/{len(sets)}")
+        say(f"running on {rep.backend}, input {k + 1}/{len(sets)}")
         t = time.perf_counter()
         res = emu.run(writes=[(a, _tensor_bytes(x, ti.dtype)) for a, x, ti in zip(in_at, xs, g.inputs)],
                       reads=out_at)
         rep.emulation_seconds += time.perf_counter() - t
         rep.counter = res.counter
+        if k == 0:
+            rep.cycles_measured = res.cycles
         if res.status != 0:
             raise EmulatorFault(MODEL_ERROR, None, None, None,
                                 f"{cm.name}_run() returned {res.status} (a kernel rejected its arguments)")
         counts.append(res.instructions)
+        first = first or res
         rep.startup_instructions = res.startup_instructions
         rep.stack_peak_bytes = max(rep.stack_peak_bytes, res.stack_peak_bytes)
         ours = [np.frombuffer(o, dtype=np_dtype(t.dtype)).reshape(t.shape) for o, t in zip(res.outputs, g.outputs)]
@@ -356,6 +436,17 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     if counts:
         rep.instructions, rep.instructions_min, rep.instructions_max = counts[0], min(counts), max(counts)
     rep.sram_peak_bytes = rep.static_sram_bytes + rep.stack_peak_bytes
+    if first is not None and first.blocks is not None:
+        est = cycle_estimate(first.blocks, elf, b, fw.layout)
+        rep.cycles_estimate = est.cycles
+        rep.latency_ms_estimate = round(1000.0 * est.cycles / b.clock_hz, 3) if b.clock_hz else 0.0
+        rep.cycle_model = dict(core=b.core, clock_hz=b.clock_hz, flash_wait_states=b.flash_wait_states,
+                               flash_cache=b.flash_cache, taken_branches=est.taken_branches,
+                               wait_state_cycles=est.wait_state_cycles, instruction_classes=est.classes,
+                               source=CORE_TIMINGS[b.core].source)
+    if tgt.profile and sets:
+        say("profiling operator by operator")
+        rep.per_op = profile_operators(cm, b, tgt, sets[0], rep.instruction_limit)
     _budget(rep, b)
     rep.total_seconds = time.perf_counter() - t_start
     return rep
@@ -433,7 +524,8 @@ def report_table(rep: RunReport):
     from rich import box
     from rich.table import Table
 
-    t = Table(title=f"{Path(rep.model).name} on {rep.board} ({rep.core}, FPU {rep.fpu}, -{rep.opt})",
+    on = "" if rep.backend == "unicorn" else f", on {rep.backend}"
+    t = Table(title=f"{Path(rep.model).name} on {rep.board} ({rep.core}, FPU {rep.fpu}, -{rep.opt}{on})",
               title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("", no_wrap=True)
     t.add_column("bytes / count", justify="right", no_wrap=True)
@@ -462,14 +554,45 @@ def report_table(rep: RunReport):
     elif rep.patches:
         t.add_row("  patches", "not used", rep.patches.get("reason", "")[:40])
     inst = f"{rep.instructions:,}"
-    t.add_row("instructions / inference", inst,
-              f"{rep.instructions_min:,}-{rep.instructions_max:,}" if rep.instructions_max != rep.instructions_min
-              else "")
-    if rep.clock_hz:
+    if rep.counter == "none":
+        t.add_row("instructions / inference", "not counted", rep.backend)
+    else:
+        t.add_row("instructions / inference", inst,
+                  f"{rep.instructions_min:,}-{rep.instructions_max:,}" if rep.instructions_max != rep.instructions_min
+                  else "")
+    if rep.cycles_measured is not None:
+        t.add_row("cycles / inference (DWT)", f"{rep.cycles_measured:,}",
+                  f"{1000.0 * rep.cycles_measured / rep.clock_hz:,.2f} ms @ {rep.clock_hz / 1e6:g} MHz" if rep.clock_hz
+                  else "")
+    if rep.clock_hz and rep.counter != "none":
         t.add_row("  at 1 instr./cycle", f"{1000.0 * rep.instructions / rep.clock_hz:,.2f} ms",
                   f"@ {rep.clock_hz / 1e6:g} MHz")
+    if rep.cycles_estimate:
+        t.add_row("cycles / inference (estimate)", f"{rep.cycles_estimate:,}",
+                  f"{rep.latency_ms_estimate:,.2f} ms @ {rep.clock_hz / 1e6:g} MHz" if rep.clock_hz else "")
     t.add_row("time: compile/build/emulate", f"{rep.compile_seconds:.1f}/{rep.build_seconds:.1f}/"
               f"{rep.emulation_seconds:.1f} s", f"total {rep.total_seconds:.1f} s")
+    return t
+
+
+def profile_table(rep: RunReport):
+    """The per-operator profile, the most expensive operators first."""
+    from rich import box
+    from rich.table import Table
+
+    rows = sorted(rep.per_op or [], key=lambda r: -r["instructions"])
+    total = sum(r["instructions"] for r in rows) or 1
+    t = Table(title=f"per operator ({rep.core}, -{rep.opt}; profiling build, sorted by instructions)",
+              title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col, just in (("#", "right"), ("operator", "left"), ("kernel (variant)", "left"), ("instructions", "right"),
+                      ("%", "right"), ("MACs", "right"), ("instr/MAC", "right"), ("est. cycles", "right")):
+        t.add_column(col, justify=just, no_wrap=just == "right", overflow="fold")
+    for r in rows:
+        kernel = "-" if r["kernel"] is None else f"{r['kernel']} ({r['variant']})"
+        t.add_row(str(r["op"]), r["label"], kernel, f"{r['instructions']:,}", f"{100 * r['instructions'] / total:.1f}",
+                  f"{r['macs']:,}" if r["macs"] else "-",
+                  f"{r['instructions_per_mac']:.2f}" if r["instructions_per_mac"] is not None else "-",
+                  f"{r['cycles_estimate']:,}")
     return t
 
 
@@ -508,5 +631,5 @@ def print_run_report(rep: RunReport, console=None) -> None:
         console.print(f"[green]fits[/green] {rep.board}: flash {rep.flash_percent:.1f} %, SRAM {rep.sram_percent:.1f} %")
 
 
-__all__ = ["RunReport", "TargetOptions", "check_models_on_board", "flash_breakdown", "print_run_report", "raise_for_report", "report_table",
+__all__ = ["RunReport", "TargetOptions", "profile_table", "profile_operators", "cycle_estimate", "check_models_on_board", "flash_breakdown", "print_run_report", "raise_for_report", "report_table",
            "run_and_print", "run_on_board"]

@@ -14,7 +14,7 @@
  *     compiler queries that function (never a copy of its formula) and plans the buffer.
  *   - Every kernel returns TG_OK or a negative tg_status.
  *   - Write-order contract (the memory planner relies on it to let an output overlap the part of
- *     its input already consumed; see tinygen/memory/overlap.py): convolution, depthwise
+ *     its input already consumed; see tinygen/geometry.py): convolution, depthwise
  *     convolution and pooling kernels write output pixels in raster order (batch, row, column),
  *     all channels of a pixel together, each value computed from its input window just before it
  *     is written; fully connected writes row by row, each row after reading its input row;
@@ -143,6 +143,160 @@ tg_status tg_depthwise_conv_inplace_s8(const tg_context *ctx, const tg_dw_conv_p
 int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *params, const tg_dims *input_dims,
                                                      const tg_dims *output_dims);
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fast convolution (kernels/src/conv/tg_conv_dsp_s8.c, tg_conv_scalar_s8.c)                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Parameters of the fast CONV_2D kernels. The input offset is folded into the bias and the output
+ * offset into the rounding term of the channel words (see kernels/src/tg_fast.h), so only the
+ * value of a padded input element (the input zero point) remains. */
+typedef struct {
+    tg_hw filter;         /* KH, KW; the filter depth is the input depth (no groups) */
+    tg_hw stride;
+    tg_hw padding;        /* as in tg_conv_params: any integer; past the input's end is padding too */
+    tg_hw dilation;
+    int32_t pad_value;    /* stored int8 value of a padded input element: the input zero point */
+    tg_range activation;
+} tg_conv_fast_params;
+
+/*
+ * tg_conv_dsp_s8 - 2-D convolution (any kernel size, stride, dilation, padding; one group) for
+ *   cores with the DSP extension; bit-exact with tg_conv_s8 under the compile-time conditions that
+ *   tinygen.fast.conv checks. On cores without DSP it still runs (plain-C instruction models), only
+ *   slowly: use tg_conv_scalar_s8 there.
+ *   weights: the filter packed by tinygen.fast.conv.pack_conv_dsp_weights: output channels in
+ *     pairs (a zero channel added to an odd count), each channel's K = KH * KW * C_in values in
+ *     window order padded with zeros to K8 (a multiple of 8), per group of four values the pair's
+ *     two words; 4-byte aligned, hence int32_t words.
+ *   channels: per channel pair eight int32 words [bias0, bias1, mult0, round0, shift0, mult1,
+ *     round1, shift1] (folded bias and fast requantization, kernels/src/tg_fast.h).
+ *   pad_row: KH * KW * C_in bytes equal to pad_value; read only in single mode (NULL otherwise).
+ *   A window may have at most TG_FAST_MAX_SEGMENTS = 24 runs of taps (KH * 2 + 1, or with a
+ *   horizontal dilation KH * (KW + 1) + 1); else TG_ERR_ARG. Stack: about 200 bytes more than the
+ *   portable kernel (the runs of the current window).
+ *   Scratch (4-byte aligned) selects the mode:
+ *     >= tg_conv_dsp_s8_get_buffer_size(): two output pixels per step, both windows widened to
+ *        int16 once (fastest);
+ *     >= tg_conv_dsp_s8_get_mid_buffer_size(): two pixels per step, one widened, the other's int8
+ *        values interleaved with it (about 10 % more instructions in the multiply loop);
+ *     >= tg_conv_dsp_s8_get_min_buffer_size(): two pixels per step, one widened (about 25 % more);
+ *     none (ctx NULL or size 0): one pixel per step, no copies; needs C_in % 4 == 0 and pad_row
+ *        (else TG_ERR_BUFFER).
+ *   The compiler gives the largest of these that does not grow the arena.
+ *   Write order: the tg_nn.h raster contract holds as stated, so the memory planner's partial
+ *   overlap rule (tinygen/geometry.py) needs no change. With scratch, pixels p and p + 1 are
+ *   written together, channel pair by channel pair, but both windows are read before the first
+ *   write (copied to the scratch; or, with the min buffer for a 1x1 convolution with
+ *   C_in % 8 == 0 and stride 1, pixel p + 1 read in place, which is safe because its input lies
+ *   above everything the pair writes under the planner's rule); single mode reads each pixel's
+ *   window before writing its outputs. Pixels of an odd count: the last one alone.
+ */
+tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params,
+                         const tg_dims *input_dims, const int8_t *input,
+                         const int32_t *weights, const int32_t *channels, const int8_t *pad_row,
+                         const tg_dims *output_dims, int8_t *output);
+int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                       const tg_dims *output_dims);
+int32_t tg_conv_dsp_s8_get_mid_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims);
+int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims);
+
+/*
+ * tg_conv_scalar_s8 - the same convolution for cores without the DSP extension (Cortex-M0+):
+ *   one output pixel at a time, two output channels per pass over its window, 32-bit multiplies,
+ *   the requantization of tg_fast.h without 64-bit arithmetic. No scratch.
+ *   weights: [C_out rounded up to even, KH * KW * C_in] int8 rows (tinygen.fast.conv.lower_conv_scalar);
+ *   channels as for tg_conv_dsp_s8; pad_row: KH * KW * C_in bytes of pad_value (read for padded taps).
+ *   Write order: raster order, all channels of a pixel after its window is read (tg_nn.h contract).
+ */
+tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
+                            const tg_dims *input_dims, const int8_t *input,
+                            const int8_t *weights, const int32_t *channels, const int8_t *pad_row,
+                            const tg_dims *output_dims, int8_t *output);
+int32_t tg_conv_scalar_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
+                                          const tg_dims *output_dims);
+
+/* -- fast depthwise convolution (depth multiplier 1) ---------------------------------------------
+ * The compiler (tinygen/fast/depthwise.py: dw_fast_applicable(), lower_dw_fast()) packs weights,
+ * folded biases and requantization constants into one int32 array `packed` (layout in
+ * kernels/src/conv/tg_dw_fast.h) and checks at compile time that the kernels' integer
+ * requantization is exact for the layer (every shift is a right shift, no accumulator can reach
+ * 2^30, ...). Results are then bit-identical to tg_depthwise_conv_s8 (and TFLite Micro).
+ * Padding as in tg_depthwise_conv_s8: any integer (also negative: a patch starting inside the
+ * image), and everything past the end of input_dims is padding too. Filters of at most 16 taps
+ * (KH * KW), any stride and dilation; 3x3 filters have the fastest path. Any channel count (groups
+ * of 4, then 1-3). */
+
+/* Parameters of the fast depthwise kernels. */
+typedef struct {
+    tg_hw stride;
+    tg_hw padding;        /* rows/columns of padding before the input (any integer) */
+    tg_hw dilation;
+    tg_hw filter;         /* KH, KW */
+    tg_range activation;  /* clamp of the output, within [-128, 127] */
+} tg_dw_fast_params;
+
+/*
+ * tg_depthwise_conv_fast_s8 - depthwise convolution, depth multiplier 1, per-channel requantization,
+ *   from the compiler's `packed` constants. input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
+ *   Output pixels in raster order, all channels of a pixel written right after they are computed
+ *   from their window (channels in groups of 4): the write-order contract of tg_nn.h, unchanged.
+ *   On cores with the DSP extension (and on the host) it runs the SIMD core (SXTB16, SMLABB/SMLATT,
+ *   SMMLAR); on Armv6-M / Armv7-M without DSP it is tg_depthwise_conv_fast_scalar_s8. Unaligned
+ *   32-bit loads of the input on the DSP path (allowed on Cortex-M4/M7/M33). No scratch memory.
+ */
+tg_status tg_depthwise_conv_fast_s8(const tg_dw_fast_params *params,
+                                    const tg_dims *input_dims, const int8_t *input,
+                                    const int32_t *packed,
+                                    const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                  const tg_dims *output_dims);
+
+/* tg_depthwise_conv_fast_scalar_s8 - the same computation with the scalar core (byte loads, 32-bit
+ *   multiplies: for Cortex-M0/M0+/M3; always available, so it can be tested on the host). */
+tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params,
+                                           const tg_dims *input_dims, const int8_t *input,
+                                           const int32_t *packed,
+                                           const tg_dims *output_dims, int8_t *output);
+int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                         const tg_dims *output_dims);
+
+/*
+ * tg_depthwise_conv_inplace_fast_s8 - the same computation with the output written over the
+ *   input in `data` (output pixel p, channel c lands at data[p * C + c], batch after batch), as
+ *   tg_depthwise_conv_inplace_s8; requires OH <= H and OW <= W. Two ways, chosen from the
+ *   parameters alone (the same on every core):
+ *   - 3x3 filters, dilation 1, with lines of at least 8 outputs: one channel at a time, the input
+ *     rows an output row reads are copied into a ring of 3 "planar" rows (that channel's bytes side
+ *     by side) and each finished output row goes straight back over the input (its channel only).
+ *     Needs stride.w 1 or 2 and padding.h <= 2; a narrow image (W < H) with OW == W, stride.h 1 or 2
+ *     and padding.w <= 2 is processed by columns instead of rows. Scratch: 4 * ((n - 1) * s + 6)
+ *     bytes, n outputs per line, s the stride along it.
+ *   - otherwise: output rows (all channels, as the normal kernel computes them) go to a ring of
+ *     R = min(max(padding.h, 0) + 1, OH) rows and row r goes back over the input once output row
+ *     floor((r + padding.h) / stride.h) has been computed: every input row up to r has then been
+ *     read for the last time. Scratch: R * OW * C bytes.
+ *   tg_depthwise_conv_inplace_fast_s8_get_buffer_size() gives the scratch size (any padding, also
+ *   negative, and any stride).
+ */
+tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params,
+                                            const tg_dims *input_dims, int8_t *data,
+                                            const int32_t *packed,
+                                            const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
+                                                          const tg_dims *output_dims);
+
+/* tg_depthwise_conv_inplace_fast_scalar_s8 - the in-place kernel with the scalar core. */
+tg_status tg_depthwise_conv_inplace_fast_scalar_s8(const tg_context *ctx, const tg_dw_fast_params *params,
+                                                   const tg_dims *input_dims, int8_t *data,
+                                                   const int32_t *packed,
+                                                   const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params,
+                                                                 const tg_dims *input_dims,
+                                                                 const tg_dims *output_dims);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Fully connected and pooling (kernels/src/fully_connected, kernels/src/pooling)              */
 /* ------------------------------------------------------------------------------------------ */
@@ -166,6 +320,43 @@ tg_status tg_fully_connected_s8(const tg_fc_params *params, const tg_pc_quant *q
                                 int32_t batches, int32_t in_features, int32_t out_features,
                                 const int8_t *input, const int8_t *filter, const int32_t *bias,
                                 int8_t *output);
+
+/* Parameters of the fast FULLY_CONNECTED kernels (offsets folded as in tg_conv_fast_params). */
+typedef struct {
+    int32_t batches;
+    int32_t in_features;
+    int32_t out_features;
+    int32_t filter_offset;  /* -filter zero point (per tensor; 0 for per-channel weights) */
+    int32_t per_channel;    /* nonzero: one (multiplier, round, shift) per output feature */
+    int32_t blocks6;        /* DSP kernel: leading blocks of six rows in the six-row layout */
+    tg_range activation;
+} tg_fc_fast_params;
+
+/*
+ * tg_fully_connected_dsp_s8 - output[b][o] as tg_fully_connected_s8 computes it, for cores with
+ *   the DSP extension, bit-exact under the compile-time conditions of tinygen.fast.conv
+ *   (fc_dsp_unsupported): the first 6 * blocks6 rows six per pass over the input row (blocks6 > 0
+ *   needs in_features % 4 == 0), the others two per pass (SMLAD).
+ *   weights (tinygen.fast.conv.pack_fc_dsp_weights; int32 words, 4-byte aligned; every row padded
+ *     with zeros to a multiple of 8 values, K8): the blocks of six rows (per group of four values,
+ *     the six rows' words), then the remaining rows in the convolution's pair layout.
+ *   channels: R = out_features rounded up to even folded biases, then (multiplier, round, shift)
+ *     for each of the R rows (per_channel) or once.
+ *   A nonzero filter_offset adds filter_offset * sum(input row) to every accumulator.
+ *   Write order: row by row (each batch row's outputs after the row is read). No scratch.
+ */
+tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input,
+                                    const int32_t *weights, const int32_t *channels, int8_t *output);
+int32_t tg_fully_connected_dsp_s8_get_buffer_size(const tg_fc_fast_params *params);
+
+/*
+ * tg_fully_connected_scalar_s8 - the same for cores without DSP (Cortex-M0+): two output features
+ *   per pass, 32-bit multiplies. weights: [out_features rounded up to even, in_features] int8;
+ *   channels as above with R = out_features rounded up to even. No scratch.
+ */
+tg_status tg_fully_connected_scalar_s8(const tg_fc_fast_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *channels, int8_t *output);
+int32_t tg_fully_connected_scalar_s8_get_buffer_size(const tg_fc_fast_params *params);
 
 /* Pooling parameters (AVERAGE_POOL_2D, MAX_POOL_2D). padding has the meaning of
  * tg_conv_params.padding: rows/columns before the input, and past its end, are padding. Input and
@@ -232,6 +423,41 @@ typedef struct {
 /* tg_pad_s8 - output dimension d = before[d] + input_dims[d] + after[d]; the input bytes are
  *   copied unchanged (no requantization), everything else is pad_value. */
 tg_status tg_pad_s8(const tg_pad_params *params, const int8_t *input, int8_t *output);
+
+/* -- fast pooling -------------------------------------------------------------------------------
+ * Channel sums 4 at a time (SXTAB16 into 16-bit lanes, 32-bit sums every 256 pixels). Lowering and
+ * applicability: tinygen/fast/pooling.py. */
+
+/*
+ * tg_avgpool_fast_s8 - tg_avgpool_s8 (same tg_pool_params, same results: the average over the
+ *   window elements inside the input, rounded half away from zero, clamped), faster. The division
+ *   by the element count n is a multiplication by ceil(2^k / n) (exact for windows of up to 255
+ *   elements; larger windows divide). Raster-order output, all channels of a pixel together.
+ *   Returns TG_ERR_ARG if a window holds no input element. No scratch.
+ */
+tg_status tg_avgpool_fast_s8(const tg_pool_params *params,
+                             const tg_dims *input_dims, const int8_t *input,
+                             const tg_dims *output_dims, int8_t *output);
+int32_t tg_avgpool_fast_s8_get_buffer_size(const tg_dims *input_dims, const tg_dims *output_dims);
+
+/* MEAN over height and width of an NHWC tensor (parameters as in tg_mean_params; the multiplier
+ * and shift include the division by H * W). */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+} tg_mean_hw_params;
+
+/*
+ * tg_mean_hw_fast_s8 - output[n][c] = clamp(requantize(sum over h, w of (input[n][h][w][c] +
+ *   input_offset)) + output_offset, -128, 127): tg_mean_s8 for a reduction over axes 1 and 2 of an
+ *   NHWC tensor (the int32 sum wraps around like TFLite Micro's), output N x C. Output n, c is
+ *   written after its whole image n was read (channels in order). No scratch.
+ */
+tg_status tg_mean_hw_fast_s8(const tg_mean_hw_params *params, const tg_dims *input_dims, const int8_t *input,
+                             int8_t *output);
+int32_t tg_mean_hw_fast_s8_get_buffer_size(const tg_dims *input_dims);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise, data movement and reductions (kernels/src/basic)                               */
@@ -338,6 +564,61 @@ typedef struct {
     int32_t dst_block_stride, dst_row_stride;
 } tg_copy_params;
 tg_status tg_copy_region(const tg_copy_params *params, const void *src, void *dst);
+
+/* -- fast ADD / SUB (same shapes, per-tensor quantization) ---------------------------------------
+ * Built by tinygen/fast/elementwise.py (add_fast_applicable(), lower_add_fast()) from the
+ * tg_add_params of the portable kernel; bit-exact with tg_add_s8 / tg_sub_s8 (TFLite Micro).
+ * With TFLite's rescaling, the input with the larger scale always gets the multiplier 1/2 exactly,
+ * so its term is exactly (q + offset) * 2^19 ("exact" input). The other input's term
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul((q + offset) * 2^20, M), n) is computed as
+ * SMMLAR((q + offset) * 2^21, M, round + (sign & sign_mask)) >> n, the output's likewise. */
+typedef struct {
+    int32_t exact_input;       /* 1 or 2: the input whose term is (q + offset) * 2^19 */
+    int32_t exact_scale;       /* +-2^19: the exact term is exact_offset + q * exact_scale */
+    int32_t exact_offset;      /* +-offset * 2^19 (the sign is the SUB sign of that input) */
+    int32_t other_offset;      /* offset * 2^21 of the other input */
+    int32_t other_multiplier;  /* Q31, in [2^30, 2^31) */
+    int32_t other_round;       /* 2^(n-1), or 0 when n == 0 */
+    int32_t other_sign_mask;   /* -1 when n >= 1, else 0 */
+    int32_t other_shift;       /* right shift n, 0..31 */
+    int32_t other_sign;        /* +1, or -1 for the subtrahend of a SUB */
+    int32_t output_multiplier; /* Q31, in [2^30, 2^31) */
+    int32_t output_round;      /* 2^(n-1) + output_offset * 2^n */
+    int32_t output_shift;      /* right shift n >= 1 */
+    tg_range activation;
+} tg_add_fast_params;
+
+/*
+ * tg_add_fast_s8 - output[i] = input1[i] + input2[i] (or input1[i] - input2[i], see other_sign)
+ *   for i < size, same shapes, bit-exact with tg_add_s8 / tg_sub_s8. Element i is written after
+ *   elements 0..i of both inputs are read (the output may be either input, or overlap them as the
+ *   elementwise write-order contract allows). No scratch (tg_add_fast_s8_get_buffer_size() is 0).
+ */
+tg_status tg_add_fast_s8(const tg_add_fast_params *params, int32_t size,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t tg_add_fast_s8_get_buffer_size(int32_t size);
+
+/* -- fast MUL (same shapes, per-tensor quantization) ----------------------------------------------
+ * tinygen/fast/elementwise.py: mul_fast_applicable(), lower_mul_fast(). The product
+ * p = (q1 + input1_offset) * (q2 + input2_offset) (|p| < 2^16) is requantized exactly as
+ * TFLite Micro's MultiplyByQuantizedMultiplier(p, M, shift) + output_offset:
+ * SMMLAR(p << left_shift, M, round + (sign(p) & sign_mask)) >> shift. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t left_shift;   /* 1 + max(shift, 0) of TFLite's exponent (1..14) */
+    int32_t multiplier;   /* Q31, in [2^30, 2^31) */
+    int32_t round;        /* 2^(n-1) + output_offset * 2^n for a right shift n >= 1, output_offset for n = 0 */
+    int32_t sign_mask;    /* -1 when n >= 1, else 0 */
+    int32_t shift;        /* right shift n, 0..31 */
+    tg_range activation;
+} tg_mul_fast_params;
+
+/* tg_mul_fast_s8 - output[i] = input1[i] * input2[i] for i < size, same shapes, bit-exact with
+ *   tg_mul_s8. Element i is written after elements 0..i of both inputs are read. No scratch. */
+tg_status tg_mul_fast_s8(const tg_mul_fast_params *params, int32_t size,
+                         const int8_t *input1, const int8_t *input2, int8_t *output);
+int32_t tg_mul_fast_s8_get_buffer_size(int32_t size);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Activations, softmax and (de)quantization (kernels/src/activations, softmax, quantize)      */
@@ -742,6 +1023,123 @@ tg_status tg_unidirectional_sequence_lstm_s8(const tg_context *ctx, const tg_lst
                                              const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
                                              int8_t *output);
 int32_t tg_unidirectional_sequence_lstm_s8_get_buffer_size(int32_t state_size);
+/* ------------------------------------------------------------------------------------------ */
+/* Data movement (kernels/src/basic) -- SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK,          */
+/* SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2,            */
+/* BROADCAST_TO, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (tg_remap); GATHER; GATHER_ND           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A copy of blocks of block_bytes contiguous bytes, the output written contiguously in loop
+ * order (outermost dimension first). The output block at loop index (i_0, ..., i_{rank-1}) is
+ * read at input byte offset base + sum_d off_d(i_d), where a dimension is either affine
+ * (table[d] == -1: off_d(i) = i * step[d], any sign) or tabulated (off_d(i) =
+ * offsets[table[d] + i]). The compiler folds trailing contiguous dimensions into block_bytes and
+ * merges dimensions that stay adjacent, so a slice is usually one or two loops. */
+#define TG_REMAP_MAX_DIMS 6
+typedef struct {
+    int32_t rank;                      /* loop dimensions in use, 1..TG_REMAP_MAX_DIMS */
+    int32_t block_bytes;               /* bytes copied per loop index, >= 1 */
+    int32_t base;                      /* input byte offset of loop index (0, ..., 0) */
+    int32_t shape[TG_REMAP_MAX_DIMS];  /* extent of each loop dimension, >= 1 */
+    int32_t step[TG_REMAP_MAX_DIMS];   /* input bytes per index of an affine dimension */
+    int32_t table[TG_REMAP_MAX_DIMS];  /* -1: affine; else the dimension's first entry in offsets */
+    const int32_t *offsets;            /* input byte offsets of the tabulated dimensions, or NULL */
+} tg_remap_params;
+
+/*
+ * tg_remap - the copy described above (any element type). Output blocks are written in loop
+ *   order, each after it is read, so the output may start below the input by the gap the
+ *   compiler computes from the read offsets (see tinygen/ops/remap.py).
+ */
+tg_status tg_remap(const tg_remap_params *params, const void *input, void *output);
+
+/* GATHER as block copies: for each batch b, outer index o and position k (in order), the
+ * inner_bytes bytes of input slice ((b * outer + o) * axis_size + positions[b * coords + k]) go
+ * to the next inner_bytes bytes of the output. */
+typedef struct {
+    int32_t batches;      /* product of the batch dimensions (1 without batch_dims) */
+    int32_t outer;        /* product of the input dimensions between the batch ones and the axis */
+    int32_t coords;       /* positions per batch */
+    int32_t axis_size;    /* input extent along the axis */
+    int32_t inner_bytes;  /* input elements after the axis x element size */
+} tg_gather_params;
+
+/*
+ * tg_gather - GATHER of any element type with int32 positions. A position outside
+ *   [0, axis_size) returns TG_ERR_ARG before anything is written (TFLite Micro reads outside
+ *   its input there).
+ */
+tg_status tg_gather(const tg_gather_params *params, const void *input, const int32_t *positions,
+                    void *output);
+
+/* GATHER_ND: for each of `slices` index tuples of `depth` int32 entries, the slice_size elements
+ * at flat element position sum_j index[j] * stride[j] of the input. */
+#define TG_GATHER_ND_MAX_DEPTH 5
+typedef struct {
+    int32_t slices;                          /* index tuples */
+    int32_t depth;                           /* entries per tuple, 0..TG_GATHER_ND_MAX_DEPTH */
+    int32_t stride[TG_GATHER_ND_MAX_DEPTH];  /* elements per index step of each indexed dimension */
+    int32_t slice_size;                      /* elements per gathered slice */
+    int32_t flat_size;                       /* elements of the input */
+    int32_t elem_size;                       /* bytes per element */
+} tg_gather_nd_params;
+
+/*
+ * tg_gather_nd - GATHER_ND of any element type. Like TFLite Micro, a tuple is only checked against
+ *   the input's total size (an index past its own dimension reads into the next one); a slice
+ *   outside the input returns TG_ERR_ARG (TFLite Micro's Eval fails there too).
+ */
+tg_status tg_gather_nd(const tg_gather_nd_params *params, const void *input, const int32_t *indices,
+                       void *output);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resizing (kernels/src/resize) -- RESIZE_BILINEAR                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Bilinear interpolation tables in 1/1024 steps, computed by the compiler as TFLite Micro's
+ * ResizeBilinearInteger does: for output row y, y_table[3y..3y+2] = {y0, y1, dy} (the two
+ * input rows and the weight of y1, input_y - 1024 * y0); x_table likewise for columns. */
+typedef struct {
+    const int32_t *y_table;  /* 3 x output height */
+    const int32_t *x_table;  /* 3 x output width */
+} tg_resize_bilinear_params;
+
+/*
+ * tg_resize_bilinear_s8 - out = round(sum of the four neighbours x (1024 - dy or dy) x
+ *   (1024 - dx or dx) / 2^20), halves away from zero, no requantization (TFLite Micro copies the
+ *   stored values' scale). input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
+ */
+tg_status tg_resize_bilinear_s8(const tg_resize_bilinear_params *params,
+                                const tg_dims *input_dims, const int8_t *input,
+                                const tg_dims *output_dims, int8_t *output);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transposed convolution (kernels/src/conv) -- TRANSPOSE_CONV                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Transposed convolution parameters: input pixel (y, x) with filter tap (ky, kx) contributes
+ * to output pixel (y * stride.h - padding.h + ky, x * stride.w - padding.w + kx). */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    tg_hw stride;
+    tg_hw padding;
+    tg_range activation;
+} tg_transpose_conv_params;
+
+/*
+ * tg_transpose_conv_s8 - int8 transposed convolution, per-channel requantization.
+ *   input_dims {N, H, W, C_in}; filter_dims {C_out, KH, KW, C_in}; bias: C_out int32 or NULL;
+ *   output_dims {N, OH, OW, C_out}. Computed output pixel by output pixel (a gather over the
+ *   contributing input pixels, in raster order, all channels of a pixel together), so it needs
+ *   no scratch memory where TFLite Micro scatters into an int32 buffer of the whole output; the
+ *   int32 sums wrap like TFLite Micro's, so the order of the additions does not matter.
+ */
+tg_status tg_transpose_conv_s8(const tg_transpose_conv_params *params, const tg_pc_quant *quant,
+                               const tg_dims *input_dims, const int8_t *input,
+                               const tg_dims *filter_dims, const int8_t *filter,
+                               const int32_t *bias,
+                               const tg_dims *output_dims, int8_t *output);
 
 #ifdef __cplusplus
 }

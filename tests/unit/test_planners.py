@@ -9,7 +9,6 @@ import json
 import random
 import time
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -220,9 +219,7 @@ def test_hard_instance_needs_highs_and_budgets_fall_back_to_valid_plans():
     check_plan(bufs, p, (), 1)
     assert (p.proven_optimal, p.stopped) == (False, "node_limit") and 13 <= p.arena_bytes <= 14
     assert dict(get_planner("bnb")(bufs, 1, budget=PlannerBudget(bnb_nodes=600))) == dict(p)  # node budgets are deterministic
-    t0 = time.perf_counter()
-    q = get_planner("exact")(bufs, 1, budget=PlannerBudget(time_limit=0.0))
-    assert time.perf_counter() - t0 < 1.0
+    q = get_planner("exact")(bufs, 1, budget=PlannerBudget(time_limit=0.0))  # the optional wall-clock limit
     check_plan(bufs, q, (), 1)
     assert (q.proven_optimal, q.stopped) == (False, "time_limit")
 
@@ -460,7 +457,7 @@ def test_shared_models_plan_at_the_lower_bound(path, monkeypatch):
     except UnsupportedError:  # an operator not implemented yet: plan the parsed graph
         g = load_for_planning(path, monkeypatch)
         plan = file_order = make_plan(g, {}, planner="exact", alignment=16)
-    assert plan.seconds < 2.0 and plan.proven_optimal
+    assert plan.proven_optimal
     assert plan.arena_bytes == plan.planner_bound_bytes  # the aligned layer-wise bound
     assert plan.arena_bytes == -(-plan.lower_bound_bytes // 16) * 16
     if path.stem in REFERENCE_BOUNDS:

@@ -1,7 +1,6 @@
 """Pass `schedule`: the operator order with the smallest peak of live bytes."""
 
 import itertools
-import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -238,11 +237,11 @@ def test_many_parallel_branches_fall_back_to_beam_search_quickly():
     y = t("y", 140)
     ops.append(op("CONCATENATION", [b for _, b in outs], [y]))
     g = Graph("wide", ops, [x], [y])
-    t0 = time.perf_counter()
     res = schedule_graph(g, scratch={})
-    assert time.perf_counter() - t0 < 5.0
     validate(g)
+    # the beam bounds the work (states kept per layer), not a clock: deterministic on any machine
     assert res.method == "beam" and not res.proven_optimal
+    assert res.states <= len(g.ops) * 2_000 * 15  # per layer: at most the beam times the ready operators
     assert res.peak_bytes == peak(g)
     # depth first, largest branch first is optimal here: x + one big tensor + finished small ones
     assert res.peak_bytes <= 64 + (100 + 37 * 13) + 13 * 10 + 10
@@ -259,10 +258,9 @@ def test_long_branchy_graph_is_scheduled_exactly_and_fast():
                 op("ADD", [c2, s], [y])]
         cur = y
     g = Graph("deep", ops, [x], [cur])
-    t0 = time.perf_counter()
     res = schedule_graph(g, scratch={})
-    assert time.perf_counter() - t0 < 2.0
     assert res.method == "exact" and res.proven_optimal
+    assert res.states < 40 * 20  # block by block: a few states per residual block
     assert (res.original_peak_bytes, res.peak_bytes) == (256 + 512 + 256, 256 + 128 + 512)
     assert names(g)[:4] == ["c1_0", "s0", "c2_0", "y0"]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from ..backends import backend_kind
 from ..boards import list_boards, load_board
 from ..compiler import compile_model
 from ..errors import TinygenError
@@ -16,6 +17,7 @@ from ..target import (
     RunReport,
     TargetOptions,
     board_compile_options,
+    profile_table,
     raise_for_report,
     run_and_print,
 )
@@ -74,19 +76,29 @@ def boards_cmd(json_path: Path | None) -> None:
               help="Stack reservation in bytes (default: the board's).")
 @click.option("--max-instructions", type=click.IntRange(1000),
               help="Stop a run after this many instructions (default: 100 x the model's MACs + 1,000,000,000).")
+@click.option("--profile", is_flag=True,
+              help="Print the per-operator profile: kernel, instructions, MACs, instructions per MAC, estimated "
+                   "cycles (also in the JSON report, where it is always included as per_op).")
+@click.option("--on", "on", default="unicorn", show_default=True, metavar="BACKEND",
+              help="Where to run: unicorn (the reference emulator), qemu (the board's QEMU machine; qemu:MACHINE "
+                   "for another), or gdb://HOST:PORT (a debug server attached to the board: pyOCD, OpenOCD, J-Link).")
 @compile_options
 def run_cmd(model: Path, board: str, input_files, n_inputs: int, seed: int, json_path: Path | None, opt: str,
-            stack_bytes: int | None, max_instructions: int | None, **kw) -> None:
-    """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator, compare every
-    output with TensorFlow Lite Micro and the host build (bit-identical), and check the board's
-    flash and SRAM budgets. Exit 0 when identical and fitting, 1 when not, 2 on errors."""
-
-    tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions)
+            stack_bytes: int | None, max_instructions: int | None, profile: bool, on: str, **kw) -> None:
+    """Compile MODEL, build firmware for BOARD, run it under the Cortex-M emulator (or QEMU, or on
+    the board through a GDB server: --on), compare every output with TensorFlow Lite Micro and the
+    host build (bit-identical), and check the board's flash and SRAM budgets. Exit 0 when
+    identical and fitting, 1 when not, 2 on errors."""
+    tgt = TargetOptions(opt=opt, stack_bytes=stack_bytes, max_instructions=max_instructions,
+                        profile=(profile or json_path is not None) and on == "unicorn", on=on)
     try:
+        backend_kind(on)
         b = load_board(board)
         options = board_compile_options(options_from(kw), b, stack_bytes)
         rep = run_and_print(model, b, console=console, options=options, target=tgt, n_random=n_inputs,
                             seed=seed, input_files=input_files)
+        if profile and rep.per_op:
+            console.print(profile_table(rep))
     except TinygenError as e:
         if json_path:  # the report is written in every case
             partial = getattr(e, "report", None) or RunReport(model=str(model), board=board, core="", fpu="", opt=opt)

@@ -29,6 +29,7 @@ from unicorn import (
     UC_ARCH_ARM,
     UC_ERR_EXCEPTION,
     UC_ERR_INSN_INVALID,
+    UC_HOOK_CODE,
     UC_HOOK_INTR,
     UC_HOOK_MEM_FETCH_PROT,
     UC_HOOK_MEM_FETCH_UNMAPPED,
@@ -49,13 +50,15 @@ from unicorn import (
 from unicorn import arm_const as A
 
 from ..boards import Board
+from ..errors import EmulatorError
 from ..toolchain.arm import Layout, board_layout
 from ..toolchain.elfinfo import ElfInfo
 from . import faults as F
 from .faults import EmulatorFault
-from .native import NativeCounter, PythonCounter, native_library
+from .native import BlockStats, NativeCounter, PythonCounter, native_library
 
 CPU_MODELS = {
+    "cortex-m0": A.UC_CPU_ARM_CORTEX_M0,
     "cortex-m0plus": A.UC_CPU_ARM_CORTEX_M0,
     "cortex-m4": A.UC_CPU_ARM_CORTEX_M4,
     "cortex-m7": A.UC_CPU_ARM_CORTEX_M7,
@@ -67,6 +70,8 @@ PPB = (0xE0000000, 0x00100000)   # Private Peripheral Bus: ITM, DWT, FPB, SCS (N
 RAM_FILL = 0xA5
 STACK_PAINT = 0x5AC3A5E7
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
+#: the function a profiling build calls between operators (its argument: the next operator)
+PROFILE_MARK = "tg_profile_mark"
 
 # QEMU's exception numbers as Unicorn passes them to UC_HOOK_INTR
 _EXCP_NAMES = {1: "undefined instruction", 2: "supervisor call (svc)", 3: "prefetch abort", 4: "data abort",
@@ -92,6 +97,13 @@ class RunResult:
     seconds: float
     counter: str
     mmio_writes: list[tuple[int, int, int]] = field(default_factory=list)
+    #: the blocks run from tg_inputs_ready() to tg_done() (for the cycle estimate)
+    blocks: BlockStats | None = None
+    #: profiling builds (tinygen.profile): at every call of the marker function, the marker's
+    #: argument (an operator position), the instruction count and the blocks run so far
+    marks: list[tuple[int, int, BlockStats]] = field(default_factory=list)
+    #: DWT cycles of the inference as the firmware read them (None where the counter reads 0)
+    cycles: int | None = None
 
 
 def _align_down(x: int) -> int:
@@ -121,6 +133,8 @@ class CortexM:
     def __init__(self, elf: ElfInfo, board: Board, layout: Layout | None = None,
                  max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, timeout_s: float | None = None,
                  native: bool | None = None, ram_fill: int | None = RAM_FILL) -> None:
+        if board.core not in CPU_MODELS:
+            raise EmulatorError(f"Unicorn has no {board.core} model: run {board.name} under QEMU (--on qemu)")
 
         self.elf = elf
         self.board = board
@@ -237,6 +251,13 @@ class CortexM:
         sym = self.elf.symbols
         halt_addr = self.elf.address(halt)
         pause_addr = sym[pause].addr if pause and pause in sym else None
+        marks: list[tuple[int, int, BlockStats]] = []
+        if PROFILE_MARK in sym:
+            def on_mark(uc, address, size, _):
+                marks.append((uc.reg_read(A.UC_ARM_REG_R0), counter.count, counter.block_stats()))
+
+            mark = sym[PROFILE_MARK].addr & ~1
+            uc.hook_add(UC_HOOK_CODE, on_mark, begin=mark, end=mark)
         uc.reg_write(A.UC_ARM_REG_SP, sp0)
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
 
@@ -273,6 +294,7 @@ class CortexM:
         if pause_addr is not None:
             go(reset, pause_addr)
             startup = counter.count
+            counter.reset_blocks()
             for addr, data in writes:
                 uc.mem_write(addr, bytes(data))
             go(pause_addr, halt_addr)
@@ -287,7 +309,7 @@ class CortexM:
                         startup_instructions=startup, stack_peak_bytes=self.stack_peak(uc),
                         stack_reserved_bytes=(self.stack_top - self.stack_limit) if self.stack_top else 0,
                         seconds=time.perf_counter() - t0, counter="native" if self.native else "python",
-                        mmio_writes=list(log))
+                        mmio_writes=list(log), blocks=counter.block_stats(), marks=marks)
         return res
 
     def _called_from(self, uc) -> str:

@@ -8,6 +8,10 @@
  * adds it to a running total. When the total passes the limit, the hook stops the emulation and
  * raises a flag, which the Python side reports as a hit instruction limit.
  *
+ * For the cycle estimate (tinygen.emulator.costmodel) the table also keeps, per block, how often
+ * it ran and how often the block that ran before it did not end where this one starts (the
+ * previous block's last instruction branched: a taken branch).
+ *
  * Built with the host C compiler by tinygen.emulator.native and loaded with ctypes; Unicorn's
  * uc_mem_read and uc_emu_stop are passed in as function pointers, so nothing links against
  * libunicorn here.
@@ -30,13 +34,34 @@ typedef struct {
     uint32_t read_errors;      /* blocks whose bytes could not be read (counted by size / 2) */
     tg_mem_read_fn mem_read;
     tg_emu_stop_fn emu_stop;
+    uint64_t last_end;         /* address just past the previous block */
+    uint32_t last_slot;        /* table slot of the previous block */
+    uint32_t has_last;         /* 0 before the first block (and after tg_counter_reset_blocks) */
     uint64_t keys[TG_TABLE_SIZE];     /* (address << 16 | size) + 1; 0 = empty */
-    uint32_t values[TG_TABLE_SIZE];
+    uint32_t values[TG_TABLE_SIZE];   /* instructions in the block */
+    uint64_t hits[TG_TABLE_SIZE];     /* times the block ran */
+    uint64_t taken[TG_TABLE_SIZE];    /* times the block ended in a taken branch */
 } tg_counter;
 
 size_t tg_counter_size(void)
 {
     return sizeof(tg_counter);
+}
+
+size_t tg_counter_offset_keys(void)
+{
+    return offsetof(tg_counter, keys);
+}
+
+/* Forget the block statistics (not the cached instruction counts): e.g. after start-up code. */
+void tg_counter_reset_blocks(tg_counter *c)
+{
+    uint32_t i;
+    for (i = 0; i < TG_TABLE_SIZE; ++i) {
+        c->hits[i] = 0u;
+        c->taken[i] = 0u;
+    }
+    c->has_last = 0u;
 }
 
 uint32_t tg_thumb_count(const uint8_t *code, uint32_t size)
@@ -80,8 +105,17 @@ void tg_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
         }
         slot = (slot + 1u) & (TG_TABLE_SIZE - 1u);
     }
-    if (probes == TG_TABLE_SIZE) { /* table full: count without caching */
+    if (probes == TG_TABLE_SIZE) { /* table full: count without caching (and without block statistics) */
         n = tg_block_count(uc, c, address, size);
+        c->has_last = 0u;
+    } else {
+        c->hits[slot]++;
+        if (c->has_last && address != c->last_end) {
+            c->taken[c->last_slot]++;
+        }
+        c->last_slot = slot;
+        c->last_end = address + size;
+        c->has_last = 1u;
     }
     c->count += n;
     c->blocks++;

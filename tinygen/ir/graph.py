@@ -26,6 +26,9 @@ class Op:
     source_index: int | None = None
     #: the kernel variant and its arguments, chosen by the `lower` and `memory_opt` passes
     kernel: Kernel | None = None
+    #: the kernels this operator can run with on the target, fastest first (set by `lower`;
+    #: `memory_opt` keeps the fastest whose scratch does not grow the arena)
+    variants: tuple[Kernel, ...] = ()
     #: why the front end could not read this operator (the `check` pass refuses it), if it could not
     unsupported: str | None = None
 

@@ -64,16 +64,56 @@ def _input_dies_here(problem: MemoryProblem, pos: int, io_in_arena: bool, roots,
     return not (problem.is_input(r) and not io_in_arena)
 
 
+def leanest(op: Op) -> Kernel:
+    """The operator's kernel with the least scratch (its last variant)."""
+    if op.kernel is None:
+        raise RuntimeError(f"{op.label} was not lowered")
+    return op.variants[-1] if op.variants else op.kernel
+
+
 def choose_variants(ops: Sequence[Op], inputs: Sequence[Tensor], outputs: Sequence[Tensor], target: Target,
                     memory: MemoryOptions, inplace: bool = True, overlap: bool = True,
                     search: bool = True) -> VariantChoice:
-    """The kernel of every operator for the smallest arena. `search=False` keeps the locally
-    cheapest choice per operator (fast; for estimates)."""
+    """The kernel of every operator: in place or partial overlap for the smallest arena, planned
+    with every operator's leanest variant (least scratch); then, operator by operator (the most
+    multiply-accumulates first), the fastest variant (Op.variants) that keeps that arena.
+    `search=False` keeps the leanest variants and the locally cheapest in-place choice (fast; for
+    estimates)."""
+    choice = _choose_memory_layout(ops, inputs, outputs, target, memory, inplace, overlap, search)
+    if not search:
+        return choice
+    return _upgrade_to_faster(ops, inputs, outputs, memory, overlap, choice)
+
+
+def _upgrade_to_faster(ops, inputs, outputs, memory: MemoryOptions, overlap: bool,
+                       choice: VariantChoice) -> VariantChoice:
+    kernels = dict(choice.kernels)
+    candidates = [op for op in ops if len(op.variants) > 1 and not kernels[id(op)].inplace]
+    if not candidates:
+        return choice
+
+    def arena(ks: dict[int, Kernel]) -> int:
+        return plan_memory(MemoryProblem.of(ops, inputs, outputs, ks), replace(memory, check=False)).arena_bytes
+
+    def usable(k: Kernel) -> Kernel:
+        return k if overlap or not k.overlap else replace(k, overlap=())
+
+    limit = arena(kernels)
+    for op in sorted(candidates, key=lambda o: -op_def(o).macs(o)):
+        for k in op.variants[:-1]:  # fastest first; the last (leanest) is the current choice
+            trial = dict(kernels)
+            trial[id(op)] = usable(k)
+            if arena(trial) <= limit:
+                kernels = trial
+                break
+    return VariantChoice(kernels, choice.searched)
+
+
+def _choose_memory_layout(ops, inputs, outputs, target: Target, memory: MemoryOptions, inplace: bool,
+                          overlap: bool, search: bool) -> VariantChoice:
     base: dict[int, Kernel] = {}
     for op in ops:
-        k = op.kernel
-        if k is None:
-            raise RuntimeError(f"{op.label} was not lowered")
+        k = leanest(op)
         base[id(op)] = k if overlap or not k.overlap else replace(k, overlap=())
     if not inplace:
         return VariantChoice(base)

@@ -11,6 +11,9 @@ Life of an operator through the compiler:
   lower()    kernel choice for the target and its typed arguments: the quantization math in
              Python (requantization multipliers, padding...), scratch size from the kernel's own
              *_get_buffer_size, overlap its write order allows                (the `lower` pass)
+  variants() every kernel the operator can run with on the target, fastest first (e.g. a DSP
+             kernel with a large scratch buffer, the same with smaller ones, the portable kernel):
+             the `memory_opt` pass keeps the fastest that does not grow the arena
   inplace_variant()  the variant writing its output over its input, if the kernel has one
                                                                            (the `memory_opt` pass)
   emit()     C call through the kernel's template                (codegen)
@@ -103,8 +106,12 @@ class OpDef:
     function: ClassVar[str | None] = None
     #: names of the inputs, for the names of constants in the generated C (default: input0...)
     input_names: ClassVar[tuple[str, ...]] = ()
-    #: the operator computes on float32 too (its check() says which types; otherwise the `check`
-    #: pass refuses float32 tensors as a float model)
+    #: the operator only moves stored values, no arithmetic (slices, splits, gathers...): its
+    #: tensors may have any element type the operator accepts, float32 included
+    moves_values: ClassVar[bool] = False
+    #: the operator also computes on float32 (type-independent comparisons, MAXIMUM, REDUCE_MAX,
+    #: and float32 kernels): its check() says which types; otherwise the `check` pass refuses
+    #: float32 tensors as a float model
     float_types: ClassVar[bool] = False
 
     # -- front end ------------------------------------------------------------------------
@@ -133,6 +140,11 @@ class OpDef:
         """The kernel this operator calls on `target`, with its arguments. The default: the
         portable kernel with prepare()'s arguments. Operators with faster variants override it."""
         return self.kernel(op, self.prepare(op))
+
+    def variants(self, op: Op, target: Target) -> list[Kernel]:
+        """The kernels this operator can run with on `target`, fastest first, each with its
+        scratch bytes; the last is the leanest (least scratch). The default: lower()'s alone."""
+        return [self.lower(op, target)]
 
     def inplace_variant(self, op: Op, target: Target) -> Kernel | None:
         """A kernel writing output 0 over input 0 (they then share memory), or None when the
@@ -171,6 +183,18 @@ class OpDef:
         output region `out` reads; None for an input read whole (weights, a broadcast vector).
         Returning None (the default) means the operator cannot run on patches."""
         return None
+
+    #: how the operator runs on a patch (tinygen.patching.lower): False (elementwise operators):
+    #: every input read over a region must hold exactly the output's region (the patch pass copies
+    #: that region out of a larger buffer); True: local_attrs() places the regions, and the kernel
+    #: reads the inputs' buffers in place (windowed operators, resizing, transposed convolution)
+    places_regions: ClassVar[bool] = False
+
+    def local_attrs(self, op: Op, in_regions: list[Region | None], out_region: Region) -> Any:
+        """The attrs of the operator run on one patch, computing `out_region` of its output while
+        its inputs' buffers hold `in_regions` of them (None: a constant). Only called when
+        places_regions is True; the default keeps the model operator's attrs."""
+        return op.attrs
 
     @property
     def patchable(self) -> bool:

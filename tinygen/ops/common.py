@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import quant as Q
@@ -135,6 +137,18 @@ class WindowedOp(OpDef):
     output region reads (patch-based inference) and how far the output may overlap the input
     (memory planning), from the operator's window. attrs.padding is "SAME", "VALID" or an explicit
     (top, left) pair (operators of a patch, whose input is a region of the image)."""
+
+    places_regions = True
+
+    def local_attrs(self, op, in_regions, out_region):
+        """On a patch: the explicit padding that places the input buffer's region in the image,
+        pad + r_in.y0 - r_out.y0 * stride (negative when the buffer starts above the first row
+        the window needs)."""
+        full_pad = self.window_padding(op)  # the model operator's own padding
+        r_in = in_regions[0]
+        stride = op.attrs.stride
+        return dataclasses.replace(op.attrs, padding=(full_pad[0] + r_in.y0 - out_region.y0 * stride[0],
+                                                      full_pad[1] + r_in.x0 - out_region.x0 * stride[1]))
 
     def window(self, op: Op) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
         """(kernel (h, w), stride, dilation) of the operator."""

@@ -12,7 +12,9 @@ import numpy as np
 
 from .. import quant as Q
 from ..cstruct import HW, Dims, PerChannelQuant, Range, cstruct
-from ..ir import Op
+from ..fast.conv import ConvFastParams, ConvLayer, conv_dsp_unsupported, conv_scalar_unsupported, lower_conv_dsp, \
+    lower_conv_scalar
+from ..ir import Op, Target
 from ..kernel_library import buffer_size
 from ..schema import schema
 from .base import register, unsupported
@@ -62,6 +64,23 @@ class ConvArgs:
     input_dims: Dims
     filter_dims: Dims
     output_dims: Dims
+
+
+@dataclass(frozen=True)
+class ConvFastArgs:
+    """Arguments of the fast convolution kernels (tg_conv_dsp_s8, tg_conv_scalar_s8)."""
+
+    params: ConvFastParams
+    weights: np.ndarray      # packed filter (tinygen.fast.conv)
+    channels: np.ndarray     # per channel: folded bias and requantization words
+    pad_row: np.ndarray | None  # the input zero point over a whole window; None where the kernel never reads it
+    input_dims: Dims
+    output_dims: Dims
+
+
+#: tg_conv_dsp_s8's scratch tiers, fastest first: the query of each (None: no scratch buffer)
+DSP_TIERS = (("dsp", "tg_conv_dsp_s8_get_buffer_size"), ("dsp-mid", "tg_conv_dsp_s8_get_mid_buffer_size"),
+             ("dsp-min", "tg_conv_dsp_s8_get_min_buffer_size"), ("dsp-single", None))
 
 
 def window_options(opts) -> dict:
@@ -176,10 +195,54 @@ class Conv2D(WindowConv):
         return self.conv_args(op, ConvParams)
 
     def lower(self, op, target):
+        return self.variants(op, target)[0]
+
+    def variants(self, op, target: Target):
+        """On cores with the DSP extension, tg_conv_dsp_s8 with its scratch tiers (two output pixels
+        per step with both windows widened, then with less scratch, then one pixel at a time); on
+        Cortex-M0/M0+, tg_conv_scalar_s8; last, the portable tg_conv_s8 (every layer, no scratch)."""
         args = self.prepare(op)
-        return self.kernel(op, args, scratch_bytes=buffer_size("tg_conv_s8_get_buffer_size", args.input_dims,
-                                                               args.filter_dims))
+        portable = self.kernel(op, args, scratch_bytes=buffer_size("tg_conv_s8_get_buffer_size", args.input_dims,
+                                                                   args.filter_dims))
+        if target.cpu is None:
+            return [portable]
+        layer = conv_layer(op, args)
+        out = []
+        if target.dsp and conv_dsp_unsupported(layer, scratch=True) is None:
+            low = lower_conv_dsp(layer)
+            for variant, query in DSP_TIERS:
+                if query is None:
+                    if conv_dsp_unsupported(layer, scratch=False) is not None:
+                        continue
+                    scratch, pad_row = 0, low.pad_row
+                else:
+                    scratch, pad_row = buffer_size(query, low.params, args.input_dims, args.output_dims), None
+                fa = ConvFastArgs(params=low.params, weights=low.weights, channels=low.channels, pad_row=pad_row,
+                                  input_dims=args.input_dims, output_dims=args.output_dims)
+                out.append(self.kernel(op, fa, variant=variant, function="tg_conv_dsp_s8",
+                                       template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
+        elif not target.dsp and conv_scalar_unsupported(layer) is None:
+            low = lower_conv_scalar(layer)
+            fa = ConvFastArgs(params=low.params, weights=low.weights, channels=low.channels, pad_row=low.pad_row,
+                              input_dims=args.input_dims, output_dims=args.output_dims)
+            scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params, args.input_dims, args.output_dims)
+            out.append(self.kernel(op, fa, variant="scalar", function="tg_conv_scalar_s8",
+                                   template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
+        return out + [portable]
 
     def macs(self, op):
         w, y = op.inputs[1], op.outputs[0]
         return y.size * w.shape[1] * w.shape[2] * w.shape[3]
+
+
+def conv_layer(op: Op, args: ConvArgs) -> ConvLayer:
+    """A CONV_2D operator as the fast kernels' lowering sees it (tinygen.fast.conv)."""
+    p, q = args.params, args.quant
+    w = op.inputs[1].data
+    b = op.inputs[2] if len(op.inputs) > 2 else None
+    dims = lambda d: (d.n, d.h, d.w, d.c)  # noqa: E731
+    return ConvLayer(input_dims=dims(args.input_dims), output_dims=dims(args.output_dims), filter=w,
+                     bias=None if b is None else b.data.astype(np.int32).reshape(-1),
+                     stride=(p.stride.h, p.stride.w), padding=(p.padding.h, p.padding.w),
+                     dilation=(p.dilation.h, p.dilation.w), input_offset=p.input_offset, output_offset=p.output_offset,
+                     multiplier=q.multiplier, shift=q.shift, act_min=p.activation.min, act_max=p.activation.max)

@@ -9,6 +9,9 @@ import numpy as np
 
 from .. import quant as Q
 from ..cstruct import PerChannelQuant, Range, cstruct
+from ..fast.conv import FcFastParams, FcLayer, fc_dsp_unsupported, fc_scalar_unsupported, lower_fc_dsp, lower_fc_scalar
+from ..ir import Op, Target
+from ..kernel_library import buffer_size
 from ..schema import schema
 from .base import OpDef, register, unsupported
 from .common import (
@@ -50,6 +53,15 @@ class FullyConnectedArgs:
     batches: int
     in_features: int
     out_features: int
+
+
+@dataclass(frozen=True)
+class FullyConnectedFastArgs:
+    """Arguments of the fast fully connected kernels (tg_fully_connected_dsp_s8 / _scalar_s8)."""
+
+    params: FcFastParams
+    weights: np.ndarray    # packed (tinygen.fast.conv)
+    channels: np.ndarray   # folded biases and requantization words
 
 
 def per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
@@ -155,6 +167,30 @@ class FullyConnected(OpDef):
         return FullyConnectedArgs(params=params, quant=PerChannelQuant(multiplier=mult, shift=shift),
                                   batches=y.size // units, in_features=depth, out_features=units)
 
+    def lower(self, op, target):
+        return self.variants(op, target)[0]
+
+    def variants(self, op, target: Target):
+        """tg_fully_connected_dsp_s8 on cores with the DSP extension, tg_fully_connected_scalar_s8
+        on Cortex-M0/M0+ (both without scratch, same write order), then the portable kernel."""
+        args = self.prepare(op)
+        portable = self.kernel(op, args)
+        if target.cpu is None:
+            return [portable]
+        layer = fc_layer(op, args)
+        if target.dsp and fc_dsp_unsupported(layer) is None:
+            low, fn, query = lower_fc_dsp(layer), "tg_fully_connected_dsp_s8", "tg_fully_connected_dsp_s8_get_buffer_size"
+        elif not target.dsp and fc_scalar_unsupported(layer) is None:
+            low, fn = lower_fc_scalar(layer), "tg_fully_connected_scalar_s8"
+            query = "tg_fully_connected_scalar_s8_get_buffer_size"
+        else:
+            return [portable]
+        fast = self.kernel(op, FullyConnectedFastArgs(params=low.params, weights=low.weights, channels=low.channels),
+                           variant="dsp" if target.dsp else "scalar", function=fn,
+                           template="ops/fully_connected_fast.c.j2",
+                           scratch_bytes=buffer_size(query, low.params))
+        return [fast, portable]
+
     def macs(self, op):
         w, y = op.inputs[1], op.outputs[0]
         return y.size * w.shape[1]
@@ -167,3 +203,13 @@ class FullyConnected(OpDef):
         i_feat, o_feat = w.shape[1], w.shape[0]
         rows = x.size // i_feat
         return [(0, 0, max(o_feat + r * (o_feat - i_feat) for r in range(rows)))]
+
+
+def fc_layer(op: Op, args: FullyConnectedArgs) -> FcLayer:
+    """A FULLY_CONNECTED operator as the fast kernels' lowering sees it (tinygen.fast.conv)."""
+    p, q = args.params, args.quant
+    b = op.inputs[2] if len(op.inputs) > 2 else None
+    return FcLayer(weights=op.inputs[1].data.reshape(args.out_features, args.in_features),
+                   bias=None if b is None else b.data.astype(np.int32).reshape(-1), batches=args.batches,
+                   input_offset=p.input_offset, filter_offset=p.filter_offset, output_offset=p.output_offset,
+                   multiplier=q.multiplier, shift=q.shift, act_min=p.activation.min, act_max=p.activation.max)

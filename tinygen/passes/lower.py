@@ -1,5 +1,6 @@
-"""Pass `lower`: every operator's kernel for the target, with its typed arguments (the quantization
-math in Python, the scratch size from the kernel's own query): Op.kernel."""
+"""Pass `lower`: every operator's kernels for the target, with their typed arguments (the
+quantization math in Python, the scratch size from the kernel's own query): Op.variants, fastest
+first, and Op.kernel, the fastest."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from .check import MALFORMED
 
 
 def lower_op(op: Op, target: Target) -> None:
+    """op.variants: every kernel the operator can run with on the target (fastest first); op.kernel:
+    the fastest (memory_opt may pick a leaner one)."""
     try:
-        op.kernel = op_def(op).lower(op, target)
+        op.variants = tuple(op_def(op).variants(op, target))
+        op.kernel = op.variants[0]
     except UnsupportedError:
         raise
     except MALFORMED as e:

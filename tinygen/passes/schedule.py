@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ..ir import Graph
 from ..memory.liveness import MemoryProblem, ValueModel, value_model
+from ..memory.variants import leanest
 from ..options import CompileOptions
 
 #: operators with effects beyond their outputs: kept in their original relative order
@@ -208,7 +209,9 @@ def schedule_graph(graph: Graph, io_in_arena: bool = True, beam_width: int = DEF
 
 
 def run(graph: Graph, options: CompileOptions) -> ScheduleResult | None:
-    """The schedule found (None: options.schedule keeps the model's order)."""
+    """The schedule found (None: options.schedule keeps the model's order), priced with every
+    operator's leanest kernel (memory_opt later trades spare memory for faster kernels)."""
     if options.schedule in ("file", "keep", "none"):
         return None
-    return schedule_graph(graph, io_in_arena=options.io_in_arena)
+    lean = MemoryProblem.of_graph(graph, kernels={id(op): leanest(op) for op in graph.ops})
+    return schedule_graph(graph, io_in_arena=options.io_in_arena, problem=lean)

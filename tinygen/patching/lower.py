@@ -2,8 +2,10 @@
 memory plan, and the table of values that change from patch to patch.
 
 For every patch the stage's operators are re-instantiated on region-sized tensors ("local"
-tensors) and lowered with the operators' own lower(); windowed operators get an explicit padding
-that places their region in the image:
+tensors) and lowered with the operators' own lower(); operators that place regions
+(OpDef.places_regions: windowed operators, resizing, mirror padding, transposed convolution,
+space-to-depth) get attrs from their OpDef.local_attrs, e.g. windowed operators an explicit
+padding that places their region in the image:
 
     pad_eff = pad + r0_in - o0 * stride
 
@@ -36,7 +38,6 @@ from ..ir import Kernel, Op, Target, Tensor
 from ..memory import MemoryOptions, MemoryProblem, StepMemory, plan_memory
 from ..memory.planners import align_up
 from ..ops import op_def
-from ..ops.common import WindowedOp
 from ..ops.copy_region import CopyRegionAttrs
 from .stage import PatchStage
 
@@ -101,19 +102,15 @@ def _local_tensor(t: Tensor, r: Region) -> Tensor:
 
 
 def _local_attrs(op: Op, p, ext: set[int]):
-    """The attrs of a model operator run on patch p: windowed operators get the explicit padding
-    that places their input buffer's region in the image."""
+    """The attrs of a model operator run on patch p: operators that place regions (windowed
+    operators, resizing...) get them from OpDef.local_attrs, given the region each input buffer
+    holds (an external input, a graph input, is passed whole)."""
     d = op_def(op)
-    if not isinstance(d, WindowedOp):
+    if not d.places_regions:
         return op.attrs
-    full_pad = d.window_padding(op)  # the model operator's own padding
-    x = op.inputs[0]
-    # an external input (graph input) is passed whole: its buffer starts at row 0
-    r_in = Region.full(x.shape) if id(x) in ext else p.regions[id(x)]
-    r_out = p.regions[id(op.outputs[0])]
-    stride = op.attrs.stride
-    return dataclasses.replace(op.attrs, padding=(full_pad[0] + r_in.y0 - r_out.y0 * stride[0],
-                                                  full_pad[1] + r_in.x0 - r_out.x0 * stride[1]))
+    in_regions = [None if t is None or t.is_const else (Region.full(t.shape) if id(t) in ext else p.regions[id(t)])
+                  for t in op.inputs]
+    return d.local_attrs(op, in_regions, p.regions[id(op.outputs[0])])
 
 
 def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
@@ -124,7 +121,7 @@ def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
     crops: set[tuple[int, int]] = set()
     for j, op in enumerate(stage.ops):
         d = op_def(op)
-        if isinstance(d, WindowedOp):
+        if d.places_regions:
             continue
         for p in stage.patches:
             r_out = p.regions[id(op.outputs[0])]
@@ -173,10 +170,13 @@ def _patch_sequence(stage: PatchStage, p, crops: set[tuple[int, int]], ext: set[
     return seq
 
 
-def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str]) -> MemoryProblem:
+def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str],
+             kernels: dict[int, Kernel] | None = None) -> MemoryProblem:
     """The per-patch sequence as one memory problem: a tensor per local buffer key, sized for the
     largest patch; per step the largest scratch, and each partial overlap every patch allows at its
-    smallest gap. External tensors and the stage output are outside (io_in_arena=False)."""
+    smallest gap. External tensors and the stage output are outside (io_in_arena=False). `kernels`
+    (by id of a local op) overrides the ops' chosen kernels, to price alternatives."""
+    kernels = kernels or {}
     size: dict[str, int] = {}
     for st in steps:
         for lop in st.ops:
@@ -197,12 +197,13 @@ def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str
         gaps: dict[tuple[int, int], int] = {}
         allowed = None
         for lop in st.ops:
-            here = {(i, o): g for i, o, g in lop.kernel.overlap}
+            here = {(i, o): g for i, o, g in kernels.get(id(lop), lop.kernel).overlap}
             allowed = set(here) if allowed is None else allowed & set(here)
             for io, g in here.items():
                 gaps[io] = max(gaps.get(io, 0), g)
         overlap = tuple((i, o, gaps[(i, o)]) for (i, o) in sorted(allowed or ()))
-        mem.append(StepMemory(scratch=max(lop.kernel.scratch_bytes for lop in st.ops), overlap=overlap))
+        mem.append(StepMemory(scratch=max(kernels.get(id(lop), lop.kernel).scratch_bytes for lop in st.ops),
+                              overlap=overlap))
     return MemoryProblem(ops=ops, inputs=list(stage.external), outputs=[stage.output], steps=mem)
 
 
@@ -212,7 +213,8 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
     per_patch = [_patch_sequence(stage, p, crops, ext) for p in stage.patches]
     for seq in per_patch:
         for _key, lop, _j in seq:
-            lop.kernel = op_def(lop).lower(lop, target)
+            lop.variants = tuple(op_def(lop).variants(lop, target))
+            lop.kernel = lop.variants[-1]  # the leanest; faster ones below where memory allows
     steps: list[LocalStep] = []
     local_key: dict[int, str] = {}
     for s in range(len(per_patch[0])):
@@ -224,8 +226,10 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
         if key != "out":
             for seq in per_patch:
                 local_key[id(seq[s][1].outputs[0])] = key
+    mem = MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner)
+    _faster_kernels(steps, stage, local_key, mem)
     problem = envelope(steps, stage, local_key)
-    mplan = plan_memory(problem, MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner))
+    mplan = plan_memory(problem, mem)
     offsets: dict[str, tuple[int, int]] = {}
     for b in mplan.buffers:
         key = b.tensors[0].name if b.kind == "tensor" else b.id
@@ -235,6 +239,32 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
                      output_gap=output_gap(stage), local_key=local_key, macs=stage.macs())
     _tabulate(plan)
     return plan
+
+
+def _faster_kernels(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str], mem: MemoryOptions) -> None:
+    """Per step (the most multiply-accumulates first), the fastest kernel variant, the same in every
+    patch, that keeps the patch buffers as small as with the leanest kernels."""
+    def size(kernels: dict[int, Kernel]) -> int:
+        problem = envelope(steps, stage, local_key, kernels)
+        return plan_memory(problem, dataclasses.replace(mem, check=False)).arena_bytes
+
+    chosen: dict[int, Kernel] = {}
+    limit = size(chosen)
+    order = sorted(range(len(steps)), key=lambda s: -sum(op_def(lop).macs(lop) for lop in steps[s].ops))
+    for s in order:
+        ops = steps[s].ops
+        names = [k.variant for k in ops[0].variants]
+        if len(names) < 2 or any([k.variant for k in lop.variants] != names for lop in ops):
+            continue
+        for i in range(len(names) - 1):
+            trial = dict(chosen)
+            trial.update({id(lop): lop.variants[i] for lop in ops})
+            if size(trial) <= limit:
+                chosen = trial
+                break
+    for st in steps:
+        for lop in st.ops:
+            lop.kernel = chosen.get(id(lop), lop.kernel)
 
 
 def output_gap(stage: PatchStage) -> int | None:

@@ -25,7 +25,6 @@ from ..memory import (
 from ..memory.planners import align_up
 from ..memory.variants import choose_variants
 from ..ops import op_def
-from ..ops.common import WindowedOp
 from ..options import CompileOptions
 from .lower import output_gap
 from .stage import NotPatchable, PatchStage, make_stage, stage_candidates
@@ -80,7 +79,7 @@ def rest_arena(graph: Graph, k: int, options: CompileOptions, target: Target) ->
 
 def _estimate_crop_bytes(stage: PatchStage, j: int, op: Op, ext: set[int]) -> int:
     """Bytes of the dense copies an elementwise operator's inputs may need (counted at it)."""
-    if isinstance(op_def(op), WindowedOp):
+    if op_def(op).places_regions:
         return 0
     n = 0
     for t in op.inputs:

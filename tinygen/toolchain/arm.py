@@ -246,7 +246,7 @@ def render_support_sources(board: Board, name: str | Sequence[str] | None, stack
     if name is not None:
         names = [name] if isinstance(name, str) else list(name)
         files["tg_main.c"] = env.get_template("target/main.c.j2").render(
-            names=names, dwt=board.core != "cortex-m0plus", **common)
+            names=names, dwt=board.core not in ("cortex-m0", "cortex-m0plus"), **common)
     if board.boot_kind == "rp2040-boot2":
         blob = rp2040_boot2(int(board.boot.get("clkdiv", 4)))
         hexes = [f"0x{b:02x}," for b in blob]
@@ -303,13 +303,40 @@ def _link(objs: Sequence[Path], lib: Path, ld: Path, out: Path, mapf: Path, lfla
         raise ToolchainError(f"{cmd[0]!r} not found (install gcc-arm-none-eabi)") from None
 
 
-def build_firmware(cm: "CompiledModel", board: Board, opt: str = "O2", stack_bytes: int | None = None) -> Firmware:
+#: a profiling build calls this function between operators (see templates/model.c.j2, TG_PROFILE)
+PROFILE_HEADER = """/* tg_profile.h: included first by the model's C in a profiling build (tinygen run --profile) */
+#include <stdint.h>
+void tg_profile_mark(int32_t op);
+#define TG_PROFILE(op) tg_profile_mark(op)
+"""
+PROFILE_SOURCE = """/* tg_profile.c: the marker a profiling build calls before each operator and after the last;
+ * the emulator records the instruction count at every call. */
+#include "tg_profile.h"
+void tg_profile_mark(int32_t op) __attribute__((noinline, noipa));
+void tg_profile_mark(int32_t op)
+{
+    (void)op;
+    __asm volatile ("" ::: "memory");
+}
+"""
+
+
+def build_firmware(cm: "CompiledModel", board: Board, opt: str = "O2", stack_bytes: int | None = None,
+                   profile: bool = False) -> Firmware:
     """Compile the model, the start-up code and the firmware main for the board; link them with the
-    kernel library and newlib. Cached by the hash of every source and flag."""
+    kernel library and newlib. Cached by the hash of every source and flag. With profile=True, a
+    profiling build: the model calls tg_profile_mark(op) between operators (a measurement build,
+    a few instructions per operator slower)."""
     stack = int(stack_bytes if stack_bytes is not None else board.stack_bytes)
     sources = dict(cm.files)
+    if profile:
+        c = f"{cm.name}.c"
+        sources[c] = '#include "tg_profile.h"\n' + sources[c]
+        sources["tg_profile.h"] = PROFILE_HEADER
+        sources["tg_profile.c"] = PROFILE_SOURCE
     sources.update(render_support_sources(board, cm.name, stack))
-    return build_program(board, sources, opt=opt, stack_bytes=stack, name=cm.name, with_support=False)
+    return build_program(board, sources, opt=opt, stack_bytes=stack, name=cm.name + ("-profile" if profile else ""),
+                         with_support=False)
 
 
 def build_program(board: Board, sources: dict[str, str], opt: str = "O2", stack_bytes: int | None = None,

@@ -112,6 +112,14 @@ class ElfInfo:
         self._func_addrs = [s.addr for s in funcs]
 
     # -- symbols ----------------------------------------------------------------------------
+    def read(self, addr: int, size: int) -> bytes:
+        """Bytes of the loaded image at an address (code or constants; .bss reads as zeros)."""
+        for seg in self.segments:
+            if seg.paddr <= addr and addr + size <= seg.paddr + len(seg.data):
+                off = addr - seg.paddr
+                return seg.data[off:off + size]
+        raise ToolchainError(f"{self.path.name}: no loaded bytes at {addr:#010x}+{size}")
+
     def symbol(self, name: str) -> Symbol:
         try:
             return self.symbols[name]
