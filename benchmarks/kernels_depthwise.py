@@ -96,13 +96,15 @@ class Layer:
 def layers_of(model: str, rng: np.random.Generator) -> list[Layer]:
     from tinygen.compiler import compile_model
     from tinygen.frontend import load_tflite
+    from tinygen.fast.elementwise import binary_view
     from tinygen.ops import get_op_def
+    from tinygen.ops.depthwise_conv2d import dw_layer
 
     path = SHARED / "models" / "mlperf_tiny" / f"{model}.tflite"
     g = load_tflite(path)
     # today's placement of each depthwise layer (in place or not), from tinygen's planner
     planned = compile_model(path).graph.ops
-    inplace = {op.source_index: bool(op.notes.get("inplace")) for op in planned}
+    inplace = {op.source_index: op.kernel.inplace for op in planned}
     out = []
     for i, op in enumerate(g.ops):
         if op.kind not in KINDS:
@@ -111,8 +113,7 @@ def layers_of(model: str, rng: np.random.Generator) -> list[Layer]:
         x = rng.integers(-128, 128, op.inputs[0].size).astype(np.int8)
         ins, outs = tuple(op.inputs[0].shape), tuple(op.outputs[0].shape)
         if op.kind == "DEPTHWISE_CONV_2D":
-            bias = op.inputs[2].data if len(op.inputs) > 2 and op.inputs[2] is not None else None
-            layer = fdw.DwLayer.from_prepared(p, op.inputs[1].data, bias)
+            layer = dw_layer(op, p)
             why = fdw.dw_fast_check(layer)
             if why:
                 raise SystemExit(f"{model} layer {i}: fast depthwise not applicable: {why}")
@@ -129,6 +130,7 @@ def layers_of(model: str, rng: np.random.Generator) -> list[Layer]:
                 lay.scratch_portable = fl.scratch_bytes(port)
             out.append(lay)
         elif op.kind == "ADD":
+            p = binary_view(p.params)
             same = tuple(op.inputs[0].shape) == tuple(op.inputs[1].shape) == outs
             why = few.add_fast_check(p, same_shape=same)
             if why:
@@ -137,12 +139,13 @@ def layers_of(model: str, rng: np.random.Generator) -> list[Layer]:
             out.append(Layer(model, i, op.kind, f"{'x'.join(map(str, outs[1:]))} ({op.outputs[0].size} elements)", 0,
                              fl.add_portable_call(p, x, x2), fl.add_fast_call(p, x, x2), "tg_add_fast_s8", "tg_add_s8"))
         elif op.kind == "AVERAGE_POOL_2D":
-            params = fpool.lower_avgpool_fast(p)
-            shape = f"{ins[1]}x{ins[2]}x{ins[3]} f{p.filter[0]}x{p.filter[1]} -> {outs[1]}x{outs[2]}x{outs[3]}"
+            params = p.params
+            shape = f"{ins[1]}x{ins[2]}x{ins[3]} f{params.filter.h}x{params.filter.w} -> {outs[1]}x{outs[2]}x{outs[3]}"
             out.append(Layer(model, i, op.kind, shape, 0, fl.avgpool_call(params, ins, outs, x, False),
                              fl.avgpool_call(params, ins, outs, x, True), "tg_avgpool_fast_s8", "tg_avgpool_s8"))
         elif op.kind == "MEAN":
             axes = [int(a) % len(ins) for a in np.asarray(op.inputs[1].data).reshape(-1)]
+            p = p.params
             if not fpool.mean_hw_fast_applicable(ins, axes, p):
                 continue
             out.append(Layer(model, i, op.kind, f"{ins} -> {outs}", 0, fl.mean_portable_call(p, x),

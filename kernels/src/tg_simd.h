@@ -310,21 +310,12 @@ TG_INLINE int32_t tg_qsub(int32_t a, int32_t b)
 #endif /* TG_SIMD_NATIVE */
 
 
-/* -- depthwise/elementwise helpers -- */
-/* Added for the fast depthwise, elementwise and pooling kernels (kernels/src/conv/tg_dw_fast.h,
+/* -- more helpers: SMMULR, SMLATB, SMLABT ------------------------------------------------ */
+/* For the fast depthwise, elementwise and pooling kernels (kernels/src/conv/tg_dw_fast.h,
  * kernels/src/basic/tg_add_fast_s8.c, kernels/src/pooling/). Same rules as above: one instruction
  * with the DSP extension, a bit-exact plain-C model otherwise. */
 
 #if TG_SIMD_NATIVE
-
-/* SMMLAR: acc + ((x * y + 2^31) >> 32): the rounded high word of the 64-bit signed product,
- * added to acc (the 64-bit sum acc * 2^32 + x * y + 2^31 is taken modulo 2^64; bits 63..32). */
-TG_INLINE int32_t tg_smmlar(int32_t x, int32_t y, int32_t acc)
-{
-    int32_t r;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
-    return r;
-}
 
 /* SMMULR: (x * y + 2^31) >> 32 (the rounded high word of the 64-bit signed product). */
 TG_INLINE int32_t tg_smmulr(int32_t x, int32_t y)
@@ -332,12 +323,6 @@ TG_INLINE int32_t tg_smmulr(int32_t x, int32_t y)
     int32_t r;
     __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(x), "r"(y));
     return r;
-}
-
-/* SSAT #8: x clamped to [-128, 127]. */
-TG_INLINE int32_t tg_ssat8(int32_t x)
-{
-    return __ssat(x, 8);
 }
 
 /* SMLATB / SMLABT: acc + top(x) * bottom(y) / acc + bottom(x) * top(y) (wrap-around). */
@@ -353,20 +338,9 @@ TG_INLINE int32_t tg_smlabt(uint32_t x, uint32_t y, int32_t acc)
 
 #else /* plain-C models */
 
-TG_INLINE int32_t tg_smmlar(int32_t x, int32_t y, int32_t acc)
-{
-    const uint64_t s = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)x * (int64_t)y) + 0x80000000u;
-    return (int32_t)(uint32_t)(s >> 32);
-}
-
 TG_INLINE int32_t tg_smmulr(int32_t x, int32_t y)
 {
     return tg_smmlar(x, y, 0);
-}
-
-TG_INLINE int32_t tg_ssat8(int32_t x)
-{
-    return x < -128 ? -128 : (x > 127 ? 127 : x);
 }
 
 TG_INLINE int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc)

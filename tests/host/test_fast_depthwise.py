@@ -149,6 +149,7 @@ def test_shared_model_layers(model):
     placements."""
     from tinygen.frontend import load_tflite
     from tinygen.ops import get_op_def
+    from tinygen.ops.depthwise_conv2d import dw_layer
 
     path = SHARED_MODELS / "mlperf_tiny" / f"{model}.tflite"
     if not path.exists():
@@ -159,8 +160,7 @@ def test_shared_model_layers(model):
         if op.kind != "DEPTHWISE_CONV_2D":
             continue
         p = get_op_def(op.kind).prepare(op)
-        bias = op.inputs[2].data if len(op.inputs) > 2 and op.inputs[2] is not None else None
-        layer = fdw.DwLayer.from_prepared(p, op.inputs[1].data, bias)
+        layer = dw_layer(op, p)
         x = rng.integers(-128, 128, int(np.prod(layer.input_shape))).astype(np.int8)
         _check(layer, x, ["fast", "fast_scalar"])
         if layer.output_shape[1] <= layer.input_shape[1] and layer.output_shape[2] <= layer.input_shape[2]:
@@ -198,10 +198,10 @@ def _overlapped(layer, x, gap, variant="fast"):
 @settings(max_examples=80)
 @given(dw_layers(max_hw=10))
 def test_fast_write_order_with_overlap(case):
-    """The output placed `gap` bytes below the input (tinygen.memory.overlap.window_gap, and that gap
+    """The output placed `gap` bytes below the input (tinygen.geometry.window_gap, and that gap
     rounded up to 16 bytes as an aligned plan may place it) gives the portable kernel's result: the
     normal kernel keeps the raster write order the planner relies on."""
-    from tinygen.memory.overlap import window_gap
+    from tinygen.geometry import window_gap
 
     layer, x = case
     want = dw_portable_host(layer, x)
@@ -218,7 +218,7 @@ def test_fast_write_order_partial_group(c):
     """VALID windows make the gap tight (C bytes); rounded up to 16 it is no multiple of C, so the
     outputs of later pixels land on the last channels of earlier input pixels: each pixel's last
     (partial) channel group must be written before the next pixel's."""
-    from tinygen.memory.overlap import window_gap
+    from tinygen.geometry import window_gap
 
     rng = np.random.default_rng(c)
     layer = _base_layer(c, input_shape=(1, 4, 12, c), output_shape=(1, 2, 10, c), padding=(0, 0),

@@ -44,7 +44,7 @@ def test_add_fast_in_place(case):
 
 
 def _params(s1, s2, so, z1=0, z2=0, zo=0, act=(-128, 127)):
-    m1, m2, mo = add_sub_multipliers(None, s1, s2, so)
+    m1, m2, mo = ((q.multiplier, q.shift) for q in add_sub_multipliers(None, s1, s2, so))
     return SimpleNamespace(input1_offset=-z1, input2_offset=-z2, output_offset=zo, left_shift=20, input1=m1,
                            input2=m2, output=mo, act_min=act[0], act_max=act[1])
 
@@ -105,7 +105,7 @@ def test_resnet_adds():
     adds = [op for op in load_tflite(path).ops if op.kind == "ADD"]
     assert len(adds) == 3
     for op in adds:
-        p = get_op_def("ADD").prepare(op)
+        p = few.binary_view(get_op_def("ADD").prepare(op).params)
         n = op.outputs[0].size
         _check(p, False, rng.integers(-128, 128, n).astype(np.int8), rng.integers(-128, 128, n).astype(np.int8))
 

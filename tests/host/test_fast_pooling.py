@@ -83,9 +83,8 @@ def test_shared_model_pools(model):
     pools = [op for op in load_tflite(path).ops if op.kind == "AVERAGE_POOL_2D"]
     assert pools
     for op in pools:
-        p = get_op_def(op.kind).prepare(op)
-        assert fpool.avgpool_fast_applicable(p)
-        params = fpool.lower_avgpool_fast(p)
+        params = get_op_def(op.kind).prepare(op).params
+        assert fpool.avgpool_fast_applicable(params)
         ins, outs = op.inputs[0].shape, op.outputs[0].shape
         x = rng.integers(-128, 128, op.inputs[0].size).astype(np.int8)
         assert np.array_equal(avgpool_host(params, ins, outs, x, True), avgpool_host(params, ins, outs, x, False))
@@ -96,7 +95,7 @@ def test_shared_model_pools(model):
 def test_avgpool_fast_write_order_with_overlap(case):
     """The output placed `gap` bytes below the input (the planner's partial overlap, exact and rounded
     up to 16 bytes) gives the portable result: raster order, all channels of a pixel together."""
-    from tinygen.memory.overlap import window_gap
+    from tinygen.geometry import window_gap
     from tinygen.testing.fast_layers import _cstruct, _dims
     from tinygen.testing.kernels import host_kernels
 

@@ -53,6 +53,7 @@ def test_shared_model_layers_on_target(board):
     """One layer of each kind in the shared models (VWW stride 1 and 2, KWS in place, str_ww)."""
     from tinygen.frontend import load_tflite
     from tinygen.ops import get_op_def
+    from tinygen.ops.depthwise_conv2d import dw_layer
 
     picks = [("vww_96_int8", 13, False), ("vww_96_int8", 23, False), ("kws_ref_model", 1, True),
              ("str_ww_ref_model", 2, True)]
@@ -65,7 +66,7 @@ def test_shared_model_layers_on_target(board):
         op = load_tflite(path).ops[index]
         assert op.kind == "DEPTHWISE_CONV_2D"
         p = get_op_def(op.kind).prepare(op)
-        layer = fdw.DwLayer.from_prepared(p, op.inputs[1].data, op.inputs[2].data)
+        layer = dw_layer(op, p)
         cases.append((layer, rng.integers(-128, 128, int(np.prod(layer.input_shape))).astype(np.int8)))
         variants.append("inplace_fast" if inplace else "fast")
     _run(board, cases, variants)

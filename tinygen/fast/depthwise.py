@@ -24,7 +24,7 @@ so are the predicate and the lowering below.
 Interface for the operator definition (tinygen/ops/depthwise_conv2d.py), after prepare():
 
     from ..fast import depthwise as fdw
-    layer = fdw.DwLayer.from_prepared(p, weights=w.data, bias=b.data if b is not None else None)
+    layer = dw_layer(op, args)               # tinygen.ops.depthwise_conv2d: the operator as a DwLayer
     if fdw.dw_fast_applicable(layer):        # fdw.dw_fast_check(layer) gives the reason if not
         low = fdw.lower_dw_fast(layer)       # low.params: DwFastParams (@cstruct tg_dw_fast_params)
         # emit: static const int32_t packed[] = low.packed (4-byte aligned, flash);
@@ -35,9 +35,8 @@ Interface for the operator definition (tinygen/ops/depthwise_conv2d.py), after p
         #       tg_depthwise_conv_inplace_fast_s8(&ctx, &params, &in_dims, x, packed, &out_dims)
         #       with ctx the scratch of tg_depthwise_conv_inplace_fast_s8_get_buffer_size(...)
     The packed array replaces the weights, bias, multipliers and shifts of the portable call (its size
-    is low.packed_bytes; the original weights are not needed any more). `p` is anything with the attribute names
-    of DepthwiseConvParams (input_offset, output_offset, ch_mult, stride, padding, dilation, act_min,
-    act_max, multiplier, shift, in_dims, filter_dims, out_dims); padding may be any integer (patches).
+    is low.packed_bytes; the original weights are not needed any more). Padding may be any integer
+    (patches).
 
 Exactness (what dw_fast_check() verifies, per channel c with weights w_c, bias b_c):
   - depth multiplier 1; at most 16 filter taps (KH * KW; larger filters stay portable);
@@ -102,20 +101,6 @@ class DwLayer:
     shift: np.ndarray              # int32 per output channel (TFLite convention, > 0: left)
     weights: np.ndarray            # int8 [1, KH, KW, C]
     bias: np.ndarray | None        # int32 [C] or None
-
-    @staticmethod
-    def from_prepared(p: Any, weights: np.ndarray, bias: np.ndarray | None) -> "DwLayer":
-        """From a DepthwiseConvParams-like object (duck-typed: see the module docstring)."""
-        def shape(d):
-            return tuple(int(v) for v in (d.n, d.h, d.w, d.c)) if hasattr(d, "n") else tuple(int(v) for v in d)
-        return DwLayer(input_shape=shape(p.in_dims), output_shape=shape(p.out_dims),
-                       stride=tuple(int(v) for v in p.stride), padding=tuple(int(v) for v in p.padding),
-                       dilation=tuple(int(v) for v in p.dilation), ch_mult=int(p.ch_mult),
-                       input_offset=int(p.input_offset), output_offset=int(p.output_offset),
-                       act_min=int(p.act_min), act_max=int(p.act_max),
-                       multiplier=np.asarray(p.multiplier, dtype=np.int64),
-                       shift=np.asarray(p.shift, dtype=np.int64),
-                       weights=np.asarray(weights), bias=None if bias is None else np.asarray(bias))
 
     @property
     def filter_hw(self) -> tuple[int, int]:

@@ -44,7 +44,9 @@ comment for the identities). Preconditions checked by add_fast_check():
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from ..cstruct import Range, cstruct
@@ -70,6 +72,22 @@ class AddFastParams:
     output_round: int
     output_shift: int
     activation: Range
+
+
+def binary_view(p: Any) -> SimpleNamespace:
+    """A portable kernel's parameter struct (tinygen.ops.add_sub.AddSubParams or
+    tinygen.ops.mul.MulParams) as the flat view the checks and lowerings here read: requantizations
+    as (multiplier, shift) pairs and the activation range as act_min / act_max."""
+    flat = {}
+    for f in dataclasses.fields(p):
+        v = getattr(p, f.name)
+        if f.name == "activation":
+            flat["act_min"], flat["act_max"] = int(v.min), int(v.max)
+        elif hasattr(v, "multiplier"):
+            flat[f.name] = (int(v.multiplier), int(v.shift))
+        else:
+            flat[f.name] = v
+    return SimpleNamespace(**flat)
 
 
 def _q(v) -> tuple[int, int]:

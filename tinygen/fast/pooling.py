@@ -17,15 +17,14 @@ Interface for the operator definitions (tinygen/ops/pooling.py, tinygen/ops/mean
 
     from ..fast import pooling as fpool
     # AVERAGE_POOL_2D: every layer the portable kernel runs (the kernel is exact for all of them)
-    if fpool.avgpool_fast_applicable(p):
-        params = fpool.lower_avgpool_fast(p)     # PoolParams (@cstruct tg_pool_params)
+    if fpool.avgpool_fast_applicable(params):    # the portable kernel's PoolParams, unchanged
         # emit: tg_avgpool_fast_s8(&params, &in_dims, x, &out_dims, y)
     # MEAN
     if fpool.mean_hw_fast_applicable(input_shape, axes, p):
         params = fpool.lower_mean_hw_fast(p)     # MeanHwParams (@cstruct tg_mean_hw_params)
         # emit: tg_mean_hw_fast_s8(&params, &in_dims, x, y)
-    `p` is the portable kernel's PoolParams / MeanParams (duck-typed: stride, padding, filter,
-    act_min, act_max, in_dims, out_dims / input_offset, output_offset, multiplier, shift).
+    `p` is the portable kernel's MeanParams (duck-typed: input_offset, output_offset, multiplier,
+    shift).
 
 Exactness: the 16-bit lanes hold at most 256 pixel values (then go to 32-bit sums), which stays in
 int16 for any int8 input; the average's rounding division by n (window elements inside the input)
@@ -45,7 +44,8 @@ from ..cstruct import HW, Range, cstruct
 @cstruct("tg_pool_params")
 @dataclass(frozen=True)
 class PoolParams:
-    """Mirror of tg_pool_params (tg_nn.h; also the portable pooling kernels' struct)."""
+    """Mirror of tg_pool_params (tg_nn.h), the portable and the fast pooling kernels' parameters
+    (tinygen.ops.pooling uses this class)."""
 
     stride: HW
     padding: HW
@@ -64,29 +64,17 @@ class MeanHwParams:
     shift: int
 
 
-def _pair(v) -> tuple[int, int]:
-    return int(v[0]), int(v[1])
-
-
-def avgpool_fast_check(p: Any) -> str | None:
+def avgpool_fast_check(p: PoolParams) -> str | None:
     """None when tg_avgpool_fast_s8 computes the layer (it is exact wherever tg_avgpool_s8 runs)."""
-    if min(_pair(p.stride)) < 1 or min(_pair(p.filter)) < 1:
+    if min(p.stride.h, p.stride.w, p.filter.h, p.filter.w) < 1:
         return "stride and filter must be >= 1"
-    if not -128 <= int(p.act_min) <= int(p.act_max) <= 127:
-        return f"activation range [{p.act_min}, {p.act_max}] outside int8"
+    if not -128 <= p.activation.min <= p.activation.max <= 127:
+        return f"activation range [{p.activation.min}, {p.activation.max}] outside int8"
     return None
 
 
-def avgpool_fast_applicable(p: Any) -> bool:
+def avgpool_fast_applicable(p: PoolParams) -> bool:
     return avgpool_fast_check(p) is None
-
-
-def lower_avgpool_fast(p: Any) -> PoolParams:
-    why = avgpool_fast_check(p)
-    if why is not None:
-        raise ValueError(f"fast average pooling not applicable: {why}")
-    return PoolParams(stride=HW(*_pair(p.stride)), padding=HW(*_pair(p.padding)), filter=HW(*_pair(p.filter)),
-                      activation=Range(int(p.act_min), int(p.act_max)))
 
 
 def mean_hw_fast_check(input_shape: tuple[int, ...], axes, p: Any) -> str | None:
@@ -112,5 +100,5 @@ def lower_mean_hw_fast(p: Any) -> MeanHwParams:
                         multiplier=int(p.multiplier), shift=int(p.shift))
 
 
-__all__ = ["MeanHwParams", "PoolParams", "avgpool_fast_applicable", "avgpool_fast_check", "lower_avgpool_fast",
+__all__ = ["MeanHwParams", "PoolParams", "avgpool_fast_applicable", "avgpool_fast_check",
            "lower_mean_hw_fast", "mean_hw_fast_applicable", "mean_hw_fast_check"]

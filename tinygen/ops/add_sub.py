@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import quant as Q
 from ..cstruct import Quant, Range, cstruct
-from ..ir import Op
-from ..kernel_library import constant
+from ..fast.elementwise import add_fast_check, binary_view, lower_add_fast
+from ..ir import Op, Target
+from ..kernel_library import buffer_size, constant
 from ..schema import schema
 from .base import register, unsupported
 from .common import (
@@ -192,11 +193,22 @@ def add_sub_multipliers(op: Op, s1: float, s2: float, so: float):
             Quant(*_smaller_than_one(op, ro, "output")))
 
 
+@dataclass(frozen=True)
+class BinaryFastArgs:
+    """Arguments of the same-shape fast kernels (tg_add_fast_s8, tg_mul_fast_s8)."""
+
+    params: object  # AddFastParams or MulFastParams
+    size: int
+
+
 class BinaryOp(ElementwiseOp):
     """What ADD, SUB and MUL share: the options (a fused activation), shapes and checks."""
 
     options_class = "AddOptionsT"
     template = "ops/binary.c.j2"
+    #: the same-shape fast kernel and its scratch query (None: none)
+    fast_function: str | None = None
+    fast_scratch_query: str | None = None
 
     def parse(self, opts, inputs, outputs):
         if opts is None:
@@ -212,7 +224,25 @@ class BinaryOp(ElementwiseOp):
         return infer_binary(op)
 
     def lower(self, op, target):
-        return self.kernel(op, self.prepare(op), template=self.template)
+        return self.variants(op, target)[0]
+
+    def fast_params(self, args: BinaryArgs):
+        """The fast kernel's parameters, or None when it is not exact for these parameters."""
+        return None
+
+    def variants(self, op, target: Target):
+        """The same-shape fast kernel (any Cortex-M) where it is exact, then the portable one."""
+        args = self.prepare(op)
+        portable = self.kernel(op, args, template=self.template)
+        x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        if target.cpu is None or not (tuple(x1.shape) == tuple(x2.shape) == tuple(y.shape)):
+            return [portable]
+        fp = self.fast_params(args)
+        if fp is None:
+            return [portable]
+        fast = self.kernel(op, BinaryFastArgs(params=fp, size=y.size), variant="fast", function=self.fast_function,
+                           template="ops/binary_fast.c.j2", scratch_bytes=buffer_size(self.fast_scratch_query, y.size))
+        return [fast, portable]
 
     def macs(self, op):
         return op.outputs[0].size
@@ -238,6 +268,12 @@ class _AddSub(BinaryOp):
 class Add(_AddSub):
     kind = "ADD"
     function = "tg_add_s8"
+    fast_function = "tg_add_fast_s8"
+    fast_scratch_query = "tg_add_fast_s8_get_buffer_size"
+
+    def fast_params(self, args):
+        view = binary_view(args.params)
+        return lower_add_fast(view) if add_fast_check(view) is None else None
     options = "AddOptions"
     options_class = "AddOptionsT"
 
@@ -246,5 +282,11 @@ class Add(_AddSub):
 class Sub(_AddSub):
     kind = "SUB"
     function = "tg_sub_s8"
+    fast_function = "tg_add_fast_s8"
+    fast_scratch_query = "tg_add_fast_s8_get_buffer_size"
+
+    def fast_params(self, args):
+        view = binary_view(args.params)
+        return lower_add_fast(view, subtract=True) if add_fast_check(view, subtract=True) is None else None
     options = "SubOptions"
     options_class = "SubOptionsT"

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cstruct import HW, Range, cstruct
+import numpy as np
+
+from ..cstruct import HW, Dims, Range, cstruct
+from ..fast.depthwise import DwFastParams, DwLayer, dw_fast_check, lower_dw_fast
+from ..ir import Op, Target
 from ..kernel_library import buffer_size
 from ..schema import schema
 from .base import register, unsupported
@@ -39,6 +43,29 @@ class DepthwiseConvParams:
     padding: HW        # (top, left); rows/columns past the end of the input are padding too
     dilation: HW
     activation: Range
+
+
+@dataclass(frozen=True)
+class DepthwiseFastArgs:
+    """Arguments of the fast depthwise kernels (tg_depthwise_conv_fast_s8 and its in-place twin)."""
+
+    params: DwFastParams
+    packed: np.ndarray   # weights, folded biases and requantization words (tinygen.fast.depthwise)
+    input_dims: Dims
+    output_dims: Dims
+
+
+def dw_layer(op: Op, args: ConvArgs) -> DwLayer:
+    """A DEPTHWISE_CONV_2D operator as the fast kernels' lowering sees it."""
+    p, q = args.params, args.quant
+    b = op.inputs[2] if len(op.inputs) > 2 else None
+    dims = lambda d: (d.n, d.h, d.w, d.c)  # noqa: E731
+    return DwLayer(input_shape=dims(args.input_dims), output_shape=dims(args.output_dims),
+                   stride=(p.stride.h, p.stride.w), padding=(p.padding.h, p.padding.w),
+                   dilation=(p.dilation.h, p.dilation.w), ch_mult=p.ch_mult, input_offset=p.input_offset,
+                   output_offset=p.output_offset, act_min=p.activation.min, act_max=p.activation.max,
+                   multiplier=np.asarray(q.multiplier, np.int64), shift=np.asarray(q.shift, np.int64),
+                   weights=op.inputs[1].data, bias=None if b is None else b.data.astype(np.int32).reshape(-1))
 
 
 @register
@@ -80,17 +107,48 @@ class DepthwiseConv2D(WindowConv):
         return self.conv_args(op, DepthwiseConvParams, ch_mult=op.attrs.depth_multiplier)
 
     def lower(self, op, target):
+        return self.variants(op, target)[0]
+
+    def _fast(self, op, target: Target, args: ConvArgs):
+        """The fast kernels' lowering when they apply (any Cortex-M: they compile to a SIMD core on
+        cores with the DSP extension and to a scalar core on the others), else None."""
+        if target.cpu is None:
+            return None
+        layer = dw_layer(op, args)
+        if dw_fast_check(layer) is not None:
+            return None
+        low = lower_dw_fast(layer)
+        return DepthwiseFastArgs(params=low.params, packed=low.packed, input_dims=low.input_dims,
+                                 output_dims=low.output_dims)
+
+    def variants(self, op, target: Target):
+        """tg_depthwise_conv_fast_s8 where it applies (depth multiplier 1, up to 16 taps, the
+        requantization bounds of tinygen.fast.depthwise), then the portable kernel."""
         args = self.prepare(op)
-        return self.kernel(op, args, scratch_bytes=buffer_size("tg_depthwise_conv_s8_get_buffer_size", args.params,
-                                                               args.input_dims, args.output_dims))
+        portable = self.kernel(op, args, scratch_bytes=buffer_size("tg_depthwise_conv_s8_get_buffer_size",
+                                                                   args.params, args.input_dims, args.output_dims))
+        fa = self._fast(op, target, args)
+        if fa is None:
+            return [portable]
+        fast = self.kernel(op, fa, variant="fast", function="tg_depthwise_conv_fast_s8",
+                           template="ops/depthwise_conv_2d_fast.c.j2",
+                           scratch_bytes=buffer_size("tg_depthwise_conv_fast_s8_get_buffer_size", fa.params,
+                                                     fa.input_dims, fa.output_dims))
+        return [fast, portable]
 
     def inplace_variant(self, op, target):
-        """tg_depthwise_conv_inplace_s8 for one image with depth multiplier 1 and an output no
-        larger than the input."""
+        """For one image with depth multiplier 1 and an output no larger than the input: the fast
+        in-place kernel where the fast kernels apply, else tg_depthwise_conv_inplace_s8."""
         x, y = op.inputs[0], op.outputs[0]
         if op.attrs.depth_multiplier != 1 or x.shape[0] != 1 or y.shape[1] > x.shape[1] or y.shape[2] > x.shape[2]:
             return None
-        return self.inplace_kernel(op)
+        fa = self._fast(op, target, self.prepare(op))
+        if fa is None:
+            return self.inplace_kernel(op)
+        scratch = buffer_size("tg_depthwise_conv_inplace_fast_s8_get_buffer_size", fa.params, fa.input_dims,
+                              fa.output_dims)
+        return self.kernel(op, fa, variant="inplace-fast", function="tg_depthwise_conv_inplace_fast_s8", inplace=True,
+                           template="ops/depthwise_conv_2d_fast.c.j2", scratch_bytes=scratch, overlap=())
 
     def inplace_kernel(self, op):
         """tg_depthwise_conv_inplace_s8: one channel at a time through a small scratch (a ring of

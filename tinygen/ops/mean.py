@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..cstruct import cstruct
-from ..kernel_library import constant
+from ..cstruct import Dims, cstruct
+from ..fast.pooling import MeanHwParams, lower_mean_hw_fast, mean_hw_fast_check
+from ..kernel_library import buffer_size, constant
 from ..schema import schema
 from .base import OpDef, register, unsupported
-from .common import check_dtype, check_int8_activation, check_shape
+from .common import check_dtype, check_int8_activation, check_shape, dims4
 
 
 @dataclass
@@ -50,6 +51,15 @@ class MeanParams:
 class MeanArgs:
     params: MeanParams
     count: int        # reduced elements per output
+
+
+@dataclass(frozen=True)
+class MeanHwArgs:
+    """Arguments of tg_mean_hw_fast_s8 (MEAN over height and width of an NHWC tensor)."""
+
+    params: MeanHwParams
+    input_dims: Dims
+    count: int
 
 
 def resolve_axes(axes, rank: int) -> list[int] | None:
@@ -154,3 +164,19 @@ class Mean(OpDef):
         params = MeanParams(input_offset=-x.quant.zp, output_offset=y.quant.zp, multiplier=mult, shift=shift,
                             outer=loop_nest(x.shape, kept), inner=loop_nest(x.shape, sorted(axes)))
         return MeanArgs(params=params, count=count)
+
+    def lower(self, op, target):
+        return self.variants(op, target)[0]
+
+    def variants(self, op, target):
+        """tg_mean_hw_fast_s8 on a Cortex-M for a MEAN over height and width of an NHWC tensor
+        (SXTAB16 sums, the same requantization), then the portable tg_mean_s8."""
+        args = self.prepare(op)
+        portable = self.kernel(op, args)
+        x = op.inputs[0]
+        if target.cpu is None or mean_hw_fast_check(tuple(x.shape), self._axes(op), args.params) is not None:
+            return [portable]
+        fast = MeanHwArgs(params=lower_mean_hw_fast(args.params), input_dims=dims4(x.shape), count=args.count)
+        return [self.kernel(op, fast, variant="fast", function="tg_mean_hw_fast_s8", template="ops/mean_fast.c.j2",
+                            scratch_bytes=buffer_size("tg_mean_hw_fast_s8_get_buffer_size", fast.input_dims)),
+                portable]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .. import quant as Q
 from ..cstruct import Quant, Range, cstruct
+from ..fast.elementwise import binary_view, lower_mul_fast, mul_fast_check
 from .add_sub import BinaryArgs, BinaryOp, check_binary, plan_broadcast
 from .base import register, unsupported
 from .common import activation_range
@@ -39,6 +40,12 @@ class Mul(BinaryOp):
     options = "MulOptions"
     options_class = "MulOptionsT"
     function = "tg_mul_s8"
+    fast_function = "tg_mul_fast_s8"
+    fast_scratch_query = "tg_mul_fast_s8_get_buffer_size"
+
+    def fast_params(self, args):
+        view = binary_view(args.params)
+        return lower_mul_fast(view) if mul_fast_check(view) is None else None
 
     def check(self, op):
         check_binary(op)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cstruct import HW, Dims, Range, cstruct
+from ..cstruct import HW, Dims
+from ..fast.pooling import PoolParams, avgpool_fast_check
+from ..kernel_library import buffer_size
 from ..schema import schema
 from .base import register, unsupported
 from .common import (
@@ -33,15 +35,6 @@ class Pool2DAttrs:
     stride: tuple[int, int] = (1, 1)   # (h, w)
     filter: tuple[int, int] = (1, 1)   # (h, w)
     activation: str = "NONE"
-
-
-@cstruct("tg_pool_params")
-@dataclass(frozen=True)
-class PoolParams:
-    stride: HW
-    padding: HW   # (top, left); rows/columns past the end of the input are padding too
-    filter: HW
-    activation: Range
 
 
 @dataclass(frozen=True)
@@ -111,14 +104,27 @@ class _Pool2D(WindowedOp):
         return PoolArgs(params=params, input_dims=dims4(x.shape), output_dims=dims4(y.shape))
 
     def lower(self, op, target):
-        return self.kernel(op, self.prepare(op), template="ops/pool_2d.c.j2")
+        return self.variants(op, target)[0]
 
+    def variants(self, op, target):
+        return [self.kernel(op, self.prepare(op), template="ops/pool_2d.c.j2")]
 
 
 @register
 class AveragePool2D(_Pool2D):
     kind = "AVERAGE_POOL_2D"
     function = "tg_avgpool_s8"
+
+    def variants(self, op, target):
+        """tg_avgpool_fast_s8 on a Cortex-M (same parameters, write order and no scratch; SXTAB16
+        sums, one instruction with the DSP extension), then the portable kernel."""
+        portable, = super().variants(op, target)
+        if target.cpu is None or avgpool_fast_check(portable.args.params) is not None:
+            return [portable]
+        a = portable.args
+        return [self.kernel(op, a, variant="fast", function="tg_avgpool_fast_s8", template="ops/pool_2d.c.j2",
+                            scratch_bytes=buffer_size("tg_avgpool_fast_s8_get_buffer_size", a.input_dims,
+                                                      a.output_dims)), portable]
 
 
 @register

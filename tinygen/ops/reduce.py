@@ -70,7 +70,14 @@ def check_reduction(op: Op, dtypes: tuple[str, ...]) -> list[int]:
 
 
 class _Reduce(Mean):
-    """A reduction with MEAN's options (keep_dims), axes and output shapes."""
+    """A reduction with MEAN's options (keep_dims), axes and output shapes (and nothing of its
+    kernels: MEAN's fast variants compute a mean)."""
+
+    def lower(self, op, target):
+        raise NotImplementedError
+
+    def variants(self, op, target):
+        return [self.lower(op, target)]
 
     def macs(self, op):
         return op.inputs[0].size

@@ -128,14 +128,9 @@ def avgpool_call(params: fpool.PoolParams, in_shape, out_shape, x: np.ndarray, f
 
 
 def mean_portable_call(p: Any, x: np.ndarray) -> KernelCall:
-    """tg_mean_s8 with the portable MeanParams-like p (loop nests with sizes/strides)."""
-    def nest(ln):
-        sizes = list(ln.sizes) + [0] * (4 - len(ln.sizes))
-        strides = list(ln.strides) + [0] * (4 - len(ln.strides))
-        return f"{{ {len(ln.sizes)}, {{ {', '.join(map(str, sizes))} }}, {{ {', '.join(map(str, strides))} }} }}"
-    decls = (f"static const tg_mean_params P = {{ {p.input_offset}, {p.output_offset}, {p.multiplier}, {p.shift}, "
-             f"{nest(p.outer)}, {nest(p.inner)} }};")
-    n_out = int(np.prod(p.outer.sizes)) if len(p.outer.sizes) else 1
+    """tg_mean_s8 with the portable kernel's MeanParams (tinygen.ops.mean)."""
+    decls = f"static const tg_mean_params P = {render_initializer(p)};"
+    n_out = int(np.prod(p.outer.size))
     return KernelCall("tg_mean_s8", decls, "&P, x, y", {}, {"x": np.asarray(x, np.int8).reshape(-1)}, "y", n_out)
 
 
@@ -294,15 +289,9 @@ def avgpool_host(params: fpool.PoolParams, in_shape, out_shape, x: np.ndarray, f
 
 def mean_portable_host(p: Any, x: np.ndarray) -> np.ndarray:
     ffi, lib = host_kernels()
-
-    def nest(ln):
-        return dict(count=len(ln.sizes), size=list(ln.sizes) + [0] * (4 - len(ln.sizes)),
-                    stride=list(ln.strides) + [0] * (4 - len(ln.strides)))
-    P = ffi.new("tg_mean_params*", dict(input_offset=p.input_offset, output_offset=p.output_offset,
-                                        multiplier=p.multiplier, shift=p.shift, outer=nest(p.outer), inner=nest(p.inner)))
-    n_out = int(np.prod(p.outer.sizes)) if len(p.outer.sizes) else 1
-    out = np.zeros(n_out, np.int8)
-    st = lib.tg_mean_s8(P, ptr(ffi, np.ascontiguousarray(x, np.int8).reshape(-1)), ptr(ffi, out))
+    out = np.zeros(int(np.prod(p.outer.size)), np.int8)
+    st = lib.tg_mean_s8(_cstruct(ffi, "tg_mean_params", p), ptr(ffi, np.ascontiguousarray(x, np.int8).reshape(-1)),
+                        ptr(ffi, out))
     if st != 0:
         raise RuntimeError(f"tg_mean_s8 returned {st}")
     return out
