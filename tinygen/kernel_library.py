@@ -15,6 +15,7 @@ sources) and loaded as a shared object; the header is read through the C preproc
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import typing
@@ -54,7 +55,9 @@ class KernelLibrary:
         lib_a = build_kernel_library()
         so = lib_a.parent / "libtgnn_all.so"
         if not so.exists():
-            tmp = so.with_name(so.name + ".tmp")
+            # a name of its own per process: builds racing on a cold cache must not move each
+            # other's file (the replace is atomic; the last one wins with identical content)
+            tmp = so.with_name(f"{so.name}.{os.getpid()}.tmp")
             _run([HOST_CC, "-shared", "-Wl,--whole-archive", str(lib_a), "-Wl,--no-whole-archive", "-o", str(tmp)],
                  "linking the kernel library for compile-time queries")
             tmp.replace(so)
