@@ -37,9 +37,14 @@ class CheckReport:
 
 
 def _float_input_quant(graph: Graph, t: Tensor):
+    """The quantization of the QUANTIZE reading float input t (through layout operators)."""
     for op in graph.consumers(t):
         if op.kind == "QUANTIZE" and op.outputs[0].quant is not None:
             return op.outputs[0].quant
+        if op.kind in ("TRANSPOSE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS") and op.inputs[0] is t:
+            q = _float_input_quant(graph, op.outputs[0])
+            if q is not None:
+                return q
     return None
 
 

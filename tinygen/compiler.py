@@ -16,7 +16,10 @@ from .memory import MemoryPlan
 from .memory.variants import VariantChoice
 from .ops import op_def
 from .options import CompileOptions
+from .passes.fold_pad import FoldPadResult
 from .passes.patch import PatchResult
+from .passes.place_float_io import PlaceFloatIOResult
+from .passes.remove_noops import RemoveNoopsResult
 from .passes.pipeline import run_pipeline
 from .passes.schedule import ScheduleResult
 from .sanitize import c_identifier
@@ -30,6 +33,9 @@ class CompiledModel:
     options: CompileOptions
     target: Target = field(default_factory=Target)
     #: the pipeline's typed results (None where the pass did not run)
+    noops: RemoveNoopsResult | None = None
+    float_io: PlaceFloatIOResult | None = None
+    pads: FoldPadResult | None = None
     schedule: ScheduleResult | None = None
     patches: PatchResult | None = None
     variants: VariantChoice | None = None
@@ -81,7 +87,7 @@ def compile_graph(graph: Graph, options: CompileOptions | None = None) -> Compil
     name = c_identifier(options.name or graph.name)
     c = run_pipeline(graph, options)
     return CompiledModel(name=name, graph=c.graph, plan=c.plan, options=options, target=c.target,
-                         schedule=c.schedule, patches=c.patches, variants=c.variants)
+                         noops=c.noops, float_io=c.float_io, pads=c.pads, schedule=c.schedule, patches=c.patches, variants=c.variants)
 
 
 def compile_model(model: str | Path | bytes | Graph, options: CompileOptions | None = None) -> CompiledModel:

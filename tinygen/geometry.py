@@ -24,12 +24,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Region:
-    """Rows [y0, y1) and columns [x0, x1) of an NHWC tensor (all batches and channels)."""
+    """Rows [y0, y1) and columns [x0, x1) of a 4-D tensor (all of its other axes): rows and
+    columns are the axes `axes` (NHWC: (1, 2); an NCHW tensor, e.g. before a model's input
+    TRANSPOSE: (2, 3))."""
 
     y0: int
     y1: int
     x0: int
     x1: int
+    axes: tuple[int, int] = (1, 2)
 
     @property
     def h(self) -> int:
@@ -50,17 +53,41 @@ class Region:
     def union(self, other: "Region | None") -> "Region":
         if other is None:
             return self
-        return Region(min(self.y0, other.y0), max(self.y1, other.y1), min(self.x0, other.x0), max(self.x1, other.x1))
+        if other.axes != self.axes:
+            raise ValueError(f"regions over different axes {self.axes} and {other.axes}")
+        return Region(min(self.y0, other.y0), max(self.y1, other.y1), min(self.x0, other.x0), max(self.x1, other.x1),
+                      self.axes)
 
     def contains(self, other: "Region") -> bool:
         return self.y0 <= other.y0 and other.y1 <= self.y1 and self.x0 <= other.x0 and other.x1 <= self.x1
 
     def clip(self, h: int, w: int) -> "Region":
-        return Region(max(0, self.y0), min(h, self.y1), max(0, self.x0), min(w, self.x1))
+        return Region(max(0, self.y0), min(h, self.y1), max(0, self.x0), min(w, self.x1), self.axes)
+
+    def on(self, axes: tuple[int, int]) -> "Region":
+        """The same rows and columns, on other axes (a transposed tensor's)."""
+        return Region(self.y0, self.y1, self.x0, self.x1, tuple(axes))
+
+    def shape_of(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of this region of a tensor of shape `shape`."""
+        s = list(shape)
+        s[self.axes[0]], s[self.axes[1]] = self.h, self.w
+        return tuple(s)
+
+    def extent(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(rows, columns) of the whole tensor along this region's axes."""
+        return shape[self.axes[0]], shape[self.axes[1]]
+
+    def first_offset(self, shape: tuple[int, ...]) -> int:
+        """Element offset of the region's first element (row y0, column x0, every other index 0)."""
+        strides = [1] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * shape[d + 1]
+        return self.y0 * strides[self.axes[0]] + self.x0 * strides[self.axes[1]]
 
     @staticmethod
-    def full(shape: tuple[int, ...]) -> "Region":
-        return Region(0, shape[1], 0, shape[2])
+    def full(shape: tuple[int, ...], axes: tuple[int, int] = (1, 2)) -> "Region":
+        return Region(0, shape[axes[0]], 0, shape[axes[1]], tuple(axes))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -29,6 +29,9 @@ def model_memory_report(model, options=None) -> tuple[dict[str, Any], "CompiledM
     rep["kernels"] = [dict(op=pos, label=op.label, kernel=op.kernel.function, variant=op.kernel.variant,
                            scratch_bytes=op.kernel.scratch_bytes)
                       for pos, op in enumerate(cm.graph.ops) if op.kernel is not None]
+    rep["graph_optimizations"] = {name: r.to_dict() for name, r in
+                                  (("remove_noops", cm.noops), ("place_float_io", cm.float_io), ("fold_pad", cm.pads))
+                                  if r is not None}
     rep["model"] = str(model) if not isinstance(model, (bytes, bytearray)) else cm.name
     unpatched = None
     if cm.patches is not None:

@@ -31,6 +31,13 @@ class CompileOptions:
     inplace: bool = True
     #: outputs may partly overlap their dying inputs (vMCU-style partial overlap)
     overlap: bool = True
+    #: graph optimizations before scheduling (tinygen/passes/pipeline.py), each exact:
+    #: remove operators whose output equals their input (identity RESHAPE, equal requantization...)
+    remove_noops: bool = True
+    #: float-I/O models: QUANTIZE as early, DEQUANTIZE as late as layout operators allow
+    place_float_io: bool = True
+    #: fold PAD/PADV2 into the convolutions / max pooling reading it (explicit per-side padding)
+    fold_pad: bool = True
     #: patch-based inference of the first stage (see tinygen.patching): "off"; "min" (the least
     #: peak within max_overhead); "auto" (with sram_budget: the least MAC overhead that fits it,
     #: else as "min"); "K:NxM" (the first K operators on an N x M grid)

@@ -393,7 +393,7 @@ def _patch_spec(data: bytes, c: dict) -> str | None:
 def test_patch_stages_through_spatial_operators(cases):
     """MIRROR_PAD, RESIZE_* and TRANSPOSE_CONV inside patch stages (each patch reads its region of
     their inputs in place): patched models bit-exact with TFLM and with the unpatched ones."""
-    items, plain, spatial_in_stage = [], [], 0
+    items, plain, spatial_in_stage, spatial_left = [], [], 0, 0
     for i, c in enumerate(cases):
         b = build_spatial_cnn(c)
         data = b.tflite([b.final])
@@ -406,7 +406,9 @@ def test_patch_stages_through_spatial_operators(cases):
         spatial_in_stage += sum(op.kind in SPATIAL_CASES for op in stage.ops)
         items.append((cm, data))
         plain.append(compile_model(data, CompileOptions(name=f"u{i}")))
-    assert spatial_in_stage > 0
+        spatial_left += sum(op.kind in SPATIAL_CASES for op in plain[-1].graph.ops)
+    # (remove_noops may take every spatial operator away: a MIRROR_PAD with zero paddings)
+    assert spatial_in_stage > 0 or spatial_left == 0
     reports = check_compiled(items, n_random=2)
     bad = [(r.first_diverging_op, cm.patches.to_dict()) for r, (cm, _) in zip(reports, items) if not r.bit_exact]
     assert not bad, bad[:2]

@@ -30,7 +30,8 @@ err_console = Console(stderr=True, highlight=False)
 
 
 #: options of every command that compiles a model (tinygen.options.CompileOptions)
-_COMPILE_OPTION_NAMES = ("name", "cpu", "planner", "schedule", "no_inplace", "no_overlap", "patches", "max_overhead")
+_COMPILE_OPTION_NAMES = ("name", "cpu", "planner", "schedule", "no_inplace", "no_overlap", "no_fold_pad",
+                         "no_remove_noops", "no_float_io_placement", "patches", "max_overhead")
 
 
 def compile_options(fn):
@@ -48,6 +49,14 @@ def compile_options(fn):
                      help="Operator order: the least peak memory, or the model's order."),
         click.option("--no-inplace", is_flag=True, help="Disable in-place depthwise convolution."),
         click.option("--no-overlap", is_flag=True, help="Disable partial input/output overlap."),
+        click.option("--no-fold-pad", is_flag=True,
+                     help="Keep PAD/PADV2 operators instead of folding them into the convolution or max pooling "
+                          "reading them."),
+        click.option("--no-remove-noops", is_flag=True,
+                     help="Keep no-op operators (identity RESHAPE, requantization to the same parameters, ...)."),
+        click.option("--no-float-io-placement", is_flag=True,
+                     help="Keep QUANTIZE/DEQUANTIZE of float I/O where the model has them (not moved across "
+                          "TRANSPOSE/RESHAPE)."),
         click.option("--patches", default="off", show_default=True,
                      help="Patch-based first stage: off; min (the least peak within --max-overhead); auto (with "
                           "--board: the least MAC overhead that fits the board's SRAM, else as min); or K:NxM."),
@@ -64,6 +73,8 @@ def options_from(kwargs: dict, **overrides) -> CompileOptions:
     v = {k: kwargs.pop(k) for k in _COMPILE_OPTION_NAMES if k in kwargs}
     kw = dict(planner=v.get("planner") or "exact", schedule=v.get("schedule") or "memory",
               inplace=not v.get("no_inplace", False), overlap=not v.get("no_overlap", False),
+              fold_pad=not v.get("no_fold_pad", False), remove_noops=not v.get("no_remove_noops", False),
+              place_float_io=not v.get("no_float_io_placement", False),
               patches=v.get("patches") or "off", max_overhead=v.get("max_overhead", 0.20))
     if v.get("name"):
         kw["name"] = v["name"]
@@ -155,6 +166,13 @@ def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
     if rep["state_bytes"]:
         lines.append(f"operator state (variable tensors, kept between inferences outside the arena): "
                      f"{rep['state_bytes']:,} B")
+    opt = rep.get("graph_optimizations", {})
+    folded, removed, moved = (opt.get("fold_pad", {}).get("folded", []), opt.get("remove_noops", {}).get("removed", []),
+                              opt.get("place_float_io", {}).get("moved", []))
+    if folded or removed or moved:
+        lines.append(f"graph optimizations: {len(folded)} PAD folded ({sum(f['bytes_saved'] for f in folded):,} B of "
+                     f"padded tensors not materialized), {len(removed)} no-op operators removed, {len(moved)} "
+                     "QUANTIZE/DEQUANTIZE moved across layout operators")
     p = rep.get("patches")
     if p is not None and p.get("applied"):
         lines.append(f"patch stage: first {p['k']} operators on a {p['grid'][0]}x{p['grid'][1]} grid; "

@@ -19,6 +19,7 @@ Life of an operator through the compiler:
   emit()     C call through the kernel's template                (codegen)
   macs(), input_regions()  multiply-accumulates, and the input region an output region reads
                                                                  (reports, patch-based inference)
+  patch_op() the operator on one patch's buffers (patch-based inference)
   write_options()  attrs -> TFLite builtin options               (.tflite writer for tests)
 
 Operators depend only on leaf modules (the IR, quantization math, geometry, the kernel library's
@@ -195,6 +196,17 @@ class OpDef:
         its inputs' buffers hold `in_regions` of them (None: a constant). Only called when
         places_regions is True; the default keeps the model operator's attrs."""
         return op.attrs
+
+    def patch_op(self, op: Op, inputs: list[Tensor | None], output: Tensor, buffers: list[Region | None],
+                 out: Region) -> Op:
+        """The operator run on one patch: it reads `inputs` (patch buffers holding the regions
+        `buffers` of the model operator's inputs: the region input_regions() gives unless the
+        operator places regions; None for inputs passed whole) and writes `output`, the region
+        `out` of the model operator's output. Default: the model operator with local_attrs()
+        (elementwise operators, TRANSPOSE... keep their attrs). Operators whose other inputs depend
+        on where the patch lies (PAD's paddings) override it."""
+        attrs = self.local_attrs(op, buffers, out) if self.places_regions else op.attrs
+        return Op(kind=op.kind, inputs=list(inputs), outputs=[output], attrs=attrs, source_index=op.source_index)
 
     @property
     def patchable(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -91,22 +92,30 @@ def check_shape(op: Op, t: Tensor, expected: tuple[int, ...], what: str = "outpu
 
 
 def elementwise_regions(op: Op, out: Region):
-    """input_regions() for elementwise operators: inputs of the output's shape are read over the
-    same region; inputs broadcast over height and width (e.g. [1, 1, 1, C]) or constants are read
-    whole; anything else (broadcast along H or W only) cannot be patched."""
+    """input_regions() for elementwise operators: inputs of the output's rank are read over the
+    output's region, or over row/column 0 along the axes they broadcast (e.g. [1, H, 1, C]);
+    inputs broadcast over both (e.g. [1, 1, 1, C]) or of rank <= 1 are read whole. Constants get a
+    region too when they have rows and columns (the patch reads its slice of them)."""
     y = op.outputs[0]
     if y.rank != 4:
         return None
+    a0, a1 = out.axes
     regions = []
     for t in op.inputs:
-        if t is None:
+        if t is None or t.rank <= 1:
             regions.append(None)
-        elif tuple(t.shape) == tuple(y.shape) and not t.is_const:
-            regions.append(out)
-        elif t.is_const or (t.rank == 4 and t.shape[1] == 1 and t.shape[2] == 1) or t.rank <= 1:
+            continue
+        if t.rank != 4:
+            if all(d == 1 for d in t.shape[:-1]):
+                regions.append(None)  # a vector along the last axis
+                continue
+            return None
+        b0, b1 = t.shape[a0] == 1 and y.shape[a0] != 1, t.shape[a1] == 1 and y.shape[a1] != 1
+        if b0 and b1:
             regions.append(None)
         else:
-            return None
+            regions.append(Region(0 if b0 else out.y0, 1 if b0 else out.y1, 0 if b1 else out.x0, 1 if b1 else out.x1,
+                                  out.axes))
     return regions
 
 
@@ -121,15 +130,57 @@ def elementwise_gaps(op: Op) -> list[tuple[int, int, int]]:
     return out
 
 
+@dataclass(frozen=True)
+class ExplicitPadding:
+    """Per-side padding of a window operator (rows/columns of the pad value around the input),
+    e.g. a PAD folded into the operator (tinygen.passes.fold_pad). The kernels take (top, left)
+    and treat everything past the input's end as padding; bottom and right fix the output size."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+    def out_size(self, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+                 dilation: tuple[int, int]) -> tuple[int, int]:
+        eff = [Q.effective_filter_size(k, d) for k, d in zip(kernel, dilation)]
+        return ((in_hw[0] + self.top + self.bottom - eff[0]) // stride[0] + 1,
+                (in_hw[1] + self.left + self.right - eff[1]) // stride[1] + 1)
+
+    def __str__(self) -> str:
+        return f"explicit(top={self.top}, bottom={self.bottom}, left={self.left}, right={self.right})"
+
+
+def window_out_hw(in_hw, kernel, stride, dilation, padding) -> tuple[int, int]:
+    """Output height and width of a window operator with SAME/VALID or explicit padding."""
+    if isinstance(padding, ExplicitPadding):
+        return padding.out_size(tuple(in_hw), tuple(kernel), tuple(stride), tuple(dilation))
+    return (Q.out_size(padding, in_hw[0], kernel[0], stride[0], dilation[0]),
+            Q.out_size(padding, in_hw[1], kernel[1], stride[1], dilation[1]))
+
+
 def window_padding(op: Op, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
                    padding) -> tuple[int, int]:
     """(top, left) implicit padding rows/columns of a window operator: from SAME/VALID and the
-    shapes, or given explicitly ((top, left): a patch of a larger image, see tinygen.patching)."""
+    shapes, from an ExplicitPadding, or given as (top, left) (a patch of a larger image, see
+    tinygen.patching)."""
+    if isinstance(padding, ExplicitPadding):
+        return (padding.top, padding.left)
     if isinstance(padding, tuple):
         return padding
     x, y = op.inputs[0], op.outputs[0]
     return (Q.padding_with_offset(stride[0], dilation[0], x.shape[1], kernel[0], y.shape[1])[0],
             Q.padding_with_offset(stride[1], dilation[1], x.shape[2], kernel[1], y.shape[2])[0])
+
+
+def check_padding(op: Op, padding) -> None:
+    """SAME, VALID, or a non-negative ExplicitPadding (set by the fold_pad pass)."""
+    if isinstance(padding, ExplicitPadding):
+        if min(padding.top, padding.bottom, padding.left, padding.right) < 0:
+            raise unsupported(op, f"negative padding {padding}")
+        return
+    if padding not in ("SAME", "VALID"):
+        raise unsupported(op, f"padding {padding}")
 
 
 class WindowedOp(OpDef):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cstruct import cstruct
+from ..geometry import Region
 from ..ir import Op
 from ..schema import schema
 from .base import OpDef, register, unsupported
@@ -100,6 +101,14 @@ class Concatenation(OpDef):
                                           "TFLite Micro requires equal quantization for int8 CONCATENATION")
         if sum(x.shape[axis] for x in op.inputs) != y.shape[axis]:
             raise unsupported(op, f"the inputs' extents along axis {axis} do not add up to the output's {y.shape[axis]}")
+
+    def input_regions(self, op, out: Region):
+        """Along the channels (any axis but the region's rows and columns) every input is read
+        over the output's region."""
+        y = op.outputs[0]
+        if y.rank != 4 or _axis(op) in out.axes or any(t is None or t.rank != 4 for t in op.inputs):
+            return None
+        return [out] * len(op.inputs)
 
     def prepare(self, op):
         y = op.outputs[0]

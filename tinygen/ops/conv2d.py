@@ -20,6 +20,8 @@ from ..schema import schema
 from .base import register, unsupported
 from .common import (
     WindowedOp,
+    check_padding,
+    window_out_hw,
     activation_range,
     check_dtype,
     check_fused,
@@ -37,8 +39,8 @@ from .common import (
 
 @dataclass
 class Conv2DAttrs:
-    #: "SAME" | "VALID", or explicit (top, left) padding (an operator of a patch)
-    padding: str | tuple[int, int] = "SAME"
+    #: "SAME" | "VALID"; ExplicitPadding (a folded PAD); or (top, left) (an operator of a patch)
+    padding: "str | ExplicitPadding | tuple[int, int]" = "SAME"
     stride: tuple[int, int] = (1, 1)    # (h, w)
     dilation: tuple[int, int] = (1, 1)  # (h, w)
     activation: str = "NONE"            # fused activation
@@ -92,6 +94,8 @@ def window_options(opts) -> dict:
 
 def write_window_options(o, a):
     """Fill a Conv2DOptionsT / DepthwiseConv2DOptionsT with the shared options of attrs `a`."""
+    if not isinstance(a.padding, str):
+        raise ValueError(f"padding {a.padding} has no TFLite encoding (SAME or VALID only)")
     o.padding = padding_code(a.padding)
     o.strideH, o.strideW = a.stride
     o.dilationHFactor, o.dilationWFactor = a.dilation
@@ -100,8 +104,7 @@ def write_window_options(o, a):
 
 
 def conv_out_hw(in_hw, k_hw, stride, dilation, padding):
-    return (Q.out_size(padding, in_hw[0], k_hw[0], stride[0], dilation[0]),
-            Q.out_size(padding, in_hw[1], k_hw[1], stride[1], dilation[1]))
+    return window_out_hw(in_hw, k_hw, stride, dilation, padding)
 
 
 def per_channel_multipliers(op: Op, input_scale: float, filter_q, output_scale: float, channels: int):
@@ -137,8 +140,7 @@ def check_window_conv(op: Op, out_channels_axis: int) -> None:
         check_dtype(op, b, "int32", what="bias")
         if not b.is_const or b.size != out_c:
             raise unsupported(op, f"bias {b.name!r} must be a constant of {out_c} values")
-    if a.padding not in ("SAME", "VALID"):
-        raise unsupported(op, f"padding {a.padding}")
+    check_padding(op, a.padding)
     if min(a.stride) < 1 or min(a.dilation) < 1:
         raise unsupported(op, f"stride {a.stride} / dilation {a.dilation} must be >= 1")
     check_fused(op, a.activation)

@@ -1,9 +1,12 @@
 """TG_COPY_REGION: an internal operator (never in a .tflite) made by the patch pass: copies a
-spatial region of an NHWC tensor into another NHWC tensor (kernel: tg_copy_region)."""
+spatial region (rows and columns on two adjacent axes: NHWC's H, W or NCHW's) of a tensor into
+another tensor of the same layout (kernel: tg_copy_region)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..cstruct import cstruct
 from ..geometry import Region
@@ -47,9 +50,13 @@ class CopyRegion(OpDef):
         a: CopyRegionAttrs = op.attrs
         r = a.src_region
         it = x.itemsize
-        c = x.shape[3]
-        params = CopyParams(blocks=x.shape[0], rows=r.h, row_bytes=r.w * c * it,
-                            src_block_stride=x.shape[1] * x.shape[2] * c * it, src_row_stride=x.shape[2] * c * it,
-                            dst_block_stride=y.shape[1] * y.shape[2] * c * it, dst_row_stride=y.shape[2] * c * it)
-        return CopyArgs(params=params, src_offset=(r.y0 * x.shape[2] + r.x0) * c * it,
-                        dst_offset=(a.dst_origin[0] * y.shape[2] + a.dst_origin[1]) * c * it)
+        ay, ax = r.axes
+        if ax != ay + 1:
+            raise ValueError(f"region axes {r.axes} are not adjacent")
+        inner = int(np.prod(x.shape[ax + 1:], dtype=np.int64))
+        blocks = int(np.prod(x.shape[:ay], dtype=np.int64))
+        params = CopyParams(blocks=blocks, rows=r.h, row_bytes=r.w * inner * it,
+                            src_block_stride=x.shape[ay] * x.shape[ax] * inner * it, src_row_stride=x.shape[ax] * inner * it,
+                            dst_block_stride=y.shape[ay] * y.shape[ax] * inner * it, dst_row_stride=y.shape[ax] * inner * it)
+        return CopyArgs(params=params, src_offset=(r.y0 * x.shape[ax] + r.x0) * inner * it,
+                        dst_offset=(a.dst_origin[0] * y.shape[ax] + a.dst_origin[1]) * inner * it)

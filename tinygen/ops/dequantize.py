@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..schema import schema
 from .activation_utils import UnaryArgs, check_unary
 from .base import OpDef, register
-from .common import check_dtype, check_int8_activation
+from .common import check_dtype, check_int8_activation, elementwise_regions
 from .quantize import AffineF32
 
 
@@ -30,6 +30,14 @@ class Dequantize(OpDef):
         x, y = check_unary(op)
         check_int8_activation(op, x, "input")
         check_dtype(op, y, "float32", what="output")
+
+    def input_regions(self, op, out):
+        return elementwise_regions(op, out)
+
+    def overlap_gaps(self, op):
+        """Element i (4 bytes) is written after int8 element i is read: the output may start
+        3 bytes per element below the input (the input then fills the output's last quarter)."""
+        return [(0, 0, 3 * op.inputs[0].size)]
 
     def lower(self, op, target):
         x = op.inputs[0]

@@ -124,6 +124,8 @@ class MirrorPad(RemapOp):
     places_regions = True
 
     def input_regions(self, op, out):
+        if out.axes != (1, 2):  # NHWC rows and columns only
+            return None
         x = op.inputs[0]
         if x.rank != 4 or (_paddings(op)[[0, 3]] != 0).any():
             return None

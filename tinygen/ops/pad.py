@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cstruct import cstruct
+from ..geometry import Region
+from ..ir import Op, Tensor
 from ..kernel_library import constant
 from ..schema import schema
 from .base import NoAttrs, OpDef, register, unsupported
@@ -65,6 +67,38 @@ class _Pad(OpDef):
 
     def pad_value(self, op) -> int:
         return op.outputs[0].quant.zp
+
+    # -- patch-based inference: output rows [y0, y1) read input rows [y0 - top, y1 - top), clipped
+    def input_regions(self, op, out: Region):
+        x, y = op.inputs[0], op.outputs[0]
+        # constant padding only: a mirrored border (MIRROR_PAD) depends on the image's edge, not
+        # on the edge of a patch's region
+        if op.kind not in ("PAD", "PADV2") or y.rank != 4 or x.rank != 4:
+            return None
+        pads = np.asarray(op.inputs[1].data).reshape(-1, 2)
+        (t, _), (lft, _) = pads[out.axes[0]], pads[out.axes[1]]
+        h, w = out.extent(x.shape)
+        r = Region(max(0, out.y0 - int(t)), min(h, out.y1 - int(t)), max(0, out.x0 - int(lft)), min(w, out.x1 - int(lft)),
+                   out.axes)
+        return [r] + [None] * (len(op.inputs) - 1)
+
+    def patch_op(self, op, inputs, output, buffers, out):
+        """On a patch: the paddings that surround the input buffer's region to make the output's."""
+        pads = np.asarray(op.inputs[1].data).reshape(-1, 2).copy()
+        r_in = buffers[0]
+        for ax, lo_in, hi_in, lo_out, hi_out in ((out.axes[0], r_in.y0, r_in.y1, out.y0, out.y1),
+                                                 (out.axes[1], r_in.x0, r_in.x1, out.x0, out.x1)):
+            before = int(pads[ax][0])
+            pads[ax] = (lo_in + before - lo_out, hi_out - (hi_in + before))
+        if (pads < 0).any():
+            raise ValueError(f"patch region {out} of {op.label} is not covered by its input buffer {r_in}")
+        p = Tensor(name=f"{op.inputs[1].name}[patch]", shape=op.inputs[1].shape, dtype="int32",
+                   data=pads.astype(np.int32).reshape(op.inputs[1].shape))
+        return Op(kind=op.kind, inputs=[inputs[0], p] + list(inputs[2:]), outputs=[output], attrs=op.attrs,
+                  source_index=op.source_index)
+
+    def overlap_gaps(self, op):
+        return []
 
     def lower(self, op, target):
         return self.kernel(op, self.prepare(op), template="ops/pad.c.j2")

@@ -15,6 +15,7 @@ from .base import register, unsupported
 from .common import (
     WindowedOp,
     activation_range,
+    check_padding,
     check_fused,
     check_int8_activation,
     check_rank,
@@ -30,8 +31,9 @@ from .conv2d import conv_out_hw
 
 @dataclass
 class Pool2DAttrs:
-    #: "SAME" | "VALID", or explicit (top, left) padding (an operator of a patch)
-    padding: str | tuple[int, int] = "SAME"
+    #: "SAME" | "VALID"; ExplicitPadding (a folded PAD, MAX_POOL_2D only); or (top, left) (an
+    #: operator of a patch)
+    padding: "str | ExplicitPadding | tuple[int, int]" = "SAME"
     stride: tuple[int, int] = (1, 1)   # (h, w)
     filter: tuple[int, int] = (1, 1)   # (h, w)
     activation: str = "NONE"
@@ -62,6 +64,8 @@ class _Pool2D(WindowedOp):
 
     def write_options(self, a: Pool2DAttrs):
         o = schema.Pool2DOptionsT()
+        if not isinstance(a.padding, str):
+            raise ValueError(f"padding {a.padding} has no TFLite encoding (SAME or VALID only)")
         o.padding = padding_code(a.padding)
         o.strideH, o.strideW = a.stride
         o.filterHeight, o.filterWidth = a.filter
@@ -86,8 +90,7 @@ class _Pool2D(WindowedOp):
         # TFLM's Prepare: |input scale - output scale| (in float32) <= 1e-6 and equal zero points
         if float(abs(np.float32(qx.s) - np.float32(qy.s))) > 1.0e-6 or qx.zp != qy.zp:
             raise unsupported(op, f"input ({qx.s:g}, {qx.zp}) and output ({qy.s:g}, {qy.zp}) quantizations differ")
-        if a.padding not in ("SAME", "VALID"):
-            raise unsupported(op, f"padding {a.padding}")
+        check_padding(op, a.padding)
         if min(a.stride) < 1 or min(a.filter) < 1:
             raise unsupported(op, f"stride {a.stride} / filter {a.filter} must be >= 1")
         check_fused(op, a.activation)

@@ -19,7 +19,7 @@ from ..cstruct import Quant, Range, cstruct
 from ..schema import schema
 from .activation_utils import RequantizeParams, UnaryArgs, check_unary
 from .base import OpDef, register, unsupported
-from .common import check_dtype, check_int8_activation
+from .common import check_dtype, check_int8_activation, elementwise_regions
 
 
 @cstruct("tg_affine_f32")
@@ -58,6 +58,14 @@ class Quantize(OpDef):
             _, s = Q.quantize_multiplier(float(np.float32(qx.s)) / float(np.float32(qy.s)))
             if s > 30:
                 raise unsupported(op, f"input/output scale ratio {qx.s / qy.s} is too large")
+
+    def input_regions(self, op, out):
+        return elementwise_regions(op, out)
+
+    def overlap_gaps(self, op):
+        """Element i is written after element i is read, and an int8 output element is no larger
+        than an input element: the output may start where the input starts (in place)."""
+        return [(0, 0, 0)]
 
     def lower(self, op, target):
         x, y = op.inputs[0], op.outputs[0]

@@ -164,6 +164,8 @@ class ResizeNearestNeighbor(_Resize, RemapOp):
                 nearest_indices(ow, iw, a.align_corners, a.half_pixel_centers))
 
     def input_regions(self, op, out):
+        if out.axes != (1, 2):  # NHWC rows and columns only
+            return None
         return [spatial_region(*self.image_tables(op), out), None]
 
     def remap_axes(self, op, output):
@@ -213,6 +215,8 @@ class ResizeBilinear(_Resize, OpDef):
         return ty, tx
 
     def input_regions(self, op, out):
+        if out.axes != (1, 2):  # NHWC rows and columns only
+            return None
         ty, tx = self.image_tables(op)
         r, c = ty[out.y0:out.y1], tx[out.x0:out.x1]
         return [Region(int(r[:, :2].min()), int(r[:, :2].max()) + 1, int(c[:, :2].min()), int(c[:, :2].max()) + 1),

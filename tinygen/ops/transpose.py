@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cstruct import cstruct
+from ..geometry import Region
 from ..kernel_library import constant
 from ..schema import schema
 from .base import OpDef, register, unsupported
@@ -104,3 +105,29 @@ class Transpose(OpDef):
     def prepare(self, op):
         x = op.inputs[0]
         return plan_transpose(x.shape, _perm(op), x.itemsize)
+
+    def overlap_gaps(self, op):
+        """tg_transpose writes the output in order, one element after reading it (a gather loop),
+        so the output may start `gap` bytes below the input: when output element q is written,
+        every later element's input must still be intact. An NCHW -> NHWC image then needs
+        (H*W - 1) * (C - 1) + 1 bytes below its input instead of a whole second image. Not when
+        the innermost loop copies contiguous rows (memcpy, whose order is unspecified)."""
+        x = op.inputs[0]
+        perm = _perm(op)
+        if perm is None or x.size < 2 or x.size > (1 << 22):
+            return []
+        plan = plan_transpose(x.shape, perm, x.itemsize)
+        if plan.in_stride[plan.rank - 1] == 1:
+            return []
+        src = np.arange(x.size, dtype=np.int64).reshape(x.shape).transpose(perm).reshape(-1)
+        later = np.minimum.accumulate(src[::-1])[::-1][1:]  # lowest input element read after q
+        written = np.arange(1, x.size, dtype=np.int64) * x.itemsize
+        return [(0, 0, int(max(0, (written - later * x.itemsize).max())))]
+
+    def input_regions(self, op, out: Region):
+        """Output rows/columns are the input's along the axes the permutation brings there (an
+        NCHW input transposed to NHWC: axes 2, 3)."""
+        perm = _perm(op)
+        if op.outputs[0].rank != 4 or perm is None:
+            return None
+        return [out.on((perm[out.axes[0]], perm[out.axes[1]])), None]

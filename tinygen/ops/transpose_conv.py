@@ -125,6 +125,8 @@ class TransposeConv(OpDef):
     places_regions = True
 
     def input_regions(self, op, out):
+        if out.axes != (1, 2):  # NHWC rows and columns only
+            return None
         w, x = op.inputs[1], op.inputs[2]
         (ph, pw), (sh, sw) = self._padding(op), op.attrs.stride
         rows = [input_span(o, ph, sh, w.shape[1], x.shape[1]) for o in range(out.y0, out.y1)]

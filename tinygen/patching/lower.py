@@ -2,19 +2,22 @@
 memory plan, and the table of values that change from patch to patch.
 
 For every patch the stage's operators are re-instantiated on region-sized tensors ("local"
-tensors) and lowered with the operators' own lower(); operators that place regions
-(OpDef.places_regions: windowed operators, resizing, mirror padding, transposed convolution,
-space-to-depth) get attrs from their OpDef.local_attrs, e.g. windowed operators an explicit
-padding that places their region in the image:
+tensors) by OpDef.patch_op and lowered with the operators' own lower(). Operators that place
+regions (OpDef.places_regions: windowed operators, resizing, mirror padding, transposed
+convolution, space-to-depth) read their input buffers in place and get attrs from their
+OpDef.local_attrs, e.g. windowed operators an explicit padding that places their region in the
+image:
 
     pad_eff = pad + r0_in - o0 * stride
 
 (r0_in: first row of the input buffer's region, o0: first output row of the patch). It is
 negative when the input buffer starts below the first row the window needs, e.g. when the first
 operator reads the whole graph input in place. Kernels treat rows outside the buffer as padding,
-which is exactly the image border: rows inside the image are always in the buffer. Elementwise
-operators whose inputs cover a larger region than their output (a residual branch whose halo
-was needed by the other consumer) read a dense copy of the right sub-region (TG_COPY_REGION).
+which is exactly the image border: rows inside the image are always in the buffer. Other
+operators (elementwise, PAD, TRANSPOSE, QUANTIZE...) whose input buffer holds more than the region
+they read (a residual branch whose halo was needed by the other consumer, a graph input read in
+place) read a dense copy of that region (TG_COPY_REGION); PAD's patch_op gives each patch its
+own paddings, and constant operands with rows and columns are sliced per patch.
 The patch's output region is then copied into the full stage output.
 
 All patches run the same operator sequence. Its memory is planned once, by the memory planning
@@ -97,26 +100,29 @@ class PatchPlan:
 
 
 def _local_tensor(t: Tensor, r: Region) -> Tensor:
-    return Tensor(name=f"{t.name}[{r.y0}:{r.y1},{r.x0}:{r.x1}]", shape=(t.shape[0], r.h, r.w, t.shape[3]),
-                  dtype=t.dtype, quant=t.quant)
+    return Tensor(name=f"{t.name}[{r.y0}:{r.y1},{r.x0}:{r.x1}]", shape=r.shape_of(t.shape), dtype=t.dtype, quant=t.quant)
 
 
-def _local_attrs(op: Op, p, ext: set[int]):
-    """The attrs of a model operator run on patch p: operators that place regions (windowed
-    operators, resizing...) get them from OpDef.local_attrs, given the region each input buffer
-    holds (an external input, a graph input, is passed whole)."""
-    d = op_def(op)
-    if not d.places_regions:
-        return op.attrs
-    in_regions = [None if t is None or t.is_const else (Region.full(t.shape) if id(t) in ext else p.regions[id(t)])
-                  for t in op.inputs]
-    return d.local_attrs(op, in_regions, p.regions[id(op.outputs[0])])
+def _sliced_const(t: Tensor, r: Region) -> Tensor:
+    """Region r of a constant (an elementwise operand with rows and columns)."""
+    idx = [slice(None)] * t.rank
+    idx[r.axes[0]], idx[r.axes[1]] = slice(r.y0, r.y1), slice(r.x0, r.x1)
+    return Tensor(name=f"{t.name}[{r.y0}:{r.y1},{r.x0}:{r.x1}]", shape=r.shape_of(t.shape), dtype=t.dtype,
+                  quant=t.quant, data=np.ascontiguousarray(t.data[tuple(idx)]))
+
+
+def _buffer_region(t: Tensor, p, ext: set[int], needed: Region | None) -> Region:
+    """The region of t its buffer holds in patch p: an external tensor (graph input) is whole."""
+    if id(t) in ext:
+        return Region.full(t.shape, needed.axes if needed is not None else (1, 2))
+    return p.regions[id(t)]
 
 
 def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
-    """(operator, input) pairs whose input must be cut to the operator's output region: inputs
-    read over the output's region (not whole) whose buffer covers a different region in some patch
-    (a local tensor with a larger union region, or an external tensor, which is passed whole)."""
+    """(operator, input) pairs whose input must be cut to the region the operator reads: inputs
+    read over a region (not whole) by a non-windowed operator, whose buffer covers a different
+    region in some patch (a local tensor with a larger union region, or an external tensor, which
+    is passed whole). Windowed operators read any larger buffer through their padding offset."""
     ext = {id(t) for t in stage.external}
     crops: set[tuple[int, int]] = set()
     for j, op in enumerate(stage.ops):
@@ -124,13 +130,11 @@ def crops_needed(stage: PatchStage) -> set[tuple[int, int]]:
         if d.places_regions:
             continue
         for p in stage.patches:
-            r_out = p.regions[id(op.outputs[0])]
-            regs = d.input_regions(op, r_out)
+            regs = d.input_regions(op, p.regions[id(op.outputs[0])])
             for i, t in enumerate(op.inputs):
                 if t is None or t.is_const or regs[i] is None:
                     continue
-                have = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
-                if have != r_out:
+                if _buffer_region(t, p, ext, regs[i]) != regs[i]:
                     crops.add((j, i))
     return crops
 
@@ -140,32 +144,44 @@ def _patch_sequence(stage: PatchStage, p, crops: set[tuple[int, int]], ext: set[
     local: dict[int, Tensor] = {}
     seq: list[tuple[str, Op, int | None]] = []
     for j, op in enumerate(stage.ops):
+        d = op_def(op)
+        r_out = p.regions[id(op.outputs[0])]
+        regs = d.input_regions(op, r_out)
         ins: list[Tensor | None] = []
+        buffers: list[Region | None] = []
         for i, t in enumerate(op.inputs):
-            if t is None or t.is_const or (id(t) in ext and (j, i) not in crops):
+            if t is None:
                 ins.append(t)
-                continue
-            src = t if id(t) in ext else local[id(t)]
-            if (j, i) in crops:
-                r_out = p.regions[id(op.outputs[0])]
-                r_in = Region.full(t.shape) if id(t) in ext else p.regions[id(t)]
-                dst = _local_tensor(t, r_out)
-                cop = Op(kind="TG_COPY_REGION", inputs=[src], outputs=[dst],
-                         attrs=CopyRegionAttrs(src_region=Region(r_out.y0 - r_in.y0, r_out.y1 - r_in.y0,
-                                                                 r_out.x0 - r_in.x0, r_out.x1 - r_in.x0),
-                                               dst_origin=(0, 0)))
-                seq.append((f"crop{j}_{i}", cop, None))
-                src = dst
-            ins.append(src)
+                buffers.append(None)
+            elif t.is_const:
+                sliced = regs[i] is not None and regs[i] != Region.full(t.shape, regs[i].axes)
+                ins.append(_sliced_const(t, regs[i]) if sliced else t)
+                buffers.append(regs[i])
+            elif id(t) in ext and (j, i) not in crops:
+                ins.append(t)
+                buffers.append(_buffer_region(t, p, ext, regs[i]))
+            else:
+                src = t if id(t) in ext else local[id(t)]
+                have = _buffer_region(t, p, ext, regs[i])
+                if (j, i) in crops:
+                    need = regs[i]
+                    dst = _local_tensor(t, need)
+                    cop = Op(kind="TG_COPY_REGION", inputs=[src], outputs=[dst],
+                             attrs=CopyRegionAttrs(src_region=Region(need.y0 - have.y0, need.y1 - have.y0,
+                                                                     need.x0 - have.x0, need.x1 - have.x0, need.axes),
+                                                   dst_origin=(0, 0)))
+                    seq.append((f"crop{j}_{i}", cop, None))
+                    src, have = dst, need
+                ins.append(src)
+                buffers.append(have)
         y = op.outputs[0]
-        ly = _local_tensor(y, p.regions[id(y)])
+        ly = _local_tensor(y, r_out)
         local[id(y)] = ly
-        seq.append((f"t{j}", Op(kind=op.kind, inputs=ins, outputs=[ly], attrs=_local_attrs(op, p, ext),
-                                source_index=op.source_index), j))
+        seq.append((f"t{j}", d.patch_op(op, ins, ly, buffers, r_out), j))
     # the patch's result into the full stage output
     r = p.regions[id(stage.output)]
     cop = Op(kind="TG_COPY_REGION", inputs=[local[id(stage.output)]], outputs=[stage.output],
-             attrs=CopyRegionAttrs(src_region=Region(0, r.h, 0, r.w), dst_origin=(r.y0, r.x0)))
+             attrs=CopyRegionAttrs(src_region=Region(0, r.h, 0, r.w, r.axes), dst_origin=(r.y0, r.x0)))
     seq.append(("out", cop, None))
     return seq
 
@@ -276,12 +292,12 @@ def output_gap(stage: PatchStage) -> int | None:
     x, y = stage.external[0], stage.output
     if x.shape[0] != 1 or y.shape[0] != 1:
         return None
-    xw, xc, yw, yc = x.shape[2], x.shape[3] * x.itemsize, y.shape[2], y.shape[3] * y.itemsize
+    yw, yc = y.shape[2], y.shape[3] * y.itemsize
     written = 0
     lows = []
     for p in stage.patches:
         r = p.regions[id(x)]
-        lows.append((r.y0 * xw + r.x0) * xc)
+        lows.append(r.first_offset(x.shape) * x.itemsize)  # (NHWC or NCHW: the region's first byte)
     # the lowest input byte still needed after patch t: min over later patches
     need: list[int | None] = [0] * len(lows)
     m = None
@@ -347,8 +363,8 @@ def _tabulate(plan: PatchPlan) -> None:
     symbolic: list[Any] = []
     for s, step in enumerate(plan.steps):
         leaves = [dict(_leaves(op.kernel.args)) for op in step.ops]
-        if any(set(lv) != set(leaves[0]) for lv in leaves):
-            symbolic.append(None)  # the structure differs: emitted per patch
+        if any(set(lv) != set(leaves[0]) for lv in leaves) or _constants_differ(step.ops):
+            symbolic.append(None)  # the structure or a constant operand differs: emitted per patch
             continue
         args = step.ops[0].kernel.args
         ok = True
@@ -366,6 +382,18 @@ def _tabulate(plan: PatchPlan) -> None:
             args = _set(args, path, Sym(f"g->{name}"))
         symbolic.append(args if ok else None)
     plan.columns, plan.table, plan.symbolic = columns, table, symbolic
+
+
+def _constants_differ(ops: list[Op]) -> bool:
+    """Whether the patches' operators of a step read different constants (an elementwise operand
+    sliced per patch): the loop body can only name one."""
+    first = ops[0].inputs
+    for op in ops[1:]:
+        for a, b in zip(first, op.inputs):
+            if a is not None and b is not None and a.is_const and a is not b and (
+                    a.shape != b.shape or not np.array_equal(a.data, b.data)):
+                return True
+    return False
 
 
 def symbolic_kernel(k: Kernel, args: Any) -> Kernel:

@@ -27,7 +27,7 @@ from ..memory.variants import choose_variants
 from ..ops import op_def
 from ..options import CompileOptions
 from .lower import output_gap
-from .stage import NotPatchable, PatchStage, make_stage, stage_candidates
+from .stage import NotPatchable, PatchStage, make_stage, region_bytes, stage_candidates
 
 MAX_GRID = 8
 
@@ -78,15 +78,24 @@ def rest_arena(graph: Graph, k: int, options: CompileOptions, target: Target) ->
 
 
 def _estimate_crop_bytes(stage: PatchStage, j: int, op: Op, ext: set[int]) -> int:
-    """Bytes of the dense copies an elementwise operator's inputs may need (counted at it)."""
-    if op_def(op).places_regions:
+    """Bytes of the dense copies an operator's inputs may need (counted at it): an input whose
+    buffer holds more than the region the operator reads, unless the operator places regions."""
+    d = op_def(op)
+    if d.places_regions:
         return 0
     n = 0
-    for t in op.inputs:
-        if t is not None and not t.is_const and t is not stage.output:
-            have = (lambda p: Region.full(t.shape)) if id(t) in ext else (lambda p: p.regions[id(t)])
-            if any(have(p) != p.regions[id(op.outputs[0])] for p in stage.patches):
-                n += stage.local_bytes(op.outputs[0])
+    for i, t in enumerate(op.inputs):
+        if t is None or t.is_const or t is stage.output:
+            continue
+        most = 0
+        for p in stage.patches:
+            need = d.input_regions(op, p.regions[id(op.outputs[0])])[i]
+            if need is None:
+                continue
+            have = Region.full(t.shape, need.axes) if id(t) in ext else p.regions[id(t)]
+            if have != need:
+                most = max(most, region_bytes(t, need))
+        n += most
     return n
 
 

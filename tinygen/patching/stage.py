@@ -2,7 +2,9 @@
 covers for each patch.
 
 A stage is a prefix ops[0:k] of the schedule whose operators all run on spatial regions
-(OpDef.input_regions) and whose only tensor used after the stage is the output T of ops[k-1].
+(OpDef.input_regions: windowed and elementwise operators, PAD, TRANSPOSE, QUANTIZE, DEQUANTIZE,
+CONCATENATION along channels...; regions are rows and columns of any two axes, so an NCHW graph
+input read through its TRANSPOSE runs patch by patch too) and whose only tensor used after the stage is the output T of ops[k-1].
 T's height and width are cut into a grid; for each patch, walking the stage backwards gives the
 region of every earlier tensor the patch depends on (its receptive field, clipped to the image;
 a tensor read by several operators covers the union of what they read). Operators whose inputs
@@ -21,6 +23,12 @@ from ..ops import get_op_def, op_def
 
 class NotPatchable(Exception):
     pass
+
+
+def region_bytes(t: Tensor, r: Region) -> int:
+    """Bytes of region r of tensor t (all of its other axes)."""
+    rows, cols = r.extent(t.shape)
+    return t.nbytes // max(1, rows * cols) * r.area
 
 
 @dataclass
@@ -47,8 +55,7 @@ class PatchStage:
 
     def local_bytes(self, t: Tensor) -> int:
         """Bytes of the patch buffer of a stage-local tensor: its largest region over all patches."""
-        n, c = t.shape[0], t.shape[3]
-        return max(p.regions[id(t)].area for p in self.patches) * n * c * t.itemsize
+        return max(region_bytes(t, p.regions[id(t)]) for p in self.patches)
 
     def macs(self) -> tuple[int, int]:
         """(multiply-accumulates of the stage run patch by patch, run layer by layer)."""
@@ -57,7 +64,8 @@ class PatchStage:
             m = op_def(op).macs(op)
             layerwise += m
             y = op.outputs[0]
-            per_px = m / max(1, y.shape[1] * y.shape[2])
+            rows, cols = self.patches[0].regions[id(y)].extent(y.shape)
+            per_px = m / max(1, rows * cols)
             patched += sum(round(per_px * p.regions[id(y)].area) for p in self.patches)
         return patched, layerwise
 
@@ -141,8 +149,13 @@ def make_stage(graph: Graph, k: int, grid: tuple[int, int]) -> PatchStage:
                             r = Region.full(t.shape)
                         else:
                             raise NotPatchable(f"{op.label} needs all of {t.name!r}, computed inside the stage")
+                    if r.empty:
+                        raise NotPatchable(f"{op.label}: a patch reads no element of {t.name!r}")
                     prev = geo.regions.get(id(t))
-                    geo.regions[id(t)] = r if prev is None else prev.union(r)
+                    try:
+                        geo.regions[id(t)] = r if prev is None else prev.union(r)
+                    except ValueError as e:
+                        raise NotPatchable(f"{t.name!r}: {e}") from None
             for t in external:
                 geo.regions.setdefault(id(t), Region.full(t.shape))
             patches.append(geo)
