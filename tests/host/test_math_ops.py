@@ -239,3 +239,25 @@ def test_abs_ratio_in_double_precision():
     xs = np.array([[-32456, 32456, -1, 0]], dtype=np.int16)
     assert TFLMReference(model).run([xs])[0][0, 0] == 32767
     _check_with_inputs([(model, [[xs]])], n_random=2)
+
+
+def test_patch_stages_through_the_elementwise_operators():
+    """PRELU, MAXIMUM, ABS, SQUARED_DIFFERENCE and L2_NORMALIZATION declare their input regions:
+    patch stages run through them, bit-exact, and lower the arena."""
+    from tinygen.testing.harness import check_models
+
+    b = GraphBuilder("patched", seed=3)
+    x = b.input((1, 16, 16, 3))
+    y = b.conv2d(x, 8)
+    alpha = b.const(np.linspace(-100, 100, 8).astype(np.int8), "int8", Quant(scale=[0.01], zero_point=[0]))
+    y = b.prelu(y, alpha)
+    y = b.maximum(y, b.const_int8(np.array([[[[3]]]], np.int8), scale=y.quant.s, zero_point=y.quant.zp))
+    y = b.squared_difference(b.abs_(b.conv2d(y, 8, stride=(2, 2))), b.conv2d(y, 8, stride=(2, 2)))
+    y = b.conv2d(b.l2_normalization(y), 4, stride=(2, 2))
+    model = b.tflite([y])
+    arenas = {}
+    for patches in ("off", "7:3x3", "8:2x2", "min"):
+        report, = check_models([model], n_random=3, options=CompileOptions(patches=patches))
+        assert report.bit_exact, (patches, report.mismatches[:1], report.first_diverging_op)
+        arenas[patches] = report.arena_bytes
+    assert arenas["min"] < arenas["off"]
