@@ -66,6 +66,8 @@ def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[list[np.ndarray]]
                     xs.append(rng.uniform(lo, hi, size=t.shape).astype(np.float32))
                 else:
                     xs.append(rng.normal(0, 1, size=t.shape).astype(np.float32))
+            elif t.dtype == "bool":
+                xs.append(rng.integers(0, 2, size=t.shape).astype(np.bool_))
             else:
                 info = np.iinfo(np_dtype(t.dtype))
                 xs.append(rng.integers(info.min, info.max + 1, size=t.shape).astype(np_dtype(t.dtype)))
@@ -147,7 +149,8 @@ def _compare(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray]) -> tuple[boo
             return False, float("inf")
         if a.dtype.kind == "f":
             eq = np.array_equal(a.view(np.uint32), b.astype(np.float32).view(np.uint32))
-            d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
+            with np.errstate(invalid="ignore"):  # inf - inf, NaN: the bit comparison decides
+                d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
         else:
             eq = np.array_equal(a, b)
             d = float(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)), initial=0))
@@ -157,15 +160,24 @@ def _compare(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray]) -> tuple[boo
 
 
 def first_diverging_op(cm: CompiledModel, host: HostModel, model_bytes: bytes, xs: Sequence[np.ndarray],
-                       isolate: bool = False) -> dict | None:
+                       isolate: bool = False, history: Sequence[Sequence[np.ndarray]] = ()) -> dict | None:
     """Run both with every intermediate tensor kept; the first operator (in execution order)
-    whose output differs."""
-    _, records = host.trace(xs)
+    whose output differs. A stateful model first replays `history` (the inputs before xs) through
+    both from the initial state, so that their states match the failing inference's."""
+    if host.stateful:
+        host.reset()
+        for h in history:
+            host.invoke(h)
     if isolate:
         ref = IsolatedTFLMReference(model_bytes, preserve_all_tensors=True)
-        ref.want_tensors = [t for _, t, _ in records if t >= 0]
     else:
         ref = TFLMReference(model_bytes, preserve_all_tensors=True)
+    if host.stateful:
+        for h in history:
+            ref.run(h)
+    _, records = host.trace(xs)
+    if isolate:
+        ref.want_tensors = [t for _, t, _ in records if t >= 0]
     ref.run(xs)
     ops = cm.graph.ops
     for pos, tidx, data in records:
@@ -218,6 +230,7 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
         sets = random_inputs(cm.graph, n_random, seed)
         if extra_inputs is not None:
             sets += list(extra_inputs[k])
+        host.reset()  # stateful models: both start from the initial state, then run every set in turn
         if sanitize and sets:
             host.run_many(sets)  # every input in one sanitized child process
         for i, xs in enumerate(sets):
@@ -242,7 +255,8 @@ def check_compiled(items: Sequence[tuple[CompiledModel, bytes]], n_random: int =
                 rep.mismatches.append(dict(input=i, kind="random" if i < n_random else "given",
                                            max_abs_diff=diff))
                 if diagnose and not sanitize and rep.first_diverging_op is None:
-                    rep.first_diverging_op = first_diverging_op(cm, host, data, xs, isolate=isolate)
+                    rep.first_diverging_op = first_diverging_op(cm, host, data, xs, isolate=isolate,
+                                                                history=sets[:i])
         reports.append(rep)
     return reports
 

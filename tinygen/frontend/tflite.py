@@ -200,9 +200,6 @@ class _Reader:
     def read_tensor(self, i: int) -> Tensor:
         tt = self.sg.Tensors(i)
         name = self._str(tt.Name()) or f"tensor_{i}"
-        if tt.IsVariable():  # found by fuzzing: TFLM keeps such tensors as state (zeroed at start)
-            raise UnsupportedError(f"tensor {i} ({quote_name(name)}) is a variable tensor (state kept between "
-                                   f"inferences, as in streaming models); tinygen does not support variable tensors")
         shape_arr = self._arr(tt.ShapeAsNumpy())
         shape = tuple(int(d) for d in shape_arr)
         if any(d < 0 for d in shape):
@@ -231,8 +228,11 @@ class _Reader:
                     axis = 0
                 quant = Quant(scale=scale, zero_point=zp, axis=axis)
         data = None
+        # A variable tensor (operator state) starts from its zero point whatever its buffer holds:
+        # TFLM resets variables when it allocates the model and ignores initial data.
+        is_variable = bool(tt.IsVariable())
         b = int(tt.Buffer())
-        if b != 0:
+        if b != 0 and not is_variable:
             if not 0 <= b < self.nbuf:
                 raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) refers to buffer {b}, but the model has {self.nbuf}")
             raw = self.buffer_bytes(b)
@@ -240,7 +240,8 @@ class _Reader:
                 if len(raw) != nbytes:
                     raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) has {len(raw)} bytes of data but shape {list(shape)} x {dtype} needs {nbytes}")
                 data = np.frombuffer(raw, dtype=np_dtype(dtype)).reshape(shape).copy()
-        return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i)
+        return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i,
+                      is_variable=is_variable)
 
     def buffer_bytes(self, b: int) -> bytes | None:
         buf = self.model.Buffers(b)

@@ -134,7 +134,7 @@ def overlap_rules(problem: MemoryProblem, buffers: list[Buffer]) -> list[Overlap
     for pos, (op, step) in enumerate(zip(problem.ops, problem.steps)):
         for in_idx, out_idx, gap in step.overlap:
             x, y = op.inputs[in_idx], op.outputs[out_idx]
-            if x is None or x.is_const:
+            if x is None or x.is_static:
                 continue
             rx, ry = roots.get(id(x), x), roots.get(id(y), y)
             bx, by = by_tensor.get(id(rx)), by_tensor.get(id(ry))
@@ -172,7 +172,7 @@ def plan_memory(problem: MemoryProblem, options: MemoryOptions = MemoryOptions()
             plan._tensor_buf[id(t)] = b
     for op in problem.ops:
         for t in list(op.inputs) + list(op.outputs):
-            if t is None or t.is_const:
+            if t is None or t.is_static:
                 continue
             r = roots.get(id(t))
             if r is not None and id(r) in plan._tensor_buf:

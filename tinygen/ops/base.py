@@ -111,6 +111,10 @@ class OpDef:
     #: the operator only moves stored values, no arithmetic (slices, splits, gathers...): its
     #: tensors may have any element type the operator accepts, float32 included
     moves_values: ClassVar[bool] = False
+    #: the operator also computes on float32 (type-independent comparisons, MAXIMUM, REDUCE_MAX,
+    #: and float32 kernels): its check() says which types; otherwise the `check` pass refuses
+    #: float32 tensors as a float model
+    float_types: ClassVar[bool] = False
 
     # -- front end ------------------------------------------------------------------------
     def parse(self, opts: Any, inputs: list[Tensor | None], outputs: list[Tensor]) -> Any:

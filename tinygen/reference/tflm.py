@@ -62,6 +62,10 @@ class TFLMReference:
         """An intermediate tensor (needs preserve_all_tensors=True)."""
         return np.array(self.interp.GetTensor(index, 0)["tensor_data"])
 
+    def reset(self) -> None:
+        """Restore the initial state of the variable tensors (stateful models: SVDF, LSTM)."""
+        self.interp.reset()
+
 
 def _why(e: BaseException, stderr: str, limit: int = 160) -> str:
     """A short cause: the exception's message, else TFLM's first stderr line."""
@@ -138,7 +142,7 @@ _WORKER_REFS: dict = {}
 _WORKER_KEEP = 8
 
 
-def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
+def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices, reset: bool = False):
     import hashlib
 
     key = (hashlib.sha256(model).hexdigest(), preserve)
@@ -147,6 +151,8 @@ def _worker_run(model: bytes, preserve: bool, inputs, tensor_indices):
         if len(_WORKER_REFS) >= _WORKER_KEEP:
             _WORKER_REFS.clear()
         ref = _WORKER_REFS[key] = TFLMReference(model, preserve_all_tensors=preserve)
+    elif reset:  # a reused interpreter of a stateful model starts over
+        ref.reset()
     outs = ref.run(inputs)
     tensors = {i: ref.tensor(i) for i in tensor_indices}
     return outs, tensors
@@ -189,13 +195,16 @@ class IsolatedTFLMReference:
         self._pool = pool.executor if pool is not None else _new_executor()
         self._tensors: dict[int, np.ndarray] = {}
         self.want_tensors: list[int] = []
+        self._fresh = True  # the first run starts from the initial state
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
             outs, self._tensors = self._pool.submit(_worker_run, self.model, self.preserve,
-                                                    [np.asarray(x) for x in inputs], list(self.want_tensors)).result()
+                                                    [np.asarray(x) for x in inputs], list(self.want_tensors),
+                                                    self._fresh).result()
+            self._fresh = False
         except BrokenProcessPool:
             self.close()
             raise TinygenError("TensorFlow Lite Micro crashed (the reference process aborted) while running this "
@@ -204,6 +213,10 @@ class IsolatedTFLMReference:
 
     def tensor(self, index: int) -> np.ndarray:
         return self._tensors[index]
+
+    def reset(self) -> None:
+        """The next run starts from the initial state (stateful models)."""
+        self._fresh = True
 
     def close(self) -> None:
         if self._shared is not None:

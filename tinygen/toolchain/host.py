@@ -98,7 +98,14 @@ def _cdecl(cm: "CompiledModel") -> str:
     decl = f"int {cm.name}_invoke({', '.join(ins + outs)});\n"
     if cm.options.io_in_arena:
         decl += f"int {cm.name}_run(void);\nvoid *{cm.name}_input(int);\nvoid *{cm.name}_output(int);\n"
+    if has_state(cm):
+        decl += f"void {cm.name}_reset(void);\n"
     return decl
+
+
+def has_state(cm: "CompiledModel") -> bool:
+    """The model keeps state between inferences (variable tensors: SVDF, LSTM)."""
+    return any(t.is_variable for t in cm.graph.tensors())
 
 
 class HostModel:
@@ -112,6 +119,18 @@ class HostModel:
         self._invoke = getattr(lib, f"{cm.name}_invoke")
         #: operators whose canaries were checked (guard builds), over every run
         self.guard_checks = 0
+        self._reset = getattr(lib, f"{cm.name}_reset") if has_state(cm) else None
+
+    @property
+    def stateful(self) -> bool:
+        return self._reset is not None
+
+    def reset(self) -> None:
+        """Restore the model's initial state (variable tensors); nothing for stateless models.
+        The shared object may be loaded once per process and reused, so a caller wanting a fresh
+        start after earlier inferences resets first."""
+        if self._reset is not None:
+            self._reset()
 
     def _ptr(self, arr: np.ndarray, dtype: str):
         return self.ffi.from_buffer(f"{c_type(dtype)}[]", arr)

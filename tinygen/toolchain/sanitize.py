@@ -97,6 +97,10 @@ class SanitizedModel:
     def invoke(self, xs: Sequence[np.ndarray]) -> list[np.ndarray]:
         return self.run_many([xs])[0]
 
+    def reset(self) -> None:
+        """Nothing to do: every run_many starts a new child process, whose state is the initial one
+        (stateful models are run with all their inputs, in order, in one run_many)."""
+
 
 def build_sanitized(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[SanitizedModel]:
     """Compile models and the kernel library with the sanitizers into one shared object."""
