@@ -112,13 +112,9 @@ def _evaluate(data: bytes, board_name: str, settings: SweepSettings, row: dict) 
         _emulate(data, board, options, settings, row)
         return
 
-    from ..compiler import compile_graph, compile_model
-    from ..frontend import parse_tflite
+    from ..compiler import compile_model
 
-    if settings.stage == "plan":
-        cm = compile_graph(parse_tflite(data), options)  # no C: the plan is all this stage reports
-    else:
-        cm = compile_model(data, options)
+    cm = compile_model(data, options)  # the C is generated (not built): its constants are the flash estimate
     patches = cm.patches.to_dict() if cm.patches is not None else None
     row.update(const_bytes=cm.const_bytes, arena_bytes=cm.arena_bytes, macs=cm.macs,
                arena_no_patches_bytes=patches["peak_without_patches_bytes"] if patches else cm.arena_bytes,

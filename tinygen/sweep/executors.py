@@ -114,6 +114,13 @@ def ray_missing() -> str | None:
     return None
 
 
+def _loopback_driver(address: str) -> dict:
+    """A driver joining a cluster on the loopback stays there (Ray would otherwise look up this
+    machine's outward address for the driver's node)."""
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    return {"_node_ip_address": host} if host in ("127.0.0.1", "localhost", "::1") else {}
+
+
 def _ray_task(data: bytes, name: str, sha256: str, board: str, settings: SweepSettings, key: str) -> dict:
     return evaluate_pair(data, name, sha256, board, settings, key)
 
@@ -139,7 +146,8 @@ class RayExecutor:
         self._connected_here = not ray.is_initialized()
         if self._connected_here:
             try:
-                ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=True)
+                ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=True,
+                         **_loopback_driver(address))
             except Exception as e:  # noqa: BLE001: ConnectionError, ValueError...
                 raise TinygenError(f"--ray {address}: cannot connect to a Ray cluster: {one_line(e)}") from None
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
