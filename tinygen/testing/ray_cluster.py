@@ -77,6 +77,7 @@ class LocalRayCluster:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.started: list[str] = []  # marker value of every node started
+        self._session_dir: Path | None = None
 
     def node_marker(self, i: int) -> str:
         return f"{self.id}-{i}"
@@ -98,8 +99,8 @@ class LocalRayCluster:
                   "--metrics-export-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port()),
                   "--dashboard-agent-grpc-port", str(free_port()), "--runtime-env-agent-port", str(free_port())]
         if i == 0:
-            tmp = self.root / "ray"  # the head's session files (Unix socket paths must stay short)
-            tmp.mkdir(parents=True, exist_ok=True)
+            # the head's session files: a short path of its own (Unix socket paths are limited to 107 bytes)
+            tmp = self._session_dir = Path(tempfile.mkdtemp(prefix="tgray-", dir="/tmp"))
             cmd = [ray_executable(), "start", "--head", "--port", str(self.port), "--include-dashboard=false",
                    "--temp-dir", str(tmp), *common]
         else:
@@ -157,6 +158,9 @@ class LocalRayCluster:
         for m in markers:
             _signal_all(_processes_with(m), signal.SIGKILL)
         self.started.clear()
+        if self._session_dir is not None:
+            shutil.rmtree(self._session_dir, ignore_errors=True)
+            self._session_dir = None
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
