@@ -70,7 +70,12 @@ def main() -> None:
     ap.add_argument("--patches", default="auto")
     ap.add_argument("--out", type=Path, default=HERE / "sweep_results")
     ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--extra-local", action="store_true",
+                    help="run the local pool once more and add it to the results in --out (ABA: local runs before "
+                         "and after Ray; the overhead is then taken against their mean)")
     args = ap.parse_args()
+    if args.extra_local:
+        return extra_local(args)
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     options = CompileOptions(planner=args.planner, patches=args.patches)
     n = min(args.candidates, 500)
@@ -100,10 +105,8 @@ def main() -> None:
     if ray is not None:
         same = sorted(map(lambda r: json.dumps(comparable(r), sort_keys=True), local["rows"])) == \
             sorted(map(lambda r: json.dumps(comparable(r), sort_keys=True), ray["rows"]))
-        over = (ray["wall_s"] - local["wall_s"]) / ray["pairs"]
         summary["ray_rows_identical_to_local"] = same
-        summary["ray_overhead_s_per_pair"] = round(over, 4)
-        summary["ray_overhead_percent_of_local_per_pair"] = round(100 * over / local["wall_s_per_pair"], 2)
+        overhead(summary)
     fronts = fronts_by_board(local["rows"])
     summary["pareto_front_sizes"] = {b: len(f) for b, f in fronts.items()}
     summary["fits"] = {b: sum(1 for r in local["rows"] if r["board"] == b and r["fits"]) for b in BOARDS}
@@ -112,6 +115,37 @@ def main() -> None:
     Path(f"{args.out}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in sorted(
         local["rows"], key=lambda r: (r["board"], r["model"]))))
     Path(f"{args.out}.md").write_text(markdown(summary, local["rows"]))
+    print(Path(f"{args.out}.md").read_text())
+
+
+def overhead(summary: dict) -> None:
+    """Ray's overhead per pair against the mean of the local runs."""
+    local = [r for r in summary["runs"] if r["executor"].startswith("local")]
+    ray = [r for r in summary["runs"] if r["executor"].startswith("Ray")]
+    if not (local and ray):
+        return
+    local_per_pair = statistics.mean(r["wall_s_per_pair"] for r in local)
+    over = ray[0]["wall_s_per_pair"] - local_per_pair
+    summary["local_wall_s_per_pair_mean"] = round(local_per_pair, 4)
+    summary["ray_overhead_s_per_pair"] = round(over, 4)
+    summary["ray_overhead_percent_of_local_per_pair"] = round(100 * over / local_per_pair, 2)
+
+
+def extra_local(args) -> None:
+    summary = json.loads(Path(f"{args.out}.json").read_text())
+    rows = [json.loads(x) for x in Path(f"{args.out}.jsonl").read_text().splitlines()]
+    opts = summary["options"]
+    n = summary["space"]["candidates"]
+    work = Path(tempfile.mkdtemp(prefix="tg-sweep-bench-"))
+    r = run("local pool (again, after Ray)", subset(n), summary["boards"], CompileOptions(**opts),
+            work / "local.jsonl", jobs=summary["workers"])
+    canon = lambda rs: sorted(json.dumps(comparable(x), sort_keys=True) for x in rs)  # noqa: E731
+    summary["runs"].append({k: v for k, v in r.items() if k != "rows"} | {"executor": "local pool, 2 workers (rerun)"})
+    summary["rerun_rows_identical"] = canon(r["rows"]) == canon(rows)
+    summary["machine"]["load_average_at_end"] = os.getloadavg()
+    overhead(summary)
+    Path(f"{args.out}.json").write_text(json.dumps(summary, indent=1) + "\n")
+    Path(f"{args.out}.md").write_text(markdown(summary, rows))
     print(Path(f"{args.out}.md").read_text())
 
 
@@ -131,8 +165,11 @@ def markdown(s: dict, rows: list[dict]) -> str:
     lines.append("")
     if "ray_overhead_s_per_pair" in s:
         lines.append(f"- Ray's overhead per pair: {s['ray_overhead_s_per_pair'] * 1000:+.1f} ms, "
-                     f"{s['ray_overhead_percent_of_local_per_pair']:+.2f} % of the local pool's time per pair; "
-                     f"rows identical to the local run (timings aside): {s['ray_rows_identical_to_local']}.")
+                     f"{s['ray_overhead_percent_of_local_per_pair']:+.2f} % of the local pool's wall time per pair "
+                     f"({s['local_wall_s_per_pair_mean']:.3f} s, the mean of the local runs); rows identical to the "
+                     f"local run (timings aside): {s['ray_rows_identical_to_local']}"
+                     + (f"; the local rerun's rows too: {s['rerun_rows_identical']}" if "rerun_rows_identical" in s
+                        else "") + ".")
     lines.append(f"- Candidates that fit (arena within the board's SRAM less stack, constants within its flash): "
                  + ", ".join(f"{b} {n}" for b, n in s["fits"].items()) + ".")
     lines.append(f"- Load average at the end: {', '.join(f'{x:.1f}' for x in s['machine']['load_average_at_end'])} "

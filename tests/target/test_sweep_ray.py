@@ -2,6 +2,10 @@
 127.0.0.1 (dashboard and usage statistics off), each with its own build cache; the driver connects
 to 127.0.0.1:PORT. Only this test's processes are stopped (tinygen.testing.ray_cluster).
 
+Every node is started by Ray's own `ray start` command line (run through
+tinygen.testing.ray_cluster, which keeps 127.0.0.1 from being replaced by this machine's outward
+address), and the test checks that no socket of the cluster or the driver leaves the loopback.
+
 One test function runs the scenarios in order on one cluster (a cluster start costs tens of
 seconds; pytest-xdist could otherwise split the scenarios across workers and start two):
   1. 20 small candidates x 2 boards, linked: the same rows as the local process pool, and both
@@ -24,9 +28,10 @@ import pytest
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'tinygen[ray]')")
 
 from tinygen.options import CompileOptions  # noqa: E402
-from tinygen.paths import cache_dir  # noqa: E402
+from tinygen.boards import load_board  # noqa: E402
+from tinygen.toolchain.arm import build_kernel_library  # noqa: E402
 from tinygen.sweep import comparable, read_rows, sweep  # noqa: E402
-from tinygen.testing.ray_cluster import LocalRayCluster  # noqa: E402
+from tinygen.testing.ray_cluster import LocalRayCluster, non_loopback_connections  # noqa: E402
 
 BOARDS = ["generic-m4", "NUCLEO-F411RE"]
 
@@ -71,13 +76,22 @@ def test_ray_cluster_same_rows_resume_and_a_killed_node(tmp_path):
                    "RAY_health_check_failure_threshold": "3", "RAY_health_check_initial_delay_ms": "0"}
     cluster = LocalRayCluster(nodes=2, cpus_per_node=1, root=tmp_path / "cluster", env=fast_health)
     for i in range(2):  # each node's own cache, holding the kernel libraries (as a node that built before)
-        for lib in (cache_dir() / "arm").glob("kernels-*"):
-            shutil.copytree(lib, cluster.node_cache(i) / "arm" / lib.name)
+        lib = build_kernel_library(load_board(BOARDS[0])).parent  # both boards are Cortex-M4F
+        shutil.copytree(lib, cluster.node_cache(i) / "arm" / lib.name)
     with cluster:
         assert cluster.address.startswith("127.0.0.1:")
 
-        # 1. the same rows as the local pool; each node used its own build cache
-        r1 = sweep(space=space, boards=BOARDS, stage="link", ray=cluster.address, output=tmp_path / "ray-link.jsonl")
+        # 1. the same rows as the local pool; each node used its own build cache; every socket of the
+        #    cluster's processes and of this driver is on the loopback, checked while tasks run
+        outside: list[str] = []
+
+        def check_sockets(row, done, total, reused):
+            if done in (5, 30):
+                outside.extend(non_loopback_connections(cluster.pids() | {os.getpid()}))
+
+        r1 = sweep(space=space, boards=BOARDS, stage="link", ray=cluster.address, output=tmp_path / "ray-link.jsonl",
+                   on_row=check_sockets)
+        assert not outside, outside
         assert "2 nodes, 2 CPUs" in r1.executor
         assert canon(r1.rows) == canon(local_link.rows)
         for i in range(2):  # both nodes worked, each in its own cache

@@ -117,9 +117,10 @@ def sweep(models: Iterable[str | Path] = (), boards: Iterable[str] = (), *, spac
         if output is None:  # the API without a file: a private one, so resuming logic is the same
             tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="tinygen-sweep-"))
             output = Path(tmpdir) / "results.jsonl"
-        results = stack.enter_context(ResultsFile(output))
+        results_file = ResultsFile(output)  # checks the path before connecting anywhere
         ex = executor or make_executor(jobs, ray)
         stack.callback(ex.close)
+        results = stack.enter_context(results_file)
         if on_start:
             on_start(ex.description, total)
         res = SweepResult(executor=ex.description)

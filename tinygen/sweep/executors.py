@@ -10,8 +10,10 @@ next resume).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import socket
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -114,11 +116,55 @@ def ray_missing() -> str | None:
     return None
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    rest = address.split("://")[-1]
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
+
+
 def _loopback_driver(address: str) -> dict:
-    """A driver joining a cluster on the loopback stays there (Ray would otherwise look up this
-    machine's outward address for the driver's node)."""
-    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
-    return {"_node_ip_address": host} if host in ("127.0.0.1", "localhost", "::1") else {}
+    """A driver joining a cluster on the loopback gives its node the loopback address too (Ray
+    would otherwise look up this machine's outward address for it)."""
+    hp = _host_port(address)
+    return {"_node_ip_address": hp[0]} if hp and hp[0] in _LOOPBACK else {}
+
+
+@contextlib.contextmanager
+def keep_loopback():
+    """While connecting: a loopback bootstrap address stays the loopback. Ray replaces 127.0.0.1 in
+    an address it is given by this machine's outward IP address (so that other machines could use
+    it), which would make a cluster run on 127.0.0.1 talk through the network interface."""
+    try:
+        from ray._private import services
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    original = getattr(services, "resolve_ip_for_localhost", None)
+    if original is None:  # pragma: no cover: another Ray version
+        yield
+        return
+    services.resolve_ip_for_localhost = lambda host: host if host in _LOOPBACK else original(host)
+    try:
+        yield
+    finally:
+        services.resolve_ip_for_localhost = original
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast on HOST:PORT where nothing listens (Ray itself retries for minutes)."""
+    hp = _host_port(address)
+    if hp is None or address.startswith("ray://"):
+        return
+    try:
+        socket.create_connection(hp, timeout=10).close()
+    except OSError as e:
+        raise TinygenError(f"--ray {address}: no Ray cluster answers there ({e.strerror or type(e).__name__})") \
+            from None
 
 
 def _ray_task(data: bytes, name: str, sha256: str, board: str, settings: SweepSettings, key: str) -> dict:
@@ -145,9 +191,12 @@ class RayExecutor:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         self._connected_here = not ray.is_initialized()
         if self._connected_here:
+            if address != "auto":
+                _check_reachable(address)
             try:
-                ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=True,
-                         **_loopback_driver(address))
+                with keep_loopback():
+                    ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=True,
+                             **_loopback_driver(address))
             except Exception as e:  # noqa: BLE001: ConnectionError, ValueError...
                 raise TinygenError(f"--ray {address}: cannot connect to a Ray cluster: {one_line(e)}") from None
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))

@@ -77,6 +77,8 @@ class LocalRayCluster:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.started: list[str] = []  # marker value of every node started
+        #: every port given to a node (the GCS port first)
+        self.ports: set[int] = {self.port}
         self._session_dir: Path | None = None
 
     def node_marker(self, i: int) -> str:
@@ -92,19 +94,27 @@ class LocalRayCluster:
                   "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"})
         return e
 
+    def _port(self) -> str:
+        p = free_port()
+        self.ports.add(p)
+        return str(p)
+
     def _start(self, i: int) -> None:
         common = ["--node-ip-address", "127.0.0.1", "--num-cpus", str(self.cpus_per_node), "--disable-usage-stats",
                   "--object-store-memory", str(self.object_store_bytes),
-                  "--node-manager-port", str(free_port()), "--object-manager-port", str(free_port()),
-                  "--metrics-export-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port()),
-                  "--dashboard-agent-grpc-port", str(free_port()), "--runtime-env-agent-port", str(free_port())]
+                  "--node-manager-port", self._port(), "--object-manager-port", self._port(),
+                  "--metrics-export-port", self._port(), "--dashboard-agent-listen-port", self._port(),
+                  "--dashboard-agent-grpc-port", self._port(), "--runtime-env-agent-port", self._port()]
         if i == 0:
             # the head's session files: a short path of its own (Unix socket paths are limited to 107 bytes)
             tmp = self._session_dir = Path(tempfile.mkdtemp(prefix="tgray-", dir="/tmp"))
-            cmd = [ray_executable(), "start", "--head", "--port", str(self.port), "--include-dashboard=false",
-                   "--temp-dir", str(tmp), *common]
+            args = ["--head", "--port", str(self.port), "--include-dashboard=false", "--temp-dir", str(tmp)]
         else:
-            cmd = [ray_executable(), "start", "--address", self.address, *common]
+            args = ["--address", self.address]
+        # `ray start ...` through this module's __main__ (Ray's own command line), so that 127.0.0.1
+        # stays 127.0.0.1 (see tinygen.sweep.executors.keep_loopback): without it the head's and the
+        # worker's processes reach the GCS through this machine's network interface
+        cmd = [sys.executable, "-m", "tinygen.testing.ray_cluster", "start", *args, *common]
         self.node_cache(i).mkdir(parents=True, exist_ok=True)
         self.started.append(self.node_marker(i))
         r = subprocess.run(cmd, env=self._env(i), capture_output=True, text=True, timeout=180)
@@ -123,8 +133,9 @@ class LocalRayCluster:
 
     def wait_for_nodes(self, n: int, timeout: float = 120.0) -> None:
         """Wait until `n` nodes are alive (asked through a short-lived driver process)."""
-        code = ("import ray, sys; ray.init(address=sys.argv[1], _node_ip_address='127.0.0.1', "
-                "logging_level='ERROR', log_to_driver=False); "
+        code = ("import ray, sys; from tinygen.sweep.executors import keep_loopback\n"
+                "with keep_loopback(): ray.init(address=sys.argv[1], _node_ip_address='127.0.0.1', "
+                "logging_level='ERROR', log_to_driver=False)\n"
                 "print(sum(1 for n in ray.nodes() if n['Alive']))")
         deadline = time.monotonic() + timeout
         last = ""
@@ -139,6 +150,10 @@ class LocalRayCluster:
 
     def node_pids(self, i: int) -> list[int]:
         return _processes_with(self.node_marker(i))
+
+    def pids(self) -> set[int]:
+        """Every live process of every node."""
+        return {p for m in self.started for p in _processes_with(m)}
 
     def kill_node(self, i: int) -> list[int]:
         """SIGKILL every process of node i (its raylet, object store, workers); returns their pids."""
@@ -169,3 +184,58 @@ class LocalRayCluster:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _socket_inodes(pids: set[int]) -> set[str]:
+    out = set()
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    link = os.readlink(fd)
+                except OSError:
+                    continue
+                if link.startswith("socket:["):
+                    out.add(link[8:-1])
+        except OSError:
+            continue
+    return out
+
+
+def non_loopback_connections(pids: set[int]) -> list[str]:
+    """TCP sockets of the processes `pids` (listening or connected) with an address that is not a
+    loopback one, from /proc/net/tcp and tcp6: what a cluster kept on 127.0.0.1 must never have."""
+    inodes = _socket_inodes(pids)
+    bad = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for ln in lines:
+            f = ln.split()
+            if f[9] not in inodes:
+                continue
+            for addr in (f[1].split(":")[0], f[2].split(":")[0]):
+                if not _is_loopback_hex(addr):
+                    bad.append(f"{table}: {f[1]} -> {f[2]} (state {f[3]})")
+                    break
+    return bad
+
+
+def _is_loopback_hex(a: str) -> bool:
+    if len(a) == 8:  # IPv4, little-endian: 127.x.x.x has its first byte last
+        return a[6:8] == "7F" or a == "00000000"
+    v4 = a[24:32]  # ::ffff:a.b.c.d
+    return a in ("0" * 32, "0" * 24 + "01000000") or (a[:24] == "0000000000000000FFFF0000" and
+                                                      (v4[6:8] == "7F" or v4 == "00000000"))
+
+
+if __name__ == "__main__":  # python -m tinygen.testing.ray_cluster start ...: Ray's CLI, loopback kept
+    from ray.scripts.scripts import main
+
+    from tinygen.sweep.executors import keep_loopback
+
+    with keep_loopback():
+        sys.argv[0] = "ray"
+        main()
