@@ -73,9 +73,16 @@ def main() -> None:
     ap.add_argument("--extra-local", action="store_true",
                     help="run the local pool once more and add it to the results in --out (ABA: local runs before "
                          "and after Ray; the overhead is then taken against their mean)")
+    ap.add_argument("--markdown-only", action="store_true", help="rewrite --out's .md from its .json and .jsonl")
     args = ap.parse_args()
     if args.extra_local:
         return extra_local(args)
+    if args.markdown_only:
+        summary = json.loads(Path(f"{args.out}.json").read_text())
+        rows = [json.loads(x) for x in Path(f"{args.out}.jsonl").read_text().splitlines()]
+        overhead(summary)
+        Path(f"{args.out}.md").write_text(markdown(summary, rows))
+        return
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     options = CompileOptions(planner=args.planner, patches=args.patches)
     n = min(args.candidates, 500)
@@ -174,7 +181,12 @@ def markdown(s: dict, rows: list[dict]) -> str:
                  + ", ".join(f"{b} {n}" for b, n in s["fits"].items()) + ".")
     lines.append(f"- Load average at the end: {', '.join(f'{x:.1f}' for x in s['machine']['load_average_at_end'])} "
                  f"(the machine is shared).")
-    lines += ["", "## Pareto fronts (fitting candidates; arena vs MACs vs constants)", "", front_markdown(rows)]
+    lines += ["", "## Pareto fronts: cost (the least arena, MACs and constants among the fitting candidates)", "",
+              "In this grid every cost grows with width and resolution, so the smallest network that fits is the "
+              "whole cost front.", "", front_markdown(rows, "cost"),
+              "## Pareto fronts: capacity (the most MACs for the least arena and constants)", "",
+              "The largest networks each board admits: what a search keeps to train and compare.", "",
+              front_markdown(rows, "capacity")]
     return "\n".join(lines) + "\n"
 
 

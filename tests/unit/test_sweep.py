@@ -281,9 +281,9 @@ def test_cli_writes_jsonl_csv_plot_and_front(tmp_path, space_file):
 
     out, c, png = tmp_path / "r.jsonl", tmp_path / "r.csv", tmp_path / "p.png"
     r = tinygen("sweep", "--space", f"{space_file}:good", "-b", "generic-m4", "-b", "qemu-microbit", "--no-link",
-                "-j", "2", "-o", out, "--csv", c, "--plot", png)
+                "-j", "2", "-o", out, "--csv", c, "--plot", png, "--pareto", "capacity")
     assert r.returncode == 0, r.stderr
-    assert "Pareto front" in r.stdout and "8 pairs: 8 evaluated" in r.stdout
+    assert "Pareto front (capacity)" in r.stdout and "8 pairs: 8 evaluated" in r.stdout
     rows = list(csv.DictReader(c.open()))
     assert len(rows) == 8 and list(rows[0]) == list(FIELDS)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -308,6 +308,9 @@ def test_pareto_front_against_brute_force():
         got = [r["model"] for r in pareto_front(rows)]
         assert set(got) == want and len(got) == len(want)
         assert [pts[m] for m in got] == sorted(pts[m] for m in got)
+        cap = {m: (a, -b, c) for m, (a, b, c) in pts.items()}
+        want = {m for m, p in cap.items() if not any(_dominates(q, p) for q in cap.values())}
+        assert {r["model"] for r in pareto_front(rows, "capacity")} == want
 
 
 def test_expand_models(tmp_path, models_dir):

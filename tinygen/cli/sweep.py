@@ -41,9 +41,12 @@ from . import cli, compile_options, console, err_console, options_from
               help="Scatter plot of every candidate (SRAM vs latency, coloured by fit), one panel per board.")
 @click.option("--front", "front_rows", default=20, show_default=True, type=click.IntRange(1, 10000),
               help="Rows of each board's Pareto front shown.")
+@click.option("--pareto", "objective", type=click.Choice(["cost", "capacity"]), default="cost", show_default=True,
+              help="The front shown and circled in the plot: cost (the least SRAM, latency, flash) or capacity "
+                   "(the most MACs for the least SRAM and flash: the largest networks each board admits).")
 @compile_options
 def sweep_cmd(models, boards, space, output, csv_path, parquet_path, no_link, emulate, opt, n_inputs, seed,
-              jobs, ray_address, plot_path, front_rows, **kw) -> None:
+              jobs, ray_address, plot_path, front_rows, objective, **kw) -> None:
     """Evaluate every MODEL (.tflite files, folders, globs) or --space candidate on every --board:
     compile, plan memory (with --patches as asked), link the firmware, and with --emulate run it
     under the emulator. One row per pair is appended to --output as it finishes (a failing pair is
@@ -91,10 +94,10 @@ def sweep_cmd(models, boards, space, output, csv_path, parquet_path, no_link, em
     try:
         res = sweep(models, boards, space=space, stage=stage, options=options, opt=opt, inputs=n_inputs, seed=seed,
                     output=output, csv=csv_path, parquet=parquet_path, plot=plot_path, jobs=jobs, ray=ray_address,
-                    on_row=on_row, on_start=on_start)
+                    on_row=on_row, on_start=on_start, objective=objective)
     finally:
         progress.stop()
-    for t in front_tables(res.rows, limit=front_rows):
+    for t in front_tables(res.rows, limit=front_rows, objective=objective):
         console.print(t)
     rate = res.computed / res.seconds if res.seconds > 0 else 0.0
     console.print(f"{len(res.rows)} pairs: {res.computed} evaluated ({rate:.2f} pairs/s), {res.reused} already in "

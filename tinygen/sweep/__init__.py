@@ -70,7 +70,7 @@ def sweep(models: Iterable[str | Path] = (), boards: Iterable[str] = (), *, spac
           stage: str = "link", options: CompileOptions | None = None, opt: str = "O2", inputs: int = 1,
           seed: int = 0, output: str | Path | None = None, csv: str | Path | None = None,
           parquet: str | Path | None = None, plot: str | Path | None = None, jobs: int | None = None,
-          ray: str | None = None, executor=None, on_row: OnRow | None = None,
+          ray: str | None = None, executor=None, on_row: OnRow | None = None, objective: str = "cost",
           on_start: Callable[[str, "int | None"], None] | None = None) -> SweepResult:
     """Evaluate every (model, board) pair; see the module's documentation.
 
@@ -163,7 +163,7 @@ def sweep(models: Iterable[str | Path] = (), boards: Iterable[str] = (), *, spac
     if parquet is not None:
         write_parquet(parquet, res.rows)
     if plot is not None:
-        plot_sweep(res.rows, plot)
+        plot_sweep(res.rows, plot, objective)
     res.seconds = time.perf_counter() - t0
     return res
 
