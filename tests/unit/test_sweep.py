@@ -194,6 +194,17 @@ def test_bad_requests_are_one_line_errors_and_write_nothing(tmp_path, space_file
     assert not out.exists()
 
 
+def test_no_ray_cluster_is_a_one_line_error(tmp_path, models_dir):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'tinygen[ray]')")
+    from tinygen.testing.ray_cluster import free_port
+
+    out = tmp_path / "r.jsonl"
+    r = tinygen("sweep", models_dir, "-b", "generic-m4", "-o", out, "--ray", f"127.0.0.1:{free_port()}")
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "no Ray cluster answers" in lines[0], r.stderr
+    assert not out.exists()
+
+
 def test_a_foreign_output_file_is_refused_untouched(tmp_path, models_dir):
     out = tmp_path / "notes.txt"
     out.write_text("my notes\nnot results\n")

@@ -155,6 +155,24 @@ def keep_loopback():
         services.resolve_ip_for_localhost = original
 
 
+def _resolve_auto(address: str) -> str:
+    """"auto": RAY_ADDRESS, or the cluster this machine started last (as Ray finds it), so that
+    a cluster on the loopback is joined on the loopback; a one-line error when there is none."""
+    if address != "auto":
+        return address
+    try:
+        from ray._private import services
+    except ImportError:  # pragma: no cover
+        return address
+    try:
+        with keep_loopback():
+            return services.canonicalize_bootstrap_address_or_die("auto")
+    except Exception as e:  # noqa: BLE001: ConnectionError when no cluster runs here
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise TinygenError(f"--ray auto: no Ray cluster found (start one with `ray start --head`, or give "
+                           f"--ray HOST:PORT): {why}") from None
+
+
 def _check_reachable(address: str) -> None:
     """Fail fast on HOST:PORT where nothing listens (Ray itself retries for minutes)."""
     hp = _host_port(address)
@@ -191,8 +209,8 @@ class RayExecutor:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         self._connected_here = not ray.is_initialized()
         if self._connected_here:
-            if address != "auto":
-                _check_reachable(address)
+            address = _resolve_auto(address)
+            _check_reachable(address)
             try:
                 with keep_loopback():
                     ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=True,
