@@ -49,9 +49,11 @@ def subset(n: int) -> LazySpace:
 
 
 def run(label: str, space, boards, options, out: Path, **kw) -> dict:
+    load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
     res = sweep(space=space, boards=boards, stage="plan", options=options, output=out, **kw)
     wall = time.perf_counter() - t0
+    load_end = os.getloadavg()[0]
     task_s = [r["seconds"] for r in res.rows]
     print(f"{label}: {len(res.rows)} pairs in {wall:.1f} s ({len(res.rows) / wall:.3f} pairs/s; "
           f"{len(res.errors)} errors) on {res.executor}", flush=True)
@@ -59,7 +61,8 @@ def run(label: str, space, boards, options, out: Path, **kw) -> dict:
                 pairs_per_s=round(len(res.rows) / wall, 4), wall_s_per_pair=round(wall / len(res.rows), 4),
                 task_s_total=round(sum(task_s), 1), task_s_mean=round(statistics.mean(task_s), 3),
                 task_s_median=round(statistics.median(task_s), 3), task_s_max=round(max(task_s), 3),
-                errors=len(res.errors), rows=res.rows)
+                errors=len(res.errors), load_1min_start_end=[round(load_start, 1), round(load_end, 1)],
+                rows=res.rows)
 
 
 def main() -> None:
