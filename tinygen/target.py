@@ -112,6 +112,8 @@ class RunReport:
     measurement_build: bool = False
     #: bytes of constants the compiler emitted (weights, biases, requantization tables)
     const_bytes: int = 0
+    #: multiply-accumulates of one inference (patch stages with their recomputed halos)
+    macs: int = 0
     #: flash minus constants: code, start-up, vector table, libraries
     code_bytes: int = 0
     flash_breakdown: dict[str, int] = field(default_factory=dict)
@@ -348,6 +350,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     rep.compile_seconds = time.perf_counter() - t
     rep.arena_bytes = cm.arena_bytes
     rep.const_bytes = cm.const_bytes
+    rep.macs = cm.macs
     if cm.patches is not None:
         rep.patches = cm.patches.to_dict()
     g = cm.graph

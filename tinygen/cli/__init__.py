@@ -228,7 +228,7 @@ def demo_cmd(board: str, json_path: Path | None) -> None:
 
 
 # Commands defined in other modules register themselves on `cli` when imported.
-from . import deploy, target  # noqa: E402,F401
+from . import deploy, sweep, target  # noqa: E402,F401
 
 
 #: longest error line printed (a corrupted model can carry names thousands of characters long)
