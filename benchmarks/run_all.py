@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("target", "target_table.py", True),
     ("backends", "backends_table.py", True),
     ("cmsisnn", "cmsisnn_compare.py", True),
+    ("speedup", "speedup_all.py", True),
     ("kernels_conv", "kernels_conv.py", True),
     ("kernels_depthwise", "kernels_depthwise.py", True),
     ("spatial_ops", "spatial_ops.py", False),
