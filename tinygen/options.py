@@ -48,6 +48,9 @@ class CompileOptions:
     max_overhead: float = 0.20
     #: with patches="auto": SRAM bytes to fit (then the least overhead that fits); None: least memory
     sram_budget: int | None = None
+    #: arena guard (host test builds): canary bytes planned below and above every arena buffer and
+    #: checked after every operator (tinygen.guard); 0: off
+    guard: int = 0
     #: kernel choice on a named core: "speed" (the fast kernels wherever they apply: DSP, scalar
     #: Cortex-M0+ and specialized kernels) or "size" (the portable kernels only: the least flash
     #: and stack, several times more instructions; the code is still built for the core)
@@ -61,4 +64,6 @@ class CompileOptions:
         return asdict(self)
 
     def describe(self) -> str:
-        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+        # the guard is named only when on, so that ordinary builds keep their provenance line
+        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self)
+                        if not (f.name == "guard" and not self.guard))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from .common import (
     padding_name,
 )
 from .conv2d import conv_out_hw
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .common import ExplicitPadding
 
 
 @dataclass
