@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -79,8 +80,9 @@ def run(path: Path, board: str, fast: bool, profile: bool) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", type=Path, default=ROOT.parent / "shared" / "models")
-    ap.add_argument("--perf", type=Path, default=ROOT.parent / "shared" / "perf")
+    shared = Path(os.environ.get("TINYGEN_SHARED", ROOT.parent / "shared"))
+    ap.add_argument("--models", type=Path, default=shared / "models")
+    ap.add_argument("--perf", type=Path, default=shared / "perf")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "cmsisnn_results.md")
     args = ap.parse_args()
     ref = json.loads((args.perf / "cmsisnn_reference.json").read_text())
