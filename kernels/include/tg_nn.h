@@ -181,8 +181,7 @@ typedef struct {
  *     (folded bias and fast requantization, the shift in the rounding word: kernels/src/tg_fast.h),
  *     12 bytes per channel as the portable kernel's bias, multiplier and shift.
  *   pad_row: read only in single mode (NULL otherwise).
- *   Windows are walked run by run, never stored; the deepest call chain stays within the portable
- *   kernel's stack.
+ *   Windows are walked run by run, never stored (no table of runs on the stack).
  *   Scratch (4-byte aligned) selects the mode:
  *     >= tg_conv_dsp_s8_get_buffer_size(): two output pixels per step, both windows widened to
  *        int16 once (fastest);

@@ -21,20 +21,21 @@ CONV_2D, from the operator definition (tinygen/ops/conv2d.py; p = Conv2D.prepare
         conv_dsp_unsupported(layer) -> None when tg_conv_dsp_s8 applies, else the reason
         low = lower_conv_dsp(layer)  -> ConvLowering(params: ConvFastParams, weights: int32 array,
                                         channels: int32 array, pad_row: int8 array)
-        C:  static const tg_conv_fast_params P = <render_initializer(low.params)>;
-            tg_conv_dsp_s8(&ctx, &P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
+        C:  static const tg_conv_fast_params P = {...};  (low.params: geometry, dims and the arrays
+            weights, channels, pad_row as named constants: EmitContext.decl)
+            tg_conv_dsp_s8(&ctx, &P, input, output);
         Scratch: the kernel picks its mode from the buffer it is given (4-byte aligned):
-            tg_conv_dsp_s8_get_buffer_size(&P, &in_dims, &out_dims)       fastest ("full")
+            tg_conv_dsp_s8_get_buffer_size(&P)                             fastest ("full")
             tg_conv_dsp_s8_get_mid_buffer_size(...)                        ~10 % slower
             tg_conv_dsp_s8_get_min_buffer_size(...)                        ~25 % slower
             no buffer (ctx NULL / size 0): one pixel at a time, ~1.7x slower; needs
             conv_dsp_unsupported(layer, scratch=False) is None (C_in % 4 == 0) and pad_row.
             Plan the largest that does not grow the arena (a layer's scratch lives only during
             the layer); benchmarks/kernels_conv.py does exactly that for the shared models.
-            pad_row is read only without a buffer: pass NULL otherwise (and omit the constant).
+            pad_row is read only without a buffer: NULL otherwise (params with pad_row=None).
     Cortex-M0+:
         conv_scalar_unsupported(layer) / lower_conv_scalar(layer) (weights: int8 rows)
-        C:  tg_conv_scalar_s8(&P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
+        C:  tg_conv_scalar_s8(&P, input, output);
         no scratch (tg_conv_scalar_s8_get_buffer_size() returns 0); pad_row is needed.
     Write order: the tg_nn.h raster contract (overlap_gaps() of the portable kernel stay valid).
 
@@ -47,9 +48,9 @@ FULLY_CONNECTED (p = FullyConnected.prepare(op)):
                     act_min=p.act_min, act_max=p.act_max)
     fc_dsp_unsupported(layer) / lower_fc_dsp(layer) -> FcLowering(params: FcFastParams,
         weights: int32 array, channels: int32 array)
-        C:  tg_fully_connected_dsp_s8(&P, input, weights, channels, output);   no scratch
+        C:  tg_fully_connected_dsp_s8(&P, input, output);   no scratch (P holds weights, channels)
     fc_scalar_unsupported(layer) / lower_fc_scalar(layer) (weights: int8 rows)
-        C:  tg_fully_connected_scalar_s8(&P, input, weights, channels, output); no scratch
+        C:  tg_fully_connected_scalar_s8(&P, input, output); no scratch
     Write order: row by row, as the portable kernel (its overlap_gaps() stay valid).
 
 Constant arrays: emit `weights` and `channels` with their numpy dtypes (int32 arrays are 4-byte
@@ -403,7 +404,7 @@ def pack_fc_dsp_weights(w2d: np.ndarray) -> np.ndarray:
 def lower_fc_dsp(layer: FcLayer) -> FcLowering:
     """Everything tg_fully_connected_dsp_s8 needs (raises ValueError where fc_dsp_unsupported says no):
     the weights packed by pack_fc_dsp_weights, the channel words, the parameters.
-    Call: tg_fully_connected_dsp_s8(&params, input, weights, channels, output); no scratch."""
+    Call: tg_fully_connected_dsp_s8(&params, input, output); no scratch."""
     words, why = _fc_words(layer)
     if words is None:
         raise ValueError(f"tg_fully_connected_dsp_s8 does not apply: {why}")
