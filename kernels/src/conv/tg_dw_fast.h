@@ -320,13 +320,16 @@ TG_INLINE void tg_dwf_groups9(tg_dwf_run *ra, int scalar)
 }
 
 /* The same for other filters (up to TG_DWF_MAX_TABLE taps), in C, the tap addresses computed on
- * the fly (no offset table): the window of the run's first pixel has its top-left tap at input row
+ * the fly (no offset table; by increments for a window inside the input, checked tap by tap at the
+ * borders): the window of the run's first pixel has its top-left tap at input row
  * ra->y0, column ra->x0 of the image at ra->base; a tap outside the input reads the pad words.
  * Outputs saturated to int8 only, as above. */
 TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(const tg_dw_fast_params *p, tg_dwf_run *ra, int scalar)
 {
     do {
         const int32_t *q = ra->q;
+        const int inside = ra->y0 >= 0 && ra->y0 + (p->filter.h - 1) * p->dilation.h < p->input_dims.h &&
+                           ra->x0 >= 0 && ra->x0 + (p->filter.w - 1) * p->dilation.w < p->input_dims.w;
         int32_t g;
         for (g = 0; g < ra->groups; ++g, q += 9) {
             tg_dwf_acc a;
@@ -336,14 +339,28 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(const tg_dw_fast_params *p, tg_dw
             a.a2 = q[2];
             a.a3 = q[3];
             q += 4;
-            for (ky = 0; ky < p->filter.h; ++ky) {
-                const int32_t y = ra->y0 + ky * p->dilation.h;
-                for (kx = 0; kx < p->filter.w; ++kx) {
-                    const int32_t x = ra->x0 + kx * p->dilation.w;
-                    const int8_t *src = (uint32_t)y < (uint32_t)p->input_dims.h && (uint32_t)x < (uint32_t)p->input_dims.w
-                                            ? (const int8_t *)ra->base + (y * p->input_dims.w + x) * p->input_dims.c
-                                            : (const int8_t *)p->pad;
-                    tg_dwf_tap(src + 4 * g, *q++, &a, scalar);
+            if (inside) {  /* the taps by increments from the window's top-left one */
+                const int32_t ystep = p->dilation.h * p->input_dims.w * p->input_dims.c;
+                const int32_t xstep = p->dilation.w * p->input_dims.c;
+                const int8_t *row = (const int8_t *)ra->base + (ra->y0 * p->input_dims.w + ra->x0) * p->input_dims.c +
+                                    4 * g;
+                for (ky = 0; ky < p->filter.h; ++ky, row += ystep) {
+                    const int8_t *src = row;
+                    for (kx = 0; kx < p->filter.w; ++kx, src += xstep) {
+                        tg_dwf_tap(src, *q++, &a, scalar);
+                    }
+                }
+            } else {
+                for (ky = 0; ky < p->filter.h; ++ky) {
+                    const int32_t y = ra->y0 + ky * p->dilation.h;
+                    for (kx = 0; kx < p->filter.w; ++kx) {
+                        const int32_t x = ra->x0 + kx * p->dilation.w;
+                        const int8_t *src = (uint32_t)y < (uint32_t)p->input_dims.h &&
+                                                    (uint32_t)x < (uint32_t)p->input_dims.w
+                                                ? (const int8_t *)ra->base + (y * p->input_dims.w + x) * p->input_dims.c
+                                                : (const int8_t *)p->pad;
+                        tg_dwf_tap(src + 4 * g, *q++, &a, scalar);
+                    }
                 }
             }
             tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q, ra->out + 4 * g);
