@@ -1141,6 +1141,32 @@ tg_status tg_transpose_conv_s8(const tg_transpose_conv_params *params, const tg_
                                const int32_t *bias,
                                const tg_dims *output_dims, int8_t *output);
 
+/* ========================================================================================== */
+/* More TFLite Micro operators (issue 10, "then" group): LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT,   */
+/* CAST, ELU, LOG_SOFTMAX, DIV, and the exact float32 NEG, SQUARE, SQRT, FLOOR, CEIL, ROUND      */
+/* ========================================================================================== */
+
+/*
+ * tg_logical_and / tg_logical_or - elementwise a && b / a || b of two bool tensors (one byte per
+ *   element, 0 or 1), broadcast as described by bcast (see tg_add_s8); the output is 0 or 1.
+ */
+tg_status tg_logical_and(const tg_broadcast *bcast, const uint8_t *input1, const uint8_t *input2,
+                         uint8_t *output);
+tg_status tg_logical_or(const tg_broadcast *bcast, const uint8_t *input1, const uint8_t *input2,
+                        uint8_t *output);
+
+/* tg_logical_not - elementwise !x of a bool tensor (one byte per element); the output is 0 or 1. */
+tg_status tg_logical_not(int32_t size, const uint8_t *input, uint8_t *output);
+
+/*
+ * tg_cast - converts size elements of type in_dtype (TG_DTYPE_INT8, INT16, INT32, FLOAT32 or BOOL)
+ *   to out_dtype (TG_DTYPE_INT8, INT16, INT32, FLOAT32 or BOOL) as C++'s static_cast does in
+ *   TFLite Micro, ignoring quantization: narrower integers keep their low bits (two's complement),
+ *   bool reads as 0 or 1 and is written as x != 0 (NaN included); float32 -> integer truncates toward zero and saturates to the output type's
+ *   range (infinities too), NaN gives 0, as the pinned TFLite Micro does.
+ */
+tg_status tg_cast(int32_t in_dtype, int32_t out_dtype, int32_t size, const void *input, void *output);
+
 #ifdef __cplusplus
 }
 #endif

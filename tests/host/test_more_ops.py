@@ -1,0 +1,93 @@
+"""LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT, CAST, ELU, LOG_SOFTMAX, DIV and the exact float32
+operators on the host build vs TFLite Micro: 64 random cases per operator, edge cases with given
+inputs, and refusals of what TFLite Micro refuses."""
+
+import numpy as np
+import pytest
+from hypothesis import Phase, given, settings
+
+from tinygen.check import check_compiled
+from tinygen.compiler import compile_model
+from tinygen.ops.cast import CastAttrs
+from tinygen.errors import TinygenError, UnsupportedError
+from tinygen.options import CompileOptions
+from tinygen.reference import TFLMReference
+from tinygen.testing import GraphBuilder
+from tinygen.testing.harness import assert_bit_exact
+from tinygen.testing.ops_math import distinct_cases
+from tinygen.testing.ops_more import MORE_CASES, build_more_packed
+
+#: one example of 64 packed cases: shrinking such a list to a minimal failure takes many minutes
+#: (the failure report names the diverging model and operator instead)
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+PACK = 16  # random operators per model (independent subgraphs): 64 cases are 4 models, one host build
+#: the packed cases are independent subgraphs: the memory-optimal order of 16 parallel branches
+#: costs more to search than the whole check
+FILE_ORDER = CompileOptions(schedule="file")
+
+
+@pytest.mark.parametrize("kind", sorted(MORE_CASES))
+def test_random_graphs(kind):
+    """64 random operators of one kind, each checked on 3 random input sets, bit-exact with TFLM."""
+    @settings(max_examples=1, phases=NO_SHRINK)
+    @given(distinct_cases(MORE_CASES[kind][0], 64))
+    def check(cases):
+        assert_bit_exact([build_more_packed(cases[i:i + PACK]) for i in range(0, len(cases), PACK)], options=FILE_ORDER)
+    check()
+
+
+def _check_with_inputs(models_and_inputs, n_random=2):
+    """Bit-exactness on given inputs (plus random sets) for (model bytes, [input sets]) pairs."""
+    items = [(compile_model(m, CompileOptions(name=f"m{i}")), m) for i, (m, _) in enumerate(models_and_inputs)]
+    reports = check_compiled(items, n_random=n_random, extra_inputs=[sets for _, sets in models_and_inputs])
+    bad = [(i, r) for i, r in enumerate(reports) if not r.bit_exact]
+    assert not bad, f"{len(bad)} models differ; first: model {bad[0][0]}: {bad[0][1].mismatches[:2]} {bad[0][1].first_diverging_op}"
+    return items
+
+
+def test_cast_float_edges():
+    """float32 -> int8/int16/int32 at and beyond the int32 range, NaN, infinities, halves, -0:
+    the x86-64 results TFLite Micro gives (INT32_MIN and its low bits), on every target."""
+    specials = np.array([np.nan, np.inf, -np.inf, 2147483648.0, -2147483648.0, 2147483520.0, -2147483904.0,
+                         3e9, -3e9, 1e20, -1e20, 300.7, -300.7, 128.0, -129.0, 65535.9, -32769.5, 2.5, -2.5,
+                         0.5, -0.5, -0.0, 1.0, -1.0], dtype=np.float32)
+    pairs = []
+    for dst in ("int8", "int16", "int32", "float32", "bool"):
+        b = GraphBuilder("castf", seed=1)
+        x = b.input((specials.size,), dtype="float32")
+        pairs.append((b.tflite([b.cast(x, dst)]), [[specials]]))
+    for src in ("int16", "int32"):
+        info = np.iinfo(np.dtype(src))
+        vals = np.array([info.min, info.max, 0, -1, 1, 127, 128, -129, 255, 16777217, -16777217][:11 if src == "int32" else 9],
+                        dtype=src)
+        for dst in ("int8", "int16", "float32", "bool"):
+            b = GraphBuilder("casti", seed=2)
+            x = b.input((vals.size,), dtype=src)
+            pairs.append((b.tflite([b.cast(x, dst)]), [[vals]]))
+    _check_with_inputs(pairs, n_random=1)
+
+
+def _tflm_refuses(model: bytes, inputs) -> bool:
+    try:
+        TFLMReference(model).run(inputs)
+    except (TinygenError, RuntimeError):
+        return True
+    return False
+
+
+def test_refused_like_tflm():
+    """int64 CAST (TFLite Micro's Eval fails it) and an 8-D logical broadcast (TFLite Micro's result
+    is wrong): tinygen refuses them in one line."""
+    b = GraphBuilder("r1", seed=0)
+    x = b.input((2, 3), dtype="int32")
+    model = b.tflite([b.op("CAST", [x], CastAttrs(), None, out_dtype="int64")])
+    assert _tflm_refuses(model, [np.zeros((2, 3), np.int32)])
+    with pytest.raises(UnsupportedError, match="output .* has type int64"):
+        compile_model(model)
+    b = GraphBuilder("r2", seed=0)
+    x, y = b.input((2, 1, 1, 1, 1, 1, 1, 3), dtype="bool"), b.input((1, 2, 1, 1, 1, 1, 1, 1), dtype="bool")
+    model = b.tflite([b.logical("LOGICAL_OR", x, y)])
+    a, c = np.ones((2, 1, 1, 1, 1, 1, 1, 3), bool), np.zeros((1, 2, 1, 1, 1, 1, 1, 1), bool)
+    assert not np.array_equal(TFLMReference(model).run([a, c])[0], a | c)
+    with pytest.raises(UnsupportedError, match="at most 7 dimensions"):
+        compile_model(model)

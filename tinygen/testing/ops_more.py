@@ -1,0 +1,135 @@
+"""Graph builders and hypothesis cases for LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT, CAST, ELU,
+LOG_SOFTMAX, DIV and the exact float32 operators NEG, SQUARE, SQRT, FLOOR, CEIL, ROUND.
+
+As in ops_math: `build_more_packed` puts many cases into one model (independent subgraphs) so
+that the host and target tests build once.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..ir import Quant, Tensor
+from ..ops.cast import CastAttrs
+from .builder import GraphBuilder, builder_method
+from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform
+from .strategies import case, seeds
+
+
+# -- builder methods ---------------------------------------------------------------------------
+@builder_method
+def logical(self: GraphBuilder, kind: str, x: Tensor, y: Tensor) -> Tensor:
+    """LOGICAL_AND or LOGICAL_OR of two bool tensors."""
+    return self.op(kind, [x, y], None, None, out_dtype="bool")
+
+
+@builder_method
+def logical_not(self: GraphBuilder, x: Tensor) -> Tensor:
+    return self.op("LOGICAL_NOT", [x], None, None, out_dtype="bool")
+
+
+@builder_method
+def cast(self: GraphBuilder, x: Tensor, dtype: str, options: bool = True) -> Tensor:
+    """CAST to `dtype` (no quantization on the output, as converters write it)."""
+    attrs = CastAttrs(in_dtype=x.dtype, out_dtype=dtype) if options else CastAttrs()
+    return self.op("CAST", [x], attrs, None, out_dtype=dtype)
+
+
+# -- hypothesis cases ------------------------------------------------------------------------------
+def _bool_operand(b: GraphBuilder, shape, const: bool) -> Tensor:
+    if const:
+        return b.const(b.rng.integers(0, 2, size=tuple(shape)).astype(np.bool_), "bool", name=b._name("const"))
+    return b.input(_input_shape(shape), dtype="bool")
+
+
+# LOGICAL_AND / LOGICAL_OR
+def _logical_strategy(kind: str):
+    @st.composite
+    def s(draw):
+        s1, s2 = draw(_broadcast_shapes())
+        return dict(kind=kind, shape1=tuple(s1), shape2=tuple(s2),
+                    mode=draw(st.sampled_from(["inputs", "inputs", "const1", "const2", "same", "not"])),
+                    seed=draw(seeds))
+    return s()
+
+
+def _logical_into(b: GraphBuilder, c: dict) -> Tensor:
+    if c["mode"] == "same":
+        x = _bool_operand(b, c["shape1"], False)
+        return b.logical(c["kind"], x, x)
+    x1 = _bool_operand(b, c["shape1"], c["mode"] == "const1")
+    x2 = _bool_operand(b, c["shape2"], c["mode"] == "const2")
+    if c["mode"] == "not":  # an operand computed by LOGICAL_NOT
+        x1 = b.logical_not(x1)
+    return b.logical(c["kind"], x1, x2)
+
+
+# LOGICAL_NOT
+@st.composite
+def _logical_not_strategy(draw):
+    rank = draw(st.integers(1, 6))
+    return dict(kind="LOGICAL_NOT", shape=tuple(draw(st.integers(1, 7)) for _ in range(rank)),
+                twice=draw(st.booleans()), seed=draw(seeds))
+
+
+def _logical_not_into(b: GraphBuilder, c: dict) -> Tensor:
+    y = b.logical_not(b.input(c["shape"], dtype="bool"))
+    return b.logical_not(y) if c["twice"] else y
+
+
+# CAST
+CAST_IN = ("int8", "int16", "int32", "float32", "bool")
+CAST_OUT = ("int8", "int16", "int32", "float32", "bool")
+
+
+@st.composite
+def _cast_strategy(draw):
+    rank = draw(st.integers(1, 5))
+    shape = tuple(draw(st.integers(1, 7)) for _ in range(rank))
+    src = draw(st.sampled_from(CAST_IN))
+    # a chain through a middle type reaches the conversions random inputs rarely hit: int32 ->
+    # float32 (rounding) -> int8 (beyond int32's range at 2^31), float32 -> int32 -> int16 ...
+    mid = draw(st.sampled_from((None, None) + CAST_OUT))
+    return dict(kind="CAST", shape=shape, src=src, mid=mid, dst=draw(st.sampled_from(CAST_OUT)),
+                options=draw(st.booleans()), seed=draw(seeds))
+
+
+def _cast_into(b: GraphBuilder, c: dict) -> Tensor:
+    src = c["src"]
+    x = b.input(c["shape"], dtype=src) if src != "int8" else b.input(c["shape"])
+    if c["mid"] is not None:
+        x = b.cast(x, c["mid"], options=c["options"])
+    return b.cast(x, c["dst"], options=c["options"])
+
+
+# -- registration --------------------------------------------------------------------------------
+#: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
+MORE_CASES = {
+    "LOGICAL_AND": (_logical_strategy("LOGICAL_AND"), _logical_into),
+    "LOGICAL_OR": (_logical_strategy("LOGICAL_OR"), _logical_into),
+    "LOGICAL_NOT": (_logical_not_strategy(), _logical_not_into),
+    "CAST": (_cast_strategy(), _cast_into),
+}
+
+
+def build_more_packed(cases: Sequence[dict]) -> bytes:
+    """One model holding every case as an independent subgraph (own inputs, own output)."""
+    b = GraphBuilder("more", seed=cases[0]["seed"])
+    return b.tflite([MORE_CASES[c["kind"]][1](b, c) for c in cases])
+
+
+def _register(kind: str) -> None:
+    strategy, into = MORE_CASES[kind]
+
+    def build(c: dict) -> bytes:
+        b = GraphBuilder(kind.lower(), seed=c["seed"])
+        return b.tflite([into(b, c)])
+    build.strategy = strategy  # type: ignore[attr-defined]
+    case(kind)(build)
+
+
+for _kind in MORE_CASES:
+    _register(_kind)
