@@ -1167,6 +1167,15 @@ tg_status tg_logical_not(int32_t size, const uint8_t *input, uint8_t *output);
  */
 tg_status tg_cast(int32_t in_dtype, int32_t out_dtype, int32_t size, const void *input, void *output);
 
+/* A 256-entry int8 table, indexed by the input value + 128 (computed by the compiler). */
+typedef struct {
+    const int8_t *table;
+} tg_lut_params;
+
+/* tg_lut_s8 - output[i] = table[input[i] + 128] (TFLite Micro's int8 ELU). Element i is written
+ *   after it was read, so the output may overlap the input exactly. */
+tg_status tg_lut_s8(const tg_lut_params *params, int32_t size, const int8_t *input, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

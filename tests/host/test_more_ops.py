@@ -10,6 +10,7 @@ from tinygen.check import check_compiled
 from tinygen.compiler import compile_model
 from tinygen.ops.cast import CastAttrs
 from tinygen.errors import TinygenError, UnsupportedError
+from tinygen.ir import Quant
 from tinygen.options import CompileOptions
 from tinygen.reference import TFLMReference
 from tinygen.testing import GraphBuilder
@@ -91,3 +92,17 @@ def test_refused_like_tflm():
     assert not np.array_equal(TFLMReference(model).run([a, c])[0], a | c)
     with pytest.raises(UnsupportedError, match="at most 7 dimensions"):
         compile_model(model)
+
+
+def test_elu_every_int8_value():
+    """Every int8 input for input scales from 1e-3 to 2 and outputs that saturate or not: the
+    float32 table (expf, round, the int cast) matches TFLM entry for entry."""
+    pairs = []
+    allv = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+    for in_scale, zp in ((1e-3, 0), (0.02, 100), (0.1, -128), (0.5, 127), (2.0, -7)):
+        for out_q in (None, Quant(scale=[1e-4], zero_point=[-128]), Quant(scale=[in_scale], zero_point=[zp]),
+                      Quant(scale=[3.0], zero_point=[127])):
+            b = GraphBuilder("elu", seed=5)
+            x = b.input((1, 256), scale=in_scale, zero_point=zp)
+            pairs.append((b.tflite([b.elu(x, out_quant=out_q)]), [[allv]]))
+    _check_with_inputs(pairs, n_random=1)

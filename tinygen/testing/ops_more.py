@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ..ir import Quant, Tensor
 from ..ops.cast import CastAttrs
 from .builder import GraphBuilder, builder_method
-from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform
+from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform, int8_range, range_quant
 from .strategies import case, seeds
 
 
@@ -36,6 +36,17 @@ def cast(self: GraphBuilder, x: Tensor, dtype: str, options: bool = True) -> Ten
     """CAST to `dtype` (no quantization on the output, as converters write it)."""
     attrs = CastAttrs(in_dtype=x.dtype, out_dtype=dtype) if options else CastAttrs()
     return self.op("CAST", [x], attrs, None, out_dtype=dtype)
+
+
+@builder_method
+def elu(self: GraphBuilder, x: Tensor, out_quant: Quant | None = None) -> Tensor:
+    """int8 ELU; the default output spans [-1, the input's maximum] (a calibrated range)."""
+    if out_quant is None:
+        lo, hi = int8_range(x.quant)
+        out_quant = range_quant(self, max(lo, -1.0), hi)
+    out = self.op("ELU", [x], None, out_quant)
+    self.spread[id(out)] = 128.0 / 3.0
+    return out
 
 
 # -- hypothesis cases ------------------------------------------------------------------------------
@@ -105,6 +116,23 @@ def _cast_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.cast(x, c["dst"], options=c["options"])
 
 
+# ELU
+@st.composite
+def _elu_strategy(draw):
+    rank = draw(st.integers(1, 4))
+    return dict(kind="ELU", shape=tuple(draw(st.integers(1, 8)) for _ in range(rank)),
+                scale=_log_uniform(draw, 0.002, 0.5), zp=draw(st.integers(-128, 127)),
+                out=draw(st.sampled_from(["calibrated", "calibrated", "same", "random"])),
+                out_scale=_log_uniform(draw, 0.002, 0.5), out_zp=draw(st.integers(-128, 127)), seed=draw(seeds))
+
+
+def _elu_into(b: GraphBuilder, c: dict) -> Tensor:
+    x = b.input(c["shape"], scale=c["scale"], zero_point=c["zp"])
+    q = {"calibrated": None, "same": Quant(scale=[c["scale"]], zero_point=[c["zp"]]),
+         "random": Quant(scale=[c["out_scale"]], zero_point=[c["out_zp"]])}[c["out"]]
+    return b.elu(x, out_quant=q)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -112,6 +140,7 @@ MORE_CASES = {
     "LOGICAL_OR": (_logical_strategy("LOGICAL_OR"), _logical_into),
     "LOGICAL_NOT": (_logical_not_strategy(), _logical_not_into),
     "CAST": (_cast_strategy(), _cast_into),
+    "ELU": (_elu_strategy(), _elu_into),
 }
 
 
