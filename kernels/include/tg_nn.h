@@ -1176,6 +1176,26 @@ typedef struct {
  *   after it was read, so the output may overlap the input exactly. */
 tg_status tg_lut_s8(const tg_lut_params *params, int32_t size, const int8_t *input, int8_t *output);
 
+/* LOG_SOFTMAX parameters (TFLite Micro's PreprocessLogSoftmaxScalingExp with beta 1): input
+ * differences go to Q5.26 by input_multiplier / input_left_shift (>= 0); reverse_scaling_divisor
+ * / reverse_scaling_shift (<= 0) map a Q5.26 value back to input steps; differences below
+ * diff_min are left out of the sum. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t reverse_scaling_divisor;
+    int32_t reverse_scaling_shift;
+    int32_t diff_min;
+} tg_log_softmax_params;
+
+/*
+ * tg_log_softmax_s8 - int8 log-softmax over rows of depth values (the last dimension), output
+ *   scale 16/256 and zero point 127 as TFLite Micro requires. Each row is read whole before its
+ *   outputs are written, and output i after input i, so the output may overlap the input exactly.
+ */
+tg_status tg_log_softmax_s8(const tg_log_softmax_params *params, int32_t rows, int32_t depth,
+                            const int8_t *input, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

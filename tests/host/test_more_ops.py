@@ -106,3 +106,18 @@ def test_elu_every_int8_value():
             x = b.input((1, 256), scale=in_scale, zero_point=zp)
             pairs.append((b.tflite([b.elu(x, out_quant=out_q)]), [[allv]]))
     _check_with_inputs(pairs, n_random=1)
+
+
+def test_log_softmax_edges():
+    """Rows of one repeated value, of the two extremes, and ramps, for input scales from 1e-3 to 40
+    (the input multiplier capped at 2^31 - 1), depths 1 to 1000."""
+    pairs = []
+    for scale in (1e-3, 0.05, 0.5, 8.0, 40.0):
+        for depth in (1, 7, 1000):
+            b = GraphBuilder("lsm", seed=6)
+            x = b.input((2, depth), scale=scale, zero_point=3)
+            ramp = np.resize(np.arange(-128, 128, dtype=np.int8), (2, depth))
+            sets = [[np.full((2, depth), 5, np.int8)], [np.where(np.arange(2 * depth).reshape(2, depth) % 3, -128, 127)
+                                                         .astype(np.int8)], [ramp], [ramp[:, ::-1].copy()]]
+            pairs.append((b.tflite([b.log_softmax(x)]), sets))
+    _check_with_inputs(pairs, n_random=2)

@@ -49,6 +49,15 @@ def elu(self: GraphBuilder, x: Tensor, out_quant: Quant | None = None) -> Tensor
     return out
 
 
+@builder_method
+def log_softmax(self: GraphBuilder, x: Tensor, out_quant: Quant | None = None) -> Tensor:
+    """int8 LOG_SOFTMAX; the output quantization TFLM requires (16/256, 127) unless given."""
+    q = out_quant or Quant(scale=[16.0 / 256.0], zero_point=[127])
+    out = self.op("LOG_SOFTMAX", [x], None, q)
+    self.spread[id(out)] = 128.0 / 3.0
+    return out
+
+
 # -- hypothesis cases ------------------------------------------------------------------------------
 def _bool_operand(b: GraphBuilder, shape, const: bool) -> Tensor:
     if const:
@@ -133,6 +142,23 @@ def _elu_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.elu(x, out_quant=q)
 
 
+# LOG_SOFTMAX
+@st.composite
+def _log_softmax_strategy(draw):
+    rank = draw(st.integers(1, 4))
+    depth = draw(st.sampled_from([1, 2, 3, 10, 33, 128, 300, draw(st.integers(1, 40))]))
+    outer = tuple(draw(st.integers(1, 4)) for _ in range(rank - 1))
+    return dict(kind="LOG_SOFTMAX", shape=outer + (depth,), scale=_log_uniform(draw, 0.001, 2.0),
+                zp=draw(st.integers(-128, 127)), via_relu=draw(st.integers(0, 4)) == 0, seed=draw(seeds))
+
+
+def _log_softmax_into(b: GraphBuilder, c: dict) -> Tensor:
+    x = b.input(c["shape"], scale=c["scale"], zero_point=c["zp"])
+    if c["via_relu"]:  # many equal values (the row maximum repeated, ties at the zero point)
+        x = b.relu(x)
+    return b.log_softmax(x)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -141,6 +167,7 @@ MORE_CASES = {
     "LOGICAL_NOT": (_logical_not_strategy(), _logical_not_into),
     "CAST": (_cast_strategy(), _cast_into),
     "ELU": (_elu_strategy(), _elu_into),
+    "LOG_SOFTMAX": (_log_softmax_strategy(), _log_softmax_into),
 }
 
 
