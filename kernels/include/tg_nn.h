@@ -1196,6 +1196,30 @@ typedef struct {
 tg_status tg_log_softmax_s8(const tg_log_softmax_params *params, int32_t rows, int32_t depth,
                             const int8_t *input, int8_t *output);
 
+/* DIV parameters. int8: x = q1 + input1_offset, y = q2 + input2_offset; out = output_offset +
+ * x / y through TFLite Micro's fixed-point reciprocal of y and the multiplier `output` (input1
+ * scale / (input2 scale * output scale)), clamped to `activation`. int32: a / b (truncating)
+ * clamped to `activation`. float32: a / b clamped to [float_min, float_max]. */
+typedef struct {
+    int32_t dtype;           /* TG_DTYPE_INT8, TG_DTYPE_INT32 or TG_DTYPE_FLOAT32 */
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    tg_quant output;
+    tg_range activation;
+    float float_min;
+    float float_max;
+} tg_div_params;
+
+/*
+ * tg_div - elementwise input1 / input2 with broadcasting as described by bcast (see tg_add_s8).
+ *   int8 reproduces TFLite Micro bit for bit, a divisor equal to its zero point included (TFLite
+ *   Micro computes through without a check). An int32 division by zero or INT32_MIN / -1 returns
+ *   TG_ERR_ARG (TFLite Micro traps).
+ */
+tg_status tg_div(const tg_div_params *params, const tg_broadcast *bcast, const void *input1, const void *input2,
+                 void *output);
+
 #ifdef __cplusplus
 }
 #endif

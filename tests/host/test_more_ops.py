@@ -121,3 +121,36 @@ def test_log_softmax_edges():
                                                          .astype(np.int8)], [ramp], [ramp[:, ::-1].copy()]]
             pairs.append((b.tflite([b.log_softmax(x)]), sets))
     _check_with_inputs(pairs, n_random=2)
+
+
+def test_div_every_int8_pair():
+    """Every (dividend, divisor) pair of int8 values, divisors equal to their zero point included
+    (TFLite Micro divides through unchecked), for output multipliers from about 2^-14 to 2^9 (the
+    requantizing shift beyond 31 bits), with each fused activation."""
+    pairs = []
+    a = np.arange(-128, 128, dtype=np.int8).reshape(256, 1)
+    d = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+    for s1, s2, so, act in ((0.02, 0.03, 0.05, "NONE"), (0.5, 0.001, 2.0, "RELU"), (0.001, 0.5, 3.0, "NONE"),
+                            (0.1, 0.1, 1e-3, "RELU6"), (0.05, 0.01, 0.2, "RELU_N1_TO_1"), (0.3, 0.002, 0.01, "NONE")):
+        b = GraphBuilder("div8", seed=7)
+        x, y = b.input((256, 1), scale=s1, zero_point=-5), b.input((1, 256), scale=s2, zero_point=17)
+        pairs.append((b.tflite([b.div(x, y, activation=act, out_quant=Quant(scale=[so], zero_point=[-3]))]), [[a, d]]))
+    _check_with_inputs(pairs, n_random=1)
+
+
+def test_div_float_and_int32_edges():
+    """float32 division by +-0, of infinities and NaN (NONE clamps infinities to +-FLT_MAX as TFLite
+    Micro does), and int32 truncation toward zero with every sign."""
+    pairs = []
+    sp = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45, 7.5, -2.5], dtype=np.float32)
+    for act in ("NONE", "RELU", "RELU_N1_TO_1"):
+        b = GraphBuilder("divf", seed=8)
+        x, y = b.input((12, 1), dtype="float32"), b.input((1, 12), dtype="float32")
+        pairs.append((b.tflite([b.div(x, y, activation=act)]), [[sp.reshape(12, 1), sp.reshape(1, 12)]]))
+    iv = np.array([7, -7, 2147483647, -2147483648, 0, 1, -1, 13], dtype=np.int32)
+    div = np.array([2, -2, 3, -3, 1, 2147483647, -2147483648, 7], dtype=np.int32)
+    for act in ("NONE", "RELU6"):
+        b = GraphBuilder("divi", seed=9)
+        x, y = b.input((8, 1), dtype="int32"), b.input((1, 8), dtype="int32")
+        pairs.append((b.tflite([b.div(x, y, activation=act)]), [[iv.reshape(8, 1), div.reshape(1, 8)]]))
+    _check_with_inputs(pairs, n_random=0)

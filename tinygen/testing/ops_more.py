@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..ir import Quant, Tensor
+from ..ops.add_sub import ActivationAttrs
 from ..ops.cast import CastAttrs
 from .builder import GraphBuilder, builder_method
 from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform, int8_range, range_quant
@@ -54,6 +55,20 @@ def log_softmax(self: GraphBuilder, x: Tensor, out_quant: Quant | None = None) -
     """int8 LOG_SOFTMAX; the output quantization TFLM requires (16/256, 127) unless given."""
     q = out_quant or Quant(scale=[16.0 / 256.0], zero_point=[127])
     out = self.op("LOG_SOFTMAX", [x], None, q)
+    self.spread[id(out)] = 128.0 / 3.0
+    return out
+
+
+@builder_method
+def div(self: GraphBuilder, x: Tensor, y: Tensor, activation: str = "NONE", out_quant: Quant | None = None) -> Tensor:
+    """DIV; int8 default output: the quotients of typical values (divisors away from zero)."""
+    if out_quant is None and x.dtype == "int8":
+        lo1, hi1 = int8_range(x.quant)
+        lo2, hi2 = int8_range(y.quant)
+        small = max(min(abs(lo2), abs(hi2)), 0.25 * max(abs(lo2), abs(hi2)), y.quant.s)
+        big = max(abs(lo1), abs(hi1)) / small
+        out_quant = range_quant(self, -big, big)
+    out = self.op("DIV", [x, y], ActivationAttrs(activation=activation), out_quant, out_dtype=x.dtype)
     self.spread[id(out)] = 128.0 / 3.0
     return out
 
@@ -159,6 +174,51 @@ def _log_softmax_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.log_softmax(x)
 
 
+# DIV
+@st.composite
+def _div_strategy(draw):
+    s1, s2 = draw(_broadcast_shapes(max_rank=5))
+    return dict(kind="DIV", shape1=tuple(s1), shape2=tuple(s2),
+                dtype=draw(st.sampled_from(["int8", "int8", "int8", "int32", "float32"])),
+                mode=draw(st.sampled_from(["inputs", "inputs", "const1", "const2", "same"])),
+                activation=draw(st.sampled_from(["NONE", "NONE", "RELU", "RELU6", "RELU_N1_TO_1"])),
+                scale1=_log_uniform(draw, 0.005, 0.5), scale2=_log_uniform(draw, 0.005, 0.5),
+                zp1=draw(st.integers(-128, 127)), zp2=draw(st.integers(-128, 127)),
+                out=draw(st.sampled_from(["calibrated", "calibrated", "random"])), seed=draw(seeds))
+
+
+def _div_operand(b: GraphBuilder, c: dict, k: int, const: bool) -> Tensor:
+    shape, dt = c[f"shape{k}"], c["dtype"]
+    if dt == "int8":
+        if const:
+            return b.const_int8(shape, scale=c[f"scale{k}"], zero_point=c[f"zp{k}"])
+        return b.input(_input_shape(shape), scale=c[f"scale{k}"], zero_point=c[f"zp{k}"])
+    if dt == "int32":  # divisors never 0 (TFLM traps): a constant of nonzero values
+        if k == 2:
+            v = b.rng.integers(1, 1000, size=tuple(shape)) * b.rng.choice([-1, 1], size=tuple(shape))
+            return b.const(np.asarray(v, dtype=np.int32).reshape(shape), "int32", name=b._name("const"))
+        if const:
+            return b.const(b.rng.integers(-(1 << 31), 1 << 31, size=tuple(shape)).astype(np.int32), "int32",
+                           name=b._name("const"))
+        return b.input(_input_shape(shape), dtype="int32")
+    if const:
+        return b.const(b.rng.normal(0.0, 1.0, size=tuple(shape)).astype(np.float32), "float32", name=b._name("const"))
+    return b.input(_input_shape(shape), dtype="float32")
+
+
+def _div_into(b: GraphBuilder, c: dict) -> Tensor:
+    q = None
+    if c["out"] == "random" and c["dtype"] == "int8":  # any output scale from 1e-3 to 10
+        q = Quant(scale=[float(np.exp(b.rng.uniform(np.log(1e-3), np.log(10.0))))],
+                  zero_point=[int(b.rng.integers(-128, 128))])
+    if c["mode"] == "same" and c["dtype"] != "int32":
+        x = _div_operand(b, c, 1, False)
+        return b.div(x, x, activation=c["activation"], out_quant=q)
+    x1 = _div_operand(b, c, 1, c["mode"] == "const1")
+    x2 = _div_operand(b, c, 2, c["mode"] == "const2")
+    return b.div(x1, x2, activation=c["activation"], out_quant=q)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -168,6 +228,7 @@ MORE_CASES = {
     "CAST": (_cast_strategy(), _cast_into),
     "ELU": (_elu_strategy(), _elu_into),
     "LOG_SOFTMAX": (_log_softmax_strategy(), _log_softmax_into),
+    "DIV": (_div_strategy(), _div_into),
 }
 
 
