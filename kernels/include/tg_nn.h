@@ -1215,10 +1215,28 @@ typedef struct {
  * tg_div - elementwise input1 / input2 with broadcasting as described by bcast (see tg_add_s8).
  *   int8 reproduces TFLite Micro bit for bit, a divisor equal to its zero point included (TFLite
  *   Micro computes through without a check). An int32 division by zero or INT32_MIN / -1 returns
- *   TG_ERR_ARG (TFLite Micro traps).
+ *   TG_ERR_ARG (TFLite Micro traps). float32 NaN results carry the bits of TFLite Micro's x86-64
+ *   build (0/0 is 0xFFC00000).
  */
 tg_status tg_div(const tg_div_params *params, const tg_broadcast *bcast, const void *input1, const void *input2,
                  void *output);
+
+/* Functions of tg_float_unary. */
+#define TG_FUNARY_NEG 0
+#define TG_FUNARY_SQUARE 1
+#define TG_FUNARY_SQRT 2
+#define TG_FUNARY_FLOOR 3
+#define TG_FUNARY_CEIL 4
+#define TG_FUNARY_ROUND 5
+
+/*
+ * tg_float_unary - elementwise float32 function (TG_FUNARY_*), each exactly rounded so that every
+ *   target matches TFLite Micro bit for bit: -x, x * x, sqrtf, floorf, ceilf, and ROUND's halves
+ *   to even; NaN results carry the bits of TFLite Micro's x86-64 build (the square root of a
+ *   negative number is 0xFFC00000). Element i is written after it was read (the output may overlap
+ *   the input exactly).
+ */
+tg_status tg_float_unary(int32_t function, int32_t size, const float *input, float *output);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@ from tinygen.reference import TFLMReference
 from tinygen.testing import GraphBuilder
 from tinygen.testing.harness import assert_bit_exact
 from tinygen.testing.ops_math import distinct_cases
-from tinygen.testing.ops_more import MORE_CASES, build_more_packed
+from tinygen.testing.ops_more import FLOAT_UNARY, MORE_CASES, build_float_specials, build_more_packed
 
 #: one example of 64 packed cases: shrinking such a list to a minimal failure takes many minutes
 #: (the failure report names the diverging model and operator instead)
@@ -154,3 +154,32 @@ def test_div_float_and_int32_edges():
         x, y = b.input((8, 1), dtype="int32"), b.input((1, 8), dtype="int32")
         pairs.append((b.tflite([b.div(x, y, activation=act)]), [[iv.reshape(8, 1), div.reshape(1, 8)]]))
     _check_with_inputs(pairs, n_random=0)
+
+
+def test_float_unary_special_values():
+    """NaN, +-0, infinities, halves (ROUND's ties to even, negative ones too), values at 2^23 and
+    beyond, the float32 extremes and subnormals through NEG, SQUARE, SQRT, FLOOR, CEIL and ROUND."""
+    sp = np.array([np.nan, 0.0, -0.0, np.inf, -np.inf, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.4999998, 8388607.5,
+                   8388608.0, 8388609.0, -8388607.5, 3.4028235e38, -3.4028235e38, 1e-45, -1e-45, 1.17549435e-38,
+                   2.0, 7.0, -0.49999997], dtype=np.float32)
+    pairs = []
+    for kind in FLOAT_UNARY:
+        b = GraphBuilder("fu", seed=10)
+        x = b.input((sp.size,), dtype="float32")
+        pairs.append((b.tflite([b.float_unary(kind, x)]), [[sp]]))
+    _check_with_inputs(pairs, n_random=1)
+
+
+def test_float_specials_through_every_float_operator():
+    """The model the M4 test also runs: special float32 values through every float32 operator."""
+    assert_bit_exact([build_float_specials()], n_random=1)
+
+
+def test_negative_zero_constants_keep_their_sign():
+    """Regression: a -0.0 in a float32 constant (or a kernel parameter) was written as 0.0f, so
+    x / -0.0 and NEG(-0.0) differed from TFLite Micro (found by the float specials model)."""
+    from tinygen.codegen.cformat import c_float
+    from tinygen.cstruct import _scalar
+
+    assert c_float(-0.0) == "-0.0f" and c_float(0.0) == "0.0f"
+    assert _scalar(np.float32(-0.0)) == "-0.0f" and _scalar(0.0) == "0.0f"

@@ -73,6 +73,12 @@ def div(self: GraphBuilder, x: Tensor, y: Tensor, activation: str = "NONE", out_
     return out
 
 
+@builder_method
+def float_unary(self: GraphBuilder, kind: str, x: Tensor) -> Tensor:
+    """NEG, SQUARE, SQRT, FLOOR, CEIL or ROUND of a float32 tensor."""
+    return self.op(kind, [x], None, None, out_dtype="float32")
+
+
 # -- hypothesis cases ------------------------------------------------------------------------------
 def _bool_operand(b: GraphBuilder, shape, const: bool) -> Tensor:
     if const:
@@ -219,6 +225,33 @@ def _div_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.div(x1, x2, activation=c["activation"], out_quant=q)
 
 
+# NEG, SQUARE, SQRT, FLOOR, CEIL, ROUND (float32): values from N(0, 1) scaled by a power of ten,
+# so that halves, integers, large and tiny magnitudes (and negative SQRT inputs: NaN) all occur
+FLOAT_UNARY = ("NEG", "SQUARE", "SQRT", "FLOOR", "CEIL", "ROUND")
+
+
+def _float_unary_strategy(kind: str):
+    @st.composite
+    def s(draw):
+        rank = draw(st.integers(1, 4))
+        return dict(kind=kind, shape=tuple(draw(st.integers(1, 8)) for _ in range(rank)),
+                    scale=draw(st.sampled_from([1.0, 1.0, 2.0, 0.5, 1e3, 1e-3, 1e30])),
+                    after=draw(st.sampled_from(["input", "input", "dequantize"])), seed=draw(seeds))
+    return s()
+
+
+def _float_unary_into(b: GraphBuilder, c: dict) -> Tensor:
+    if c["after"] == "dequantize":  # at the float boundary of an int8 model: halves and integers
+        x = b.op("DEQUANTIZE", [b.input(c["shape"], scale=0.5 * c["scale"], zero_point=int(b.rng.integers(-20, 20)))],
+                 None, None, out_dtype="float32")
+    else:
+        x = b.input(c["shape"], dtype="float32")
+        if c["scale"] != 1.0:
+            k = b.const(np.full((1,), c["scale"], np.float32), "float32", name=b._name("scale"))
+            x = b.div(x, k)
+    return b.float_unary(c["kind"], x)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -229,7 +262,40 @@ MORE_CASES = {
     "ELU": (_elu_strategy(), _elu_into),
     "LOG_SOFTMAX": (_log_softmax_strategy(), _log_softmax_into),
     "DIV": (_div_strategy(), _div_into),
+    **{k: (_float_unary_strategy(k), _float_unary_into) for k in FLOAT_UNARY},
 }
+
+
+#: float32 values where targets disagree unless the kernels take care: NaN, signed zeros,
+#: infinities, halves, 2^23 neighbours, extremes, subnormals, values beyond the int32 range
+FLOAT_SPECIALS = np.array([np.nan, 0.0, -0.0, np.inf, -np.inf, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.4999998, 8388607.5,
+                           8388608.0, 8388609.0, -8388607.5, 3.4028235e38, -3.4028235e38, 1e-45, -1e-45,
+                           1.17549435e-38, 2.0, 7.0, -0.49999997, 300.7, -129.0, 3e9, -3e9, 65535.9, -32769.5],
+                          dtype=np.float32)
+
+
+def build_float_specials() -> bytes:
+    """One model feeding FLOAT_SPECIALS to every float32 operator here: NEG ... ROUND, DIV by each
+    special and by +-0, and CAST to every type. For targets whose test harness draws only random
+    inputs: the specials are computed in the model (a generated C file holds finite constants only)
+    as num / den by DIV (0/0 for NaN, +-1/0 for the infinities) and selected over a graph input by
+    SELECT_V2."""
+    b = GraphBuilder("fspecial", seed=11)
+    n = FLOAT_SPECIALS.size
+    v = FLOAT_SPECIALS
+    finite = np.isfinite(v)
+    num = np.where(finite, v, np.where(np.isnan(v), 0.0, np.sign(v))).astype(np.float32)
+    den = np.where(finite, 1.0, 0.0).astype(np.float32)
+    specials = b.div(b.const(num, "float32", name=b._name("num")), b.const(den, "float32", name=b._name("den")))
+    x = b.select_v2(b.const(np.ones(n, np.bool_), "bool", name=b._name("cond")), specials,
+                    b.input((n,), dtype="float32"))
+    outs = [b.float_unary(k, x) for k in FLOAT_UNARY]
+    xs = b.reshape(x, (n, 1))
+    outs.append(b.div(xs, b.reshape(x, (1, n))))
+    outs.append(b.div(xs, b.const(np.array([[0.0, -0.0]], np.float32), "float32", name=b._name("zeros")),
+                      activation="RELU"))
+    outs += [b.cast(x, dt) for dt in CAST_OUT]
+    return b.tflite(outs)
 
 
 def build_more_packed(cases: Sequence[dict]) -> bytes:

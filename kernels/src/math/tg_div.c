@@ -7,6 +7,7 @@
 #include "../tg_internal.h"
 #include "../tg_fixedpoint.h"
 #include "../basic/tg_elementwise.h"
+#include "tg_float_nan.h"
 
 /* Number of leading bits equal to the sign bit, minus one (31 for 0 and -1). */
 static int32_t tg_div_cls(int32_t x)
@@ -100,6 +101,9 @@ tg_status tg_div(const tg_div_params *params, const tg_broadcast *bcast, const v
             const float *b = (const float *)input2 + pos.offset2;
             for (i = 0; i < n; ++i) {
                 float v = *a / *b;
+                if (v != v) {  /* NaN bits as on x86: a NaN operand quietened, else the default NaN */
+                    v = *a != *a ? tg_quiet_nan(*a) : *b != *b ? tg_quiet_nan(*b) : tg_x86_default_nan();
+                }
                 v = v < params->float_min ? params->float_min : v;  /* std::max(v, min) */
                 v = params->float_max < v ? params->float_max : v;  /* std::min(v, max) */
                 *out++ = v;
