@@ -1238,6 +1238,18 @@ tg_status tg_div(const tg_div_params *params, const tg_broadcast *bcast, const v
  */
 tg_status tg_float_unary(int32_t function, int32_t size, const float *input, float *output);
 
+/*
+ * tg_floor_div_f32 - float32 floor(a / b) (computed in double, as TFLite Micro) with broadcasting
+ *   as described by bcast. Returns TG_ERR_ARG, writing nothing, when any of the input2_size
+ *   divisors is zero (TFLite Micro fails the inference).
+ */
+tg_status tg_floor_div_f32(const tg_broadcast *bcast, int32_t input2_size, const float *input1, const float *input2,
+                           float *output);
+
+/* tg_floor_mod_f32 - float32 a - floor(a / b) * b as TFLite Micro computes it (fmodf, then + b
+ *   when the remainder's sign differs from b's), with broadcasting; NaN bits as on x86-64. */
+tg_status tg_floor_mod_f32(const tg_broadcast *bcast, const float *input1, const float *input2, float *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@ from tinygen.reference import TFLMReference
 from tinygen.testing import GraphBuilder
 from tinygen.testing.harness import assert_bit_exact
 from tinygen.testing.ops_math import distinct_cases
+from tinygen.toolchain.host import build_host
 from tinygen.testing.ops_more import FLOAT_UNARY, MORE_CASES, build_float_specials, build_more_packed
 
 #: one example of 64 packed cases: shrinking such a list to a minimal failure takes many minutes
@@ -183,3 +184,24 @@ def test_negative_zero_constants_keep_their_sign():
 
     assert c_float(-0.0) == "-0.0f" and c_float(0.0) == "0.0f"
     assert _scalar(np.float32(-0.0)) == "-0.0f" and _scalar(0.0) == "0.0f"
+
+
+def test_division_by_zero_fails_like_tflm():
+    """TFLite Micro fails FLOOR_DIV on a zero divisor and traps on an int32 DIV by zero; the
+    generated code returns an error status from the same inputs (and valid ones run)."""
+    cases = []
+    b = GraphBuilder("fdz", seed=12)
+    x, y = b.input((1, 4), dtype="float32"), b.input((1, 4), dtype="float32")
+    cases.append((b.tflite([b.floor_binary("FLOOR_DIV", x, y)]), np.float32, True))
+    b = GraphBuilder("idz", seed=13)
+    x, y = b.input((1, 4), dtype="int32"), b.input((1, 4), dtype="int32")
+    cases.append((b.tflite([b.div(x, y)]), np.int32, False))
+    hosts = build_host([compile_model(m, CompileOptions(name=f"z{i}")) for i, (m, _, _) in enumerate(cases)])
+    for (model, dt, check_tflm), host in zip(cases, hosts):
+        a, zero, good = np.array([[3, -5, 7, 9]], dt), np.array([[2, 0, 1, 3]], dt), np.array([[2, -3, 1, 3]], dt)
+        if check_tflm:  # (an int32 division by zero would kill this process: TFLM traps)
+            with pytest.raises(TinygenError):
+                TFLMReference(model).run([a, zero])
+        with pytest.raises(RuntimeError, match="returned"):
+            host.invoke([a, zero])
+        assert np.array_equal(host.invoke([a, good])[0], TFLMReference(model).run([a, good])[0])

@@ -79,6 +79,12 @@ def float_unary(self: GraphBuilder, kind: str, x: Tensor) -> Tensor:
     return self.op(kind, [x], None, None, out_dtype="float32")
 
 
+@builder_method
+def floor_binary(self: GraphBuilder, kind: str, x: Tensor, y: Tensor) -> Tensor:
+    """FLOOR_DIV or FLOOR_MOD of two float32 tensors."""
+    return self.op(kind, [x, y], None, None, out_dtype="float32")
+
+
 # -- hypothesis cases ------------------------------------------------------------------------------
 def _bool_operand(b: GraphBuilder, shape, const: bool) -> Tensor:
     if const:
@@ -252,6 +258,32 @@ def _float_unary_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.float_unary(c["kind"], x)
 
 
+# FLOOR_DIV / FLOOR_MOD (float32): operands of mixed magnitudes and signs; the divisors of
+# FLOOR_DIV never zero (TFLM fails the inference), FLOOR_MOD's may be
+def _floor_strategy(kind: str):
+    @st.composite
+    def s(draw):
+        s1, s2 = draw(_broadcast_shapes())
+        return dict(kind=kind, shape1=tuple(s1), shape2=tuple(s2),
+                    mode=draw(st.sampled_from(["inputs", "inputs", "const2", "const2", "same"])),
+                    scale=draw(st.sampled_from([1.0, 0.1, 1e-3, 1e4])), seed=draw(seeds))
+    return s()
+
+
+def _floor_into(b: GraphBuilder, c: dict) -> Tensor:
+    x = b.input(_input_shape(c["shape1"]), dtype="float32")
+    if c["mode"] == "same":
+        return b.floor_binary(c["kind"], x, x)
+    if c["mode"] == "const2":  # small divisors of either sign: many quotients near integers
+        v = b.rng.integers(1, 8, size=c["shape2"]) * b.rng.choice([-1.0, 1.0], size=c["shape2"]) * c["scale"]
+        if c["kind"] == "FLOOR_MOD" and v.size > 1:
+            v.reshape(-1)[0] = 0.0
+        y = b.const(np.asarray(v, np.float32).reshape(c["shape2"]), "float32", name=b._name("const"))
+    else:
+        y = b.input(_input_shape(c["shape2"]), dtype="float32")
+    return b.floor_binary(c["kind"], x, y)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -263,6 +295,8 @@ MORE_CASES = {
     "LOG_SOFTMAX": (_log_softmax_strategy(), _log_softmax_into),
     "DIV": (_div_strategy(), _div_into),
     **{k: (_float_unary_strategy(k), _float_unary_into) for k in FLOAT_UNARY},
+    "FLOOR_DIV": (_floor_strategy("FLOOR_DIV"), _floor_into),
+    "FLOOR_MOD": (_floor_strategy("FLOOR_MOD"), _floor_into),
 }
 
 
@@ -295,6 +329,9 @@ def build_float_specials() -> bytes:
     outs.append(b.div(xs, b.const(np.array([[0.0, -0.0]], np.float32), "float32", name=b._name("zeros")),
                       activation="RELU"))
     outs += [b.cast(x, dt) for dt in CAST_OUT]
+    outs.append(b.floor_binary("FLOOR_MOD", xs, b.reshape(x, (1, n))))
+    nonzero = b.const(np.array([[2.5, -3.0, 1e-30, -7e30]], np.float32), "float32", name=b._name("divisors"))
+    outs += [b.floor_binary("FLOOR_DIV", xs, nonzero), b.floor_binary("FLOOR_MOD", xs, nonzero)]
     return b.tflite(outs)
 
 
