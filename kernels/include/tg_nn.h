@@ -1250,6 +1250,25 @@ tg_status tg_floor_div_f32(const tg_broadcast *bcast, int32_t input2_size, const
  *   when the remainder's sign differs from b's), with broadcasting; NaN bits as on x86-64. */
 tg_status tg_floor_mod_f32(const tg_broadcast *bcast, const float *input1, const float *input2, float *output);
 
+/* L2_POOL_2D parameters: the window geometry of tg_pool_params and the fused activation's float
+ * range. */
+typedef struct {
+    tg_hw stride;
+    tg_hw padding;
+    tg_hw filter;
+    float activation_min;
+    float activation_max;
+} tg_l2pool_params;
+
+/*
+ * tg_l2pool_f32 - float32 sqrt(sum of squares / count) over the window elements inside the input
+ *   (padding does not count), clamped to the activation range; input_dims {N, H, W, C},
+ *   output_dims {N, OH, OW, C}, raster-order output. Returns TG_ERR_ARG if a window holds no input
+ *   element.
+ */
+tg_status tg_l2pool_f32(const tg_l2pool_params *params, const tg_dims *input_dims, const float *input,
+                        const tg_dims *output_dims, float *output);
+
 #ifdef __cplusplus
 }
 #endif

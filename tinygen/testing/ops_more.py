@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ..ir import Quant, Tensor
 from ..ops.add_sub import ActivationAttrs
 from ..ops.cast import CastAttrs
+from ..ops.pooling import Pool2DAttrs
 from .builder import GraphBuilder, builder_method
 from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform, int8_range, range_quant
 from .strategies import case, seeds
@@ -83,6 +84,14 @@ def float_unary(self: GraphBuilder, kind: str, x: Tensor) -> Tensor:
 def floor_binary(self: GraphBuilder, kind: str, x: Tensor, y: Tensor) -> Tensor:
     """FLOOR_DIV or FLOOR_MOD of two float32 tensors."""
     return self.op(kind, [x, y], None, None, out_dtype="float32")
+
+
+@builder_method
+def l2_pool(self: GraphBuilder, x: Tensor, filter=(2, 2), stride=(2, 2), padding: str = "VALID",
+            activation: str = "NONE") -> Tensor:
+    """float32 L2_POOL_2D."""
+    return self.op("L2_POOL_2D", [x], Pool2DAttrs(padding=padding, stride=tuple(stride), filter=tuple(filter),
+                                                  activation=activation), None, out_dtype="float32")
 
 
 # -- hypothesis cases ------------------------------------------------------------------------------
@@ -284,6 +293,26 @@ def _floor_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.floor_binary(c["kind"], x, y)
 
 
+# L2_POOL_2D (float32)
+@st.composite
+def _l2pool_strategy(draw):
+    k = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    pad = draw(st.sampled_from(["SAME", "VALID"]))
+    h = draw(st.integers(k[0] if pad == "VALID" else 1, 12))
+    w = draw(st.integers(k[1] if pad == "VALID" else 1, 12))
+    return dict(kind="L2_POOL_2D", shape=(draw(st.integers(1, 2)), h, w, draw(st.integers(1, 5))), filter=k,
+                stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))), padding=pad,
+                activation=draw(st.sampled_from(["NONE", "NONE", "RELU", "RELU6", "RELU_N1_TO_1"])),
+                scale=draw(st.sampled_from([1.0, 1.0, 1e-3, 1e4])), seed=draw(seeds))
+
+
+def _l2pool_into(b: GraphBuilder, c: dict) -> Tensor:
+    x = b.input(c["shape"], dtype="float32")
+    if c["scale"] != 1.0:
+        x = b.div(x, b.const(np.full((1,), 1.0 / c["scale"], np.float32), "float32", name=b._name("scale")))
+    return b.l2_pool(x, filter=c["filter"], stride=c["stride"], padding=c["padding"], activation=c["activation"])
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -297,6 +326,7 @@ MORE_CASES = {
     **{k: (_float_unary_strategy(k), _float_unary_into) for k in FLOAT_UNARY},
     "FLOOR_DIV": (_floor_strategy("FLOOR_DIV"), _floor_into),
     "FLOOR_MOD": (_floor_strategy("FLOOR_MOD"), _floor_into),
+    "L2_POOL_2D": (_l2pool_strategy(), _l2pool_into),
 }
 
 
