@@ -1269,6 +1269,10 @@ typedef struct {
 tg_status tg_l2pool_f32(const tg_l2pool_params *params, const tg_dims *input_dims, const float *input,
                         const tg_dims *output_dims, float *output);
 
+/* tg_reduce_all - logical AND of bool values (one byte, 0 or 1) over the inner nest of params
+ *   (dtype TG_DTYPE_BOOL); an output with no reduced element is true, as in TFLite Micro. */
+tg_status tg_reduce_all(const tg_reduce_params *params, const uint8_t *input, uint8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ..ir import Quant, Tensor
 from ..ops.add_sub import ActivationAttrs
 from ..ops.cast import CastAttrs
+from ..ops.mean import MeanAttrs
 from ..ops.pooling import Pool2DAttrs
 from .builder import GraphBuilder, builder_method
 from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform, int8_range, range_quant
@@ -92,6 +93,12 @@ def l2_pool(self: GraphBuilder, x: Tensor, filter=(2, 2), stride=(2, 2), padding
     """float32 L2_POOL_2D."""
     return self.op("L2_POOL_2D", [x], Pool2DAttrs(padding=padding, stride=tuple(stride), filter=tuple(filter),
                                                   activation=activation), None, out_dtype="float32")
+
+
+@builder_method
+def reduce_all(self: GraphBuilder, x: Tensor, axes: Sequence[int], keep_dims: bool = False) -> Tensor:
+    ax = self.const(np.asarray(list(axes), dtype=np.int32).reshape(-1), "int32", name=self._name("axis"))
+    return self.op("REDUCE_ALL", [x, ax], MeanAttrs(keep_dims=keep_dims), None, out_dtype="bool")
 
 
 # -- hypothesis cases ------------------------------------------------------------------------------
@@ -313,6 +320,35 @@ def _l2pool_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.l2_pool(x, filter=c["filter"], stride=c["stride"], padding=c["padding"], activation=c["activation"])
 
 
+# REDUCE_ALL (bool): inputs mostly true (an OR of two random bools, or of three), so that outputs
+# are not almost always false
+@st.composite
+def _reduce_all_strategy(draw):
+    rank = draw(st.integers(1, 5))
+    shape = [draw(st.integers(1, 6)) for _ in range(rank)]
+    k = draw(st.integers(1, rank))
+    axes = draw(st.permutations(list(range(rank))))[:k]
+    axes = [a - rank if draw(st.booleans()) else a for a in axes]
+    if draw(st.integers(0, 4)) == 0:
+        axes.append(axes[0])
+    return dict(kind="REDUCE_ALL", shape=tuple(shape), axes=tuple(axes), keep_dims=draw(st.booleans()),
+                ors=draw(st.integers(0, 3)), seed=draw(seeds))
+
+
+def _reduce_all_fits(c: dict) -> bool:
+    from ..ops.mean import loop_nest, resolve_axes
+    axes = resolve_axes(c["axes"], len(c["shape"]))
+    kept = [i for i in range(len(c["shape"])) if i not in axes]
+    return loop_nest(c["shape"], kept).count <= 4 and loop_nest(c["shape"], sorted(axes)).count <= 4
+
+
+def _reduce_all_into(b: GraphBuilder, c: dict) -> Tensor:
+    x = b.input(c["shape"], dtype="bool")
+    for _ in range(c["ors"]):
+        x = b.logical("LOGICAL_OR", x, b.input(c["shape"], dtype="bool"))
+    return b.reduce_all(x, c["axes"], keep_dims=c["keep_dims"])
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -327,6 +363,7 @@ MORE_CASES = {
     "FLOOR_DIV": (_floor_strategy("FLOOR_DIV"), _floor_into),
     "FLOOR_MOD": (_floor_strategy("FLOOR_MOD"), _floor_into),
     "L2_POOL_2D": (_l2pool_strategy(), _l2pool_into),
+    "REDUCE_ALL": (_reduce_all_strategy().filter(_reduce_all_fits), _reduce_all_into),
 }
 
 
