@@ -1273,6 +1273,15 @@ tg_status tg_l2pool_f32(const tg_l2pool_params *params, const tg_dims *input_dim
  *   (dtype TG_DTYPE_BOOL); an output with no reduced element is true, as in TFLite Micro. */
 tg_status tg_reduce_all(const tg_reduce_params *params, const uint8_t *input, uint8_t *output);
 
+/*
+ * tg_broadcast_args - output[out_len] = the broadcast of the shape vectors shape1[len1] and
+ *   shape2[len2] (TG_DTYPE_INT32 or TG_DTYPE_INT64 elements), aligned at their ends: a size of 1
+ *   (or a missing leading dimension) takes the other's. Returns TG_ERR_ARG for sizes that do not
+ *   broadcast (TFLite Micro aborts). int64 sizes are read as int, as TFLite Micro does.
+ */
+tg_status tg_broadcast_args(int32_t dtype, int32_t len1, const void *shape1, int32_t len2, const void *shape2,
+                            int32_t out_len, void *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -205,3 +205,16 @@ def test_division_by_zero_fails_like_tflm():
         with pytest.raises(RuntimeError, match="returned"):
             host.invoke([a, zero])
         assert np.array_equal(host.invoke([a, good])[0], TFLMReference(model).run([a, good])[0])
+
+
+def test_broadcast_args_of_incompatible_sizes_fails():
+    """Sizes that do not broadcast abort TFLite Micro's process (so it is not asked here); the
+    generated code returns an error status instead, and computes compatible ones like TFLM."""
+    b = GraphBuilder("bargs", seed=14)
+    s1, s2 = b.input((3,), dtype="int32"), b.input((2,), dtype="int32")
+    model = b.tflite([b.broadcast_args(s1, s2)])
+    host, = build_host([compile_model(model, CompileOptions(name="bargs"))])
+    with pytest.raises(RuntimeError, match="returned"):
+        host.invoke([np.array([2, 3, 4], np.int32), np.array([5, 4], np.int32)])
+    good = [np.array([2, 1, 4], np.int32), np.array([5, 1], np.int32)]
+    assert np.array_equal(host.invoke(good)[0], TFLMReference(model).run(good)[0])

@@ -101,6 +101,11 @@ def reduce_all(self: GraphBuilder, x: Tensor, axes: Sequence[int], keep_dims: bo
     return self.op("REDUCE_ALL", [x, ax], MeanAttrs(keep_dims=keep_dims), None, out_dtype="bool")
 
 
+@builder_method
+def broadcast_args(self: GraphBuilder, s1: Tensor, s2: Tensor) -> Tensor:
+    return self.op("BROADCAST_ARGS", [s1, s2], None, None, out_dtype=s1.dtype)
+
+
 # -- hypothesis cases ------------------------------------------------------------------------------
 def _bool_operand(b: GraphBuilder, shape, const: bool) -> Tensor:
     if const:
@@ -349,6 +354,25 @@ def _reduce_all_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.reduce_all(x, c["axes"], keep_dims=c["keep_dims"])
 
 
+# BROADCAST_ARGS: shape vectors of graph inputs (SHAPE, computed at run time) or constants (int32
+# or int64); sizes always broadcast (TFLM aborts the process otherwise)
+@st.composite
+def _bargs_strategy(draw):
+    s1, s2 = draw(_broadcast_shapes(max_rank=5))
+    return dict(kind="BROADCAST_ARGS", shape1=tuple(s1) or (1,), shape2=tuple(s2) or (1,),
+                dtype=draw(st.sampled_from(["int32", "int32", "int64"])), const1=draw(st.booleans()), seed=draw(seeds))
+
+
+def _bargs_into(b: GraphBuilder, c: dict) -> Tensor:
+    def shape_of(shape, const):
+        if const or c["dtype"] == "int64":
+            return b.const(np.asarray(shape, dtype=c["dtype"]), c["dtype"], name=b._name("shape"))
+        return b.op("SHAPE", [b.input(shape, dtype="int8")], None, None, out_dtype="int32", out_shape=(len(shape),))
+    x1 = shape_of(c["shape1"], c["const1"])
+    x2 = shape_of(c["shape2"], False)
+    return b.broadcast_args(x1, x2)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -364,6 +388,7 @@ MORE_CASES = {
     "FLOOR_MOD": (_floor_strategy("FLOOR_MOD"), _floor_into),
     "L2_POOL_2D": (_l2pool_strategy(), _l2pool_into),
     "REDUCE_ALL": (_reduce_all_strategy().filter(_reduce_all_fits), _reduce_all_into),
+    "BROADCAST_ARGS": (_bargs_strategy(), _bargs_into),
 }
 
 
