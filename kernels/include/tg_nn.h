@@ -1282,6 +1282,25 @@ tg_status tg_reduce_all(const tg_reduce_params *params, const uint8_t *input, ui
 tg_status tg_broadcast_args(int32_t dtype, int32_t len1, const void *shape1, int32_t len2, const void *shape2,
                             int32_t out_len, void *output);
 
+/* DYNAMIC_UPDATE_SLICE parameters (ranks up to TFLite Micro's RuntimeShape small size). */
+#define TG_DUS_MAX_DIMS 6
+typedef struct {
+    int32_t rank;
+    int32_t element_size;                  /* bytes per element */
+    int32_t indices_int64;                 /* start indices are int64 (else int32) */
+    int32_t operand_dims[TG_DUS_MAX_DIMS];
+    int32_t update_dims[TG_DUS_MAX_DIMS];  /* each 1..operand_dims[d] */
+} tg_dus_params;
+
+/*
+ * tg_dynamic_update_slice - output = operand with update written at the start indices (rank
+ *   values, read at run time, each clamped to [0, operand_dims[d] - update_dims[d]]). When the
+ *   update is as large as the operand it is copied whole. output may be the operand itself (then
+ *   only the update is written); otherwise they must not overlap.
+ */
+tg_status tg_dynamic_update_slice(const tg_dus_params *params, const void *operand, const void *update,
+                                  const void *indices, void *output);
+
 #ifdef __cplusplus
 }
 #endif

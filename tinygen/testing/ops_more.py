@@ -106,6 +106,15 @@ def broadcast_args(self: GraphBuilder, s1: Tensor, s2: Tensor) -> Tensor:
     return self.op("BROADCAST_ARGS", [s1, s2], None, None, out_dtype=s1.dtype)
 
 
+@builder_method
+def dynamic_update_slice(self: GraphBuilder, x: Tensor, update: Tensor, start: Tensor) -> Tensor:
+    out = self.op("DYNAMIC_UPDATE_SLICE", [x, update, start], None,
+                  None if x.quant is None else Quant(scale=x.quant.scale.copy(), zero_point=x.quant.zero_point.copy()),
+                  out_dtype=x.dtype)
+    self.spread[id(out)] = self.spread.get(id(x), 40.0)
+    return out
+
+
 # -- hypothesis cases ------------------------------------------------------------------------------
 def _bool_operand(b: GraphBuilder, shape, const: bool) -> Tensor:
     if const:
@@ -373,6 +382,37 @@ def _bargs_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.broadcast_args(x1, x2)
 
 
+# DYNAMIC_UPDATE_SLICE: start indices constant (in range or not: clamped) or graph inputs (random
+# int32/int64 values, clamped); the operand an input or computed (the in-place variant may apply)
+@st.composite
+def _dus_strategy(draw):
+    rank = draw(st.integers(1, 6))
+    shape = tuple(draw(st.integers(1, 6)) for _ in range(rank))
+    upd = tuple(draw(st.integers(1, n)) for n in shape)
+    return dict(kind="DYNAMIC_UPDATE_SLICE", shape=shape, update=upd,
+                dtype=draw(st.sampled_from(["int8", "int8", "int16", "int32", "float32"])),
+                indices=draw(st.sampled_from(["int32", "int64"])), start_const=draw(st.booleans()),
+                computed=draw(st.booleans()), seed=draw(seeds))
+
+
+def _dus_into(b: GraphBuilder, c: dict) -> Tensor:
+    dt = c["dtype"]
+    x = b.input(c["shape"]) if dt == "int8" else b.input(c["shape"], dtype=dt)
+    if c["computed"]:  # a computed operand (the graph does not read it afterwards)
+        x = b.cast(b.cast(x, "int32"), dt) if dt != "int32" else b.cast(b.cast(x, "float32"), dt)
+        if dt == "int8":
+            x.quant = Quant(scale=[0.05], zero_point=[3])
+    u = b.input(c["update"]) if dt == "int8" else b.input(c["update"], dtype=dt)
+    if dt == "int8":
+        u.quant = Quant(scale=x.quant.scale.copy(), zero_point=x.quant.zero_point.copy())
+    if c["start_const"]:
+        vals = [int(b.rng.integers(-2, n - m + 3)) for n, m in zip(c["shape"], c["update"])]
+        start = b.const(np.asarray(vals, dtype=c["indices"]), c["indices"], name=b._name("start"))
+    else:
+        start = b.input((len(c["shape"]),), dtype=c["indices"])
+    return b.dynamic_update_slice(x, u, start)
+
+
 # -- registration --------------------------------------------------------------------------------
 #: case kind -> (strategy, function adding the case's operator to a builder, returning its output)
 MORE_CASES = {
@@ -389,6 +429,7 @@ MORE_CASES = {
     "L2_POOL_2D": (_l2pool_strategy(), _l2pool_into),
     "REDUCE_ALL": (_reduce_all_strategy().filter(_reduce_all_fits), _reduce_all_into),
     "BROADCAST_ARGS": (_bargs_strategy(), _bargs_into),
+    "DYNAMIC_UPDATE_SLICE": (_dus_strategy(), _dus_into),
 }
 
 
