@@ -218,3 +218,21 @@ def test_broadcast_args_of_incompatible_sizes_fails():
         host.invoke([np.array([2, 3, 4], np.int32), np.array([5, 4], np.int32)])
     good = [np.array([2, 1, 4], np.int32), np.array([5, 1], np.int32)]
     assert np.array_equal(host.invoke(good)[0], TFLMReference(model).run(good)[0])
+
+
+def test_patch_stages_through_elu_and_div():
+    """ELU and DIV (elementwise, a broadcast constant divisor) declare their input regions: patch
+    stages run through them, bit-exact, and lower the arena."""
+    from tinygen.testing.harness import check_models
+
+    b = GraphBuilder("patched_more", seed=15)
+    y = b.elu(b.conv2d(b.input((1, 16, 16, 3)), 8))
+    d = b.const_int8(np.array([[[[40, -70, 90, 127, -128, 33, 60, 100]]]], np.int8), scale=0.02, zero_point=-10)
+    y = b.div(b.conv2d(y, 8, stride=(2, 2)), d)
+    model = b.tflite([b.conv2d(b.elu(y), 4, stride=(2, 2))])
+    arenas = {}
+    for patches in ("off", "min"):
+        report, = check_models([model], n_random=3, options=CompileOptions(patches=patches))
+        assert report.bit_exact, (patches, report.mismatches[:1], report.first_diverging_op)
+        arenas[patches] = report.arena_bytes
+    assert arenas["min"] < arenas["off"]
