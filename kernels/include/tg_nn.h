@@ -1142,8 +1142,10 @@ tg_status tg_transpose_conv_s8(const tg_transpose_conv_params *params, const tg_
                                const tg_dims *output_dims, int8_t *output);
 
 /* ========================================================================================== */
-/* More TFLite Micro operators (issue 10, "then" group): LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT,   */
-/* CAST, ELU, LOG_SOFTMAX, DIV, and the exact float32 NEG, SQUARE, SQRT, FLOOR, CEIL, ROUND      */
+/* More TFLite Micro operators (issue 10, later group; branch ops-more):                      */
+/* LOGICAL_AND/OR/NOT, CAST, ELU (tg_lut_s8), LOG_SOFTMAX, DIV, REDUCE_ALL, BROADCAST_ARGS,   */
+/* DYNAMIC_UPDATE_SLICE, and the exactly rounded float32 NEG, SQUARE, SQRT, FLOOR, CEIL,      */
+/* ROUND, FLOOR_DIV, FLOOR_MOD, L2_POOL_2D. All of this branch is in this one section.        */
 /* ========================================================================================== */
 
 /*
