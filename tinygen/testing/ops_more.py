@@ -363,19 +363,21 @@ def _reduce_all_into(b: GraphBuilder, c: dict) -> Tensor:
     return b.reduce_all(x, c["axes"], keep_dims=c["keep_dims"])
 
 
-# BROADCAST_ARGS: shape vectors of graph inputs (SHAPE, computed at run time) or constants (int32
-# or int64); sizes always broadcast (TFLM aborts the process otherwise)
+# BROADCAST_ARGS: int32 shape vectors of graph inputs (SHAPE, computed at run time) or constants;
+# sizes always broadcast (TFLM aborts the process otherwise). int64 vectors can only be constants
+# here (no operator computes them from a graph input), so they are checked in
+# build_float_specials, next to a graph input
 @st.composite
 def _bargs_strategy(draw):
     s1, s2 = draw(_broadcast_shapes(max_rank=5))
     return dict(kind="BROADCAST_ARGS", shape1=tuple(s1) or (1,), shape2=tuple(s2) or (1,),
-                dtype=draw(st.sampled_from(["int32", "int32", "int64"])), const1=draw(st.booleans()), seed=draw(seeds))
+                const1=draw(st.booleans()), seed=draw(seeds))
 
 
 def _bargs_into(b: GraphBuilder, c: dict) -> Tensor:
     def shape_of(shape, const):
-        if const or c["dtype"] == "int64":
-            return b.const(np.asarray(shape, dtype=c["dtype"]), c["dtype"], name=b._name("shape"))
+        if const:
+            return b.const(np.asarray(shape, dtype=np.int32), "int32", name=b._name("shape"))
         return b.op("SHAPE", [b.input(shape, dtype="int8")], None, None, out_dtype="int32", out_shape=(len(shape),))
     x1 = shape_of(c["shape1"], c["const1"])
     x2 = shape_of(c["shape2"], False)
@@ -443,7 +445,7 @@ FLOAT_SPECIALS = np.array([np.nan, 0.0, -0.0, np.inf, -np.inf, 0.5, -0.5, 1.5, -
 
 def build_float_specials() -> bytes:
     """One model feeding FLOAT_SPECIALS to every float32 operator here: NEG ... ROUND, DIV by each
-    special and by +-0, and CAST to every type. For targets whose test harness draws only random
+    special and by +-0, CAST to every type, FLOOR_DIV and FLOOR_MOD; and an int64 BROADCAST_ARGS. For targets whose test harness draws only random
     inputs: the specials are computed in the model (a generated C file holds finite constants only)
     as num / den by DIV (0/0 for NaN, +-1/0 for the infinities) and selected over a graph input by
     SELECT_V2."""
@@ -465,6 +467,10 @@ def build_float_specials() -> bytes:
     outs.append(b.floor_binary("FLOOR_MOD", xs, b.reshape(x, (1, n))))
     nonzero = b.const(np.array([[2.5, -3.0, 1e-30, -7e30]], np.float32), "float32", name=b._name("divisors"))
     outs += [b.floor_binary("FLOOR_DIV", xs, nonzero), b.floor_binary("FLOOR_MOD", xs, nonzero)]
+    # int64 BROADCAST_ARGS (sizes beyond 32 bits pass through C++ int in TFLM: 2^33 + 3 reads as 3)
+    s1 = b.const(np.array([1, 5, 1, 2**33 + 3], np.int64), "int64", name=b._name("shape"))
+    s2 = b.const(np.array([7, 4, 1, 1, 3], np.int64), "int64", name=b._name("shape"))
+    outs.append(b.broadcast_args(s1, s2))
     return b.tflite(outs)
 
 
