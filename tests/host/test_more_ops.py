@@ -1,6 +1,8 @@
-"""LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT, CAST, ELU, LOG_SOFTMAX, DIV and the exact float32
-operators on the host build vs TFLite Micro: 64 random cases per operator, edge cases with given
-inputs, and refusals of what TFLite Micro refuses."""
+"""Issue 10's later group on the host build vs TFLite Micro: LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT,
+CAST, ELU, LOG_SOFTMAX, DIV, REDUCE_ALL, BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE and the float32-only
+NEG, SQUARE, SQRT, FLOOR, CEIL, ROUND, FLOOR_DIV, FLOOR_MOD, L2_POOL_2D: 64 random cases per
+operator, edge cases with given inputs (every int8 value or pair, special float32 values), error
+paths, patch stages, and refusals of what TFLite Micro refuses."""
 
 import numpy as np
 import pytest
@@ -8,16 +10,21 @@ from hypothesis import Phase, given, settings
 
 from tinygen.check import check_compiled
 from tinygen.compiler import compile_model
-from tinygen.ops.cast import CastAttrs
 from tinygen.errors import TinygenError, UnsupportedError
 from tinygen.ir import Quant
+from tinygen.ops.cast import CastAttrs
 from tinygen.options import CompileOptions
 from tinygen.reference import TFLMReference
 from tinygen.testing import GraphBuilder
 from tinygen.testing.harness import assert_bit_exact
 from tinygen.testing.ops_math import distinct_cases
+from tinygen.testing.ops_more import (
+    FLOAT_UNARY,
+    MORE_CASES,
+    build_float_specials,
+    build_more_packed,
+)
 from tinygen.toolchain.host import build_host
-from tinygen.testing.ops_more import FLOAT_UNARY, MORE_CASES, build_float_specials, build_more_packed
 
 #: one example of 64 packed cases: shrinking such a list to a minimal failure takes many minutes
 #: (the failure report names the diverging model and operator instead)

@@ -23,9 +23,21 @@ from ..cstruct import Quant as CQuant
 from ..cstruct import Range, cstruct
 from ..ir import Op
 from ..schema import schema
-from .add_sub import ActivationAttrs, Broadcast, check_activation_range, infer_binary, plan_broadcast
+from .add_sub import (
+    ActivationAttrs,
+    Broadcast,
+    check_activation_range,
+    infer_binary,
+    plan_broadcast,
+)
 from .base import register, unsupported
-from .common import ElementwiseOp, check_fused, check_int8_activation, fused_activation, fused_activation_code
+from .common import (
+    ElementwiseOp,
+    check_fused,
+    check_int8_activation,
+    fused_activation,
+    fused_activation_code,
+)
 from .maximum_minimum import check_broadcast_binary, dtype_code
 
 #: BroadcastDivSlow's default rank

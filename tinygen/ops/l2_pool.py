@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from ..cstruct import HW, Dims, cstruct
 from .base import register, unsupported
-from .common import check_dtype, check_fused, check_padding, check_rank, check_shape, dims4
+from .common import (
+    check_dtype,
+    check_fused,
+    check_padding,
+    check_rank,
+    check_shape,
+    dims4,
+)
 from .div import float_range
 from .pooling import _Pool2D
 

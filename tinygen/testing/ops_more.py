@@ -1,5 +1,6 @@
 """Graph builders and hypothesis cases for LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT, CAST, ELU,
-LOG_SOFTMAX, DIV and the exact float32 operators NEG, SQUARE, SQRT, FLOOR, CEIL, ROUND.
+LOG_SOFTMAX, DIV, REDUCE_ALL, BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE and the float32-only NEG,
+SQUARE, SQRT, FLOOR, CEIL, ROUND, FLOOR_DIV, FLOOR_MOD, L2_POOL_2D.
 
 As in ops_math: `build_more_packed` puts many cases into one model (independent subgraphs) so
 that the host and target tests build once.
@@ -18,7 +19,13 @@ from ..ops.cast import CastAttrs
 from ..ops.mean import MeanAttrs
 from ..ops.pooling import Pool2DAttrs
 from .builder import GraphBuilder, builder_method
-from .ops_elementwise import _broadcast_shapes, _input_shape, _log_uniform, int8_range, range_quant
+from .ops_elementwise import (
+    _broadcast_shapes,
+    _input_shape,
+    _log_uniform,
+    int8_range,
+    range_quant,
+)
 from .strategies import case, seeds
 
 
