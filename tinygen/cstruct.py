@@ -124,7 +124,9 @@ def _scalar(v: Any) -> str:
         f = float(np.float32(v))
         if f != f or f in (float("inf"), float("-inf")):
             raise ValueError(f"non-finite float {f} in a kernel parameter struct")
-        return f"{f.hex()}f" if f != 0 else "0.0f"
+        if f == 0:
+            return "-0.0f" if np.signbit(f) else "0.0f"  # keep a negative zero's sign
+        return f"{f.hex()}f"
     return str(v)  # a C expression (e.g. a per-patch table entry)
 
 

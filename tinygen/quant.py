@@ -126,3 +126,25 @@ def multiply_by_quantized_multiplier(x: int, multiplier: int, shift: int) -> int
     v = x * (1 << left)
     v = ((v + 2**31) % 2**32) - 2**31  # int32 arithmetic wraps like the C code
     return rounding_divide_by_pot(srdhm(v, multiplier), right)
+
+
+_EXPF = None
+
+
+def expf(x: float) -> float:
+    """The C library's expf (single precision) of a float32 value: what TFLite Micro's std::exp(float)
+    computes on the compiling host, e.g. for tables it fills in Prepare (ELU). Falls back to numpy's
+    float32 exp where no C math library can be loaded."""
+    global _EXPF
+    if _EXPF is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+            fn = lib.expf
+            fn.argtypes, fn.restype = [ctypes.c_float], ctypes.c_float
+            _EXPF = fn
+        except (OSError, AttributeError):  # pragma: no cover - no C math library
+            _EXPF = lambda v: float(np.exp(np.float32(v)))  # noqa: E731
+    return float(np.float32(_EXPF(float(np.float32(x)))))

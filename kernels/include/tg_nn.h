@@ -1129,6 +1129,168 @@ tg_status tg_transpose_conv_s8(const tg_transpose_conv_params *params, const tg_
                                const int32_t *bias,
                                const tg_dims *output_dims, int8_t *output);
 
+/* ========================================================================================== */
+/* More TFLite Micro operators (issue 10, later group; branch ops-more):                      */
+/* LOGICAL_AND/OR/NOT, CAST, ELU (tg_lut_s8), LOG_SOFTMAX, DIV, REDUCE_ALL, BROADCAST_ARGS,   */
+/* DYNAMIC_UPDATE_SLICE, and the exactly rounded float32 NEG, SQUARE, SQRT, FLOOR, CEIL,      */
+/* ROUND, FLOOR_DIV, FLOOR_MOD, L2_POOL_2D. All of this branch is in this one section.        */
+/* ========================================================================================== */
+
+/*
+ * tg_logical_and / tg_logical_or - elementwise a && b / a || b of two bool tensors (one byte per
+ *   element, 0 or 1), broadcast as described by bcast (see tg_add_s8); the output is 0 or 1.
+ */
+tg_status tg_logical_and(const tg_broadcast *bcast, const uint8_t *input1, const uint8_t *input2,
+                         uint8_t *output);
+tg_status tg_logical_or(const tg_broadcast *bcast, const uint8_t *input1, const uint8_t *input2,
+                        uint8_t *output);
+
+/* tg_logical_not - elementwise !x of a bool tensor (one byte per element); the output is 0 or 1. */
+tg_status tg_logical_not(int32_t size, const uint8_t *input, uint8_t *output);
+
+/*
+ * tg_cast - converts size elements of type in_dtype (TG_DTYPE_INT8, INT16, INT32, FLOAT32 or BOOL)
+ *   to out_dtype (TG_DTYPE_INT8, INT16, INT32, FLOAT32 or BOOL) as C++'s static_cast does in
+ *   TFLite Micro, ignoring quantization: narrower integers keep their low bits (two's complement),
+ *   bool reads as 0 or 1 and is written as x != 0 (NaN included); float32 -> integer truncates toward zero and saturates to the output type's
+ *   range (infinities too), NaN gives 0, as the pinned TFLite Micro does.
+ */
+tg_status tg_cast(int32_t in_dtype, int32_t out_dtype, int32_t size, const void *input, void *output);
+
+/* A 256-entry int8 table, indexed by the input value + 128 (computed by the compiler). */
+typedef struct {
+    const int8_t *table;
+} tg_lut_params;
+
+/* tg_lut_s8 - output[i] = table[input[i] + 128] (TFLite Micro's int8 ELU). Element i is written
+ *   after it was read, so the output may overlap the input exactly. */
+tg_status tg_lut_s8(const tg_lut_params *params, int32_t size, const int8_t *input, int8_t *output);
+
+/* LOG_SOFTMAX parameters (TFLite Micro's PreprocessLogSoftmaxScalingExp with beta 1): input
+ * differences go to Q5.26 by input_multiplier / input_left_shift (>= 0); reverse_scaling_divisor
+ * / reverse_scaling_shift (<= 0) map a Q5.26 value back to input steps; differences below
+ * diff_min are left out of the sum. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t reverse_scaling_divisor;
+    int32_t reverse_scaling_shift;
+    int32_t diff_min;
+} tg_log_softmax_params;
+
+/*
+ * tg_log_softmax_s8 - int8 log-softmax over rows of depth values (the last dimension), output
+ *   scale 16/256 and zero point 127 as TFLite Micro requires. Each row is read whole before its
+ *   outputs are written, and output i after input i, so the output may overlap the input exactly.
+ */
+tg_status tg_log_softmax_s8(const tg_log_softmax_params *params, int32_t rows, int32_t depth,
+                            const int8_t *input, int8_t *output);
+
+/* DIV parameters. int8: x = q1 + input1_offset, y = q2 + input2_offset; out = output_offset +
+ * x / y through TFLite Micro's fixed-point reciprocal of y and the multiplier `output` (input1
+ * scale / (input2 scale * output scale)), clamped to `activation`. int32: a / b (truncating)
+ * clamped to `activation`. float32: a / b clamped to [float_min, float_max]. */
+typedef struct {
+    int32_t dtype;           /* TG_DTYPE_INT8, TG_DTYPE_INT32 or TG_DTYPE_FLOAT32 */
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    tg_quant output;
+    tg_range activation;
+    float float_min;
+    float float_max;
+} tg_div_params;
+
+/*
+ * tg_div - elementwise input1 / input2 with broadcasting as described by bcast (see tg_add_s8).
+ *   int8 reproduces TFLite Micro bit for bit, a divisor equal to its zero point included (TFLite
+ *   Micro computes through without a check). An int32 division by zero or INT32_MIN / -1 returns
+ *   TG_ERR_ARG (TFLite Micro traps). float32 NaN results carry the bits of TFLite Micro's x86-64
+ *   build (0/0 is 0xFFC00000).
+ */
+tg_status tg_div(const tg_div_params *params, const tg_broadcast *bcast, const void *input1, const void *input2,
+                 void *output);
+
+/* Functions of tg_float_unary. */
+#define TG_FUNARY_NEG 0
+#define TG_FUNARY_SQUARE 1
+#define TG_FUNARY_SQRT 2
+#define TG_FUNARY_FLOOR 3
+#define TG_FUNARY_CEIL 4
+#define TG_FUNARY_ROUND 5
+
+/*
+ * tg_float_unary - elementwise float32 function (TG_FUNARY_*), each exactly rounded so that every
+ *   target matches TFLite Micro bit for bit: -x, x * x, sqrtf, floorf, ceilf, and ROUND's halves
+ *   to even; NaN results carry the bits of TFLite Micro's x86-64 build (the square root of a
+ *   negative number is 0xFFC00000). Element i is written after it was read (the output may overlap
+ *   the input exactly).
+ */
+tg_status tg_float_unary(int32_t function, int32_t size, const float *input, float *output);
+
+/*
+ * tg_floor_div_f32 - float32 floor(a / b) (computed in double, as TFLite Micro) with broadcasting
+ *   as described by bcast. Returns TG_ERR_ARG, writing nothing, when any of the input2_size
+ *   divisors is zero (TFLite Micro fails the inference).
+ */
+tg_status tg_floor_div_f32(const tg_broadcast *bcast, int32_t input2_size, const float *input1, const float *input2,
+                           float *output);
+
+/* tg_floor_mod_f32 - float32 a - floor(a / b) * b as TFLite Micro computes it (fmodf, then + b
+ *   when the remainder's sign differs from b's), with broadcasting; NaN bits as on x86-64. */
+tg_status tg_floor_mod_f32(const tg_broadcast *bcast, const float *input1, const float *input2, float *output);
+
+/* L2_POOL_2D parameters: the window geometry of tg_pool_params and the fused activation's float
+ * range. */
+typedef struct {
+    tg_hw stride;
+    tg_hw padding;
+    tg_hw filter;
+    float activation_min;
+    float activation_max;
+} tg_l2pool_params;
+
+/*
+ * tg_l2pool_f32 - float32 sqrt(sum of squares / count) over the window elements inside the input
+ *   (padding does not count), clamped to the activation range; input_dims {N, H, W, C},
+ *   output_dims {N, OH, OW, C}, raster-order output. Returns TG_ERR_ARG if a window holds no input
+ *   element.
+ */
+tg_status tg_l2pool_f32(const tg_l2pool_params *params, const tg_dims *input_dims, const float *input,
+                        const tg_dims *output_dims, float *output);
+
+/* tg_reduce_all - logical AND of bool values (one byte, 0 or 1) over the inner nest of params
+ *   (dtype TG_DTYPE_BOOL); an output with no reduced element is true, as in TFLite Micro. */
+tg_status tg_reduce_all(const tg_reduce_params *params, const uint8_t *input, uint8_t *output);
+
+/*
+ * tg_broadcast_args - output[out_len] = the broadcast of the shape vectors shape1[len1] and
+ *   shape2[len2] (TG_DTYPE_INT32 or TG_DTYPE_INT64 elements), aligned at their ends: a size of 1
+ *   (or a missing leading dimension) takes the other's. Returns TG_ERR_ARG for sizes that do not
+ *   broadcast (TFLite Micro aborts). int64 sizes are read as int, as TFLite Micro does.
+ */
+tg_status tg_broadcast_args(int32_t dtype, int32_t len1, const void *shape1, int32_t len2, const void *shape2,
+                            int32_t out_len, void *output);
+
+/* DYNAMIC_UPDATE_SLICE parameters (ranks up to TFLite Micro's RuntimeShape small size). */
+#define TG_DUS_MAX_DIMS 6
+typedef struct {
+    int32_t rank;
+    int32_t element_size;                  /* bytes per element */
+    int32_t indices_int64;                 /* start indices are int64 (else int32) */
+    int32_t operand_dims[TG_DUS_MAX_DIMS];
+    int32_t update_dims[TG_DUS_MAX_DIMS];  /* each 1..operand_dims[d] */
+} tg_dus_params;
+
+/*
+ * tg_dynamic_update_slice - output = operand with update written at the start indices (rank
+ *   values, read at run time, each clamped to [0, operand_dims[d] - update_dims[d]]). When the
+ *   update is as large as the operand it is copied whole. output may be the operand itself (then
+ *   only the update is written); otherwise they must not overlap.
+ */
+tg_status tg_dynamic_update_slice(const tg_dus_params *params, const void *operand, const void *update,
+                                  const void *indices, void *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _PER_LINE = {"int8": 24, "uint8": 24, "int16": 16, "int32": 8, "float32": 6, "int64": 6}
@@ -23,7 +25,9 @@ def c_float(v: float) -> str:
     f = float(np.float32(v))
     if f != f or f in (float("inf"), float("-inf")):
         raise ValueError("non-finite constant")
-    return f"{f.hex()}f" if f != 0 else "0.0f"
+    if f == 0:
+        return "-0.0f" if math.copysign(1.0, f) < 0 else "0.0f"  # keep a negative zero's sign
+    return f"{f.hex()}f"
 
 
 def c_array_body(a: np.ndarray, dtype: str) -> str:
