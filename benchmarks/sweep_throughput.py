@@ -160,7 +160,7 @@ def extra_local(args) -> None:
 
 
 def markdown(s: dict, rows: list[dict]) -> str:
-    lines = [f"# Sweep throughput (`benchmarks/sweep_throughput.py`)", "",
+    lines = ["# Sweep throughput (`benchmarks/sweep_throughput.py`)", "",
              f"{s['space']['candidates']} MobileNetV2 candidates (widths {s['space']['widths'][0]}-"
              f"{s['space']['widths'][-1]}, resolutions {s['space']['resolutions'][0]}-{s['space']['resolutions'][-1]}) "
              f"x {len(s['boards'])} boards ({', '.join(s['boards'])}), compile and plan only "
@@ -180,7 +180,7 @@ def markdown(s: dict, rows: list[dict]) -> str:
                      f"local run (timings aside): {s['ray_rows_identical_to_local']}"
                      + (f"; the local rerun's rows too: {s['rerun_rows_identical']}" if "rerun_rows_identical" in s
                         else "") + ".")
-    lines.append(f"- Candidates that fit (arena within the board's SRAM less stack, constants within its flash): "
+    lines.append("- Candidates that fit (arena within the board's SRAM less stack, constants within its flash): "
                  + ", ".join(f"{b} {n}" for b, n in s["fits"].items()) + ".")
     lines.append(f"- Load average at the end: {', '.join(f'{x:.1f}' for x in s['machine']['load_average_at_end'])} "
                  f"(the machine is shared).")

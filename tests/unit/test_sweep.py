@@ -358,6 +358,9 @@ def test_a_killed_local_worker_loses_no_row(tmp_path, space_file):
             for p in workers[:1]:
                 os.kill(p.pid, signal.SIGKILL)
                 killed.append(p.pid)
+            # give the pool time to notice: the sweep's next submission then meets a broken pool
+            # (a race that once made this test fail: BrokenProcessPool escaped from submit)
+            time.sleep(1.0)
 
     res = sweep(boards=BOARDS, space=f"{space}:many", stage="plan", jobs=2, output=out, on_row=on_row)
     assert killed, "no worker process was found to kill"

@@ -63,22 +63,30 @@ class LocalExecutor:
         pool = self._pool()
         exhausted = False
 
+        #: pairs whose submission found the pool broken (a worker died since the last wait, e.g.
+        #: killed while the caller handled a row): submitted again to the next pool
+        unsent: list[tuple[Task, int]] = []
+
         def submit(task: Task, attempt: int) -> None:
             c = task.candidate
-            f = pool.submit(evaluate_pair, c.data, c.name, c.sha256, task.board, settings, task.key)
+            try:
+                f = pool.submit(evaluate_pair, c.data, c.name, c.sha256, task.board, settings, task.key)
+            except BrokenProcessPool:
+                unsent.append((task, attempt))
+                return
             inflight[f] = (task, attempt)
 
         try:
             while True:
-                while not exhausted and len(inflight) < window:
+                while not exhausted and len(inflight) + len(unsent) < window:
                     task = next(it, None)
                     if task is None:
                         exhausted = True
                     else:
                         submit(task, 1)
-                if not inflight:
+                if not inflight and not unsent:
                     return
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                done = wait(list(inflight), return_when=FIRST_COMPLETED)[0] if inflight else set()
                 broken: list[tuple[Task, int]] = []
                 for f in done:
                     task, attempt = inflight.pop(f)
@@ -90,9 +98,12 @@ class LocalExecutor:
                     except Exception as e:  # noqa: BLE001: e.g. a row that cannot be pickled back
                         row = crashed_row(task, settings, f"worker failed: {one_line(e)}")
                     yield row
-                if broken:
+                if broken or unsent:
                     # a worker died: every pair in flight is lost with the pool; run them again
-                    broken += [inflight.pop(f) for f in list(inflight)]
+                    # (and the pairs the broken pool refused: counted as attempts too, so that a pool
+                    # that cannot start ends the sweep's retries instead of looping)
+                    broken += [inflight.pop(f) for f in list(inflight)] + unsent
+                    unsent.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._pool()
                     for task, attempt in broken:
