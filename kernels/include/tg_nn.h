@@ -830,4 +830,7 @@ tg_status tg_transpose_conv_s8(const tg_transpose_conv_params *params, const tg_
 }
 #endif
 
+/* int16 activations (16x8) and packed int4 weights: tg_nn_precision.h */
+#include "tg_nn_precision.h"
+
 #endif /* TG_NN_H */

@@ -1,0 +1,93 @@
+/*
+ * tg_lowbit_dsp.h - building blocks of the DSP kernels for int4 weights and 16x8 layers (not part
+ * of the public API; see tg_nn_precision.h for the layouts and tinygen/fast/lowbit.py for the
+ * compile-time conditions that make them exact).
+ *
+ * int4 unpacking: a word w of eight nibbles, byte k = v_k | v_(k+4) << 4, becomes four words of
+ * int16 pairs, each value times 16:
+ *     e = (w << 4) & 0xF0F0F0F0   bytes v0..v3 in their high nibbles
+ *     o =  w       & 0xF0F0F0F0   bytes v4..v7
+ *     SXTB16(e) = 16 (v0, v2), SXTB16(e ROR 8) = 16 (v1, v3), SXTB16(o) = 16 (v4, v6), ...
+ * which meet an int8 input group x0..x7 widened as (x0, x2), (x1, x3), (x4, x6), (x5, x7) in SMLAD.
+ */
+#ifndef TG_LOWBIT_DSP_H
+#define TG_LOWBIT_DSP_H
+
+#include <stdint.h>
+#include "tg_nn.h"
+#include "tg_simd.h"
+
+#define TG_LB_NIBBLE_MASK 0xF0F0F0F0u
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_LB_NOINLINE __attribute__((noinline))
+#else
+#define TG_LB_NOINLINE
+#endif
+
+#if TG_SIMD_NATIVE
+/* SMMLA: acc + ((x * y) >> 32) (the truncated high word of the 64-bit product). */
+TG_INLINE int32_t tg_lb_smmla(int32_t x, int32_t y, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
+    return r;
+}
+
+/* SSAT #16. */
+TG_INLINE int32_t tg_lb_ssat16(int32_t x)
+{
+    return __ssat(x, 16);
+}
+#else
+TG_INLINE int32_t tg_lb_smmla(int32_t x, int32_t y, int32_t acc)
+{
+    /* floor((x * y) / 2^32): the arithmetic shift of the exact 64-bit product */
+    const int64_t p = (int64_t)x * (int64_t)y;
+    const int64_t hi = p >= 0 ? p / 4294967296LL : -((-(p + 1)) / 4294967296LL) - 1;
+    return (int32_t)((uint32_t)acc + (uint32_t)hi);
+}
+
+TG_INLINE int32_t tg_lb_ssat16(int32_t x)
+{
+    return x < -32768 ? -32768 : (x > 32767 ? 32767 : x);
+}
+#endif
+
+/* A group of eight int8 values (two words, any alignment) widened to the four SMLAD words, stored
+ * `lane` words apart. */
+TG_INLINE void tg_lb_widen8(const int8_t *src, uint32_t *dst, int32_t lane)
+{
+    const uint32_t a = tg_read_s8x4(src), b = tg_read_s8x4(src + 4);
+    dst[0] = tg_sxtb16(a);
+    dst[lane] = tg_sxtb16_ror8(a);
+    dst[2 * lane] = tg_sxtb16(b);
+    dst[3 * lane] = tg_sxtb16_ror8(b);
+}
+
+/* int8 output: (SMMLAR(2 acc, mult, 2^(n-1) + zp 2^n - [acc < 0]) >> n); acc16 is 16 acc. */
+TG_INLINE int32_t tg_lb_requant_s8(int32_t acc16, int32_t mult, int32_t round, int32_t n)
+{
+    return tg_smmlar(acc16 >> 3, mult, round + (acc16 >> 31)) >> n;
+}
+
+/* The rounding term 2^(n-1) + zp 2^n of a right shift n >= 1. */
+TG_INLINE int32_t tg_lb_round(int32_t n, int32_t zp)
+{
+    return (int32_t)((1u << (n - 1)) + ((uint32_t)zp << n));
+}
+
+/* int16 output: the int64 path (SMMLA) or the int32 double rounding (SMMLAR). */
+TG_INLINE int32_t tg_lb_requant_s16(int32_t acc, int32_t mult, int32_t round, int32_t n, int32_t acc64)
+{
+    return acc64 ? tg_lb_smmla(acc, mult, round) >> n
+                 : tg_smmlar((int32_t)((uint32_t)acc << 1), mult, round + (acc >> 31)) >> n;
+}
+
+TG_INLINE int32_t tg_lb_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+#endif /* TG_LOWBIT_DSP_H */
