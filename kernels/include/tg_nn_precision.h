@@ -127,9 +127,11 @@ tg_status tg_fully_connected_s16(const tg_fc_s16_params *params, const tg_pc_qua
  * offset into the bias and checks, per output channel, that the 32-bit accumulation and the
  * one-instruction requantization below are exact for every input; where they are not, the
  * operator keeps the portable kernel. Channel words ("cw") per output channel:
- *   int8 output (s4 kernels): bias (input offset folded in), mult (Q31), and the right shift n;
- *     out = (SMMLAR(2 acc, mult, 2^(n-1) + output_offset 2^n - [acc < 0])) >> n, clamped
- *     (tinygen/fast/conv.py explains why this equals TFLite Micro's double rounding).
+ *   int8 output (s4 kernels): bias (input offset folded in), mult (Q31), round, spec = n | a << 5;
+ *     out = SMMLAR(acc16 >> a, mult, round - [acc < 0 and n > 0]) >> n, clamped, where acc16 is
+ *     16 acc, a = 3 - L for TFLite's left shift L (0 for right shifts), n the right shift and
+ *     round = 2^(n-1) + output_offset 2^n (output_offset when n = 0) (tinygen/fast/conv.py
+ *     explains why this equals TFLite Micro's double rounding).
  *   int16 output (s16 kernels): bias, mult, round, n;
  *     int64 path (acc64): out = SMMLA(acc, mult, round) >> n with mult = reduced << 16,
  *       round = 2^(n-1), n = 15 - shift - 16 (>= 1): TFLite's 64-bit rounding, exactly;
@@ -154,15 +156,15 @@ typedef struct {
 /*
  * tg_conv_dsp_s4 - CONV_2D, int8 activations, int4 weights, for cores with the DSP extension.
  *   K = KH * KW * C_in window values (window order ky, kx, c) padded with zero weights to K8 (a
- *   multiple of 8). weights (32-bit words): output channels in pairs (a zero channel added to an
- *   odd count), per pair and per group of eight values v0..v7 the word of channel 2j then the
- *   word of channel 2j + 1, byte k of a word holding v_k (low nibble) and v_(k+4) (high nibble).
- *   cw: per channel pair five words [bias0, bias1, mult0, mult1, n0 | n1 << 8], the
- *   biases times 16 (the scale of the unpacked weights).
- *   Scratch selects the mode: >= tg_conv_dsp_s4_get_buffer_size(): two output pixels per pass
- *   over the weights; >= tg_conv_dsp_s4_get_min_buffer_size(): one pixel per pass. Each window is
- *   widened into the scratch before the pixel's outputs are written: the tg_nn.h raster write
- *   order holds (two pixels: both windows are copied before either is written).
+ *   multiple of 8). weights (32-bit words): each output channel's K8 / 8 words in turn, the word
+ *   of a group of eight values v0..v7 holding in byte k v_k (low nibble) and v_(k+4) (high nibble).
+ *   cw: per output channel four words [bias, mult, round, spec], the bias times 16 (the scale of
+ *   the unpacked weights), spec = n | a << 5 | [n >= 1] << 7.
+ *   Scratch selects the mode: >= tg_conv_dsp_s4_get_buffer_size(): four output pixels per pass over
+ *   the weights (their windows widened once); >= _get_mid_buffer_size(): two; >=
+ *   _get_min_buffer_size() (0 for a 1x1 convolution with C_in % 8 == 0): one, widened as it is
+ *   read. Every window of a step is copied before the step's first output is written: the tg_nn.h
+ *   raster write order holds.
  */
 tg_status tg_conv_dsp_s4(const tg_context *ctx, const tg_conv_lb_params *params,
                          const tg_dims *input_dims, const int8_t *input,
@@ -170,6 +172,8 @@ tg_status tg_conv_dsp_s4(const tg_context *ctx, const tg_conv_lb_params *params,
                          const tg_dims *output_dims, int8_t *output);
 int32_t tg_conv_dsp_s4_get_buffer_size(const tg_conv_lb_params *params, const tg_dims *input_dims,
                                        const tg_dims *output_dims);
+int32_t tg_conv_dsp_s4_get_mid_buffer_size(const tg_conv_lb_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims);
 int32_t tg_conv_dsp_s4_get_min_buffer_size(const tg_conv_lb_params *params, const tg_dims *input_dims,
                                            const tg_dims *output_dims);
 
@@ -206,13 +210,13 @@ typedef struct {
 
 /*
  * tg_depthwise_conv_dsp_s4 - DEPTHWISE_CONV_2D, depth multiplier 1, int4 weights, C % 4 == 0, at
- *   most TG_LB_DW_MAX_TAPS taps. Channels in groups of four. packed (int32 words) per group:
+ *   most TG_LB_DW_MAX_TAPS taps. Channels in groups of four. packed (int32 words): C / 4 words of
+ *   the input zero point (the pad row padded taps read), then per group:
  *   T2 / 2 weight words (T = KH * KW taps, T2 = T rounded up to even; the word of taps t, t + 1
  *   holds in byte k channel k's value at tap t (low nibble) and at tap t + 1 (high nibble)), then
- *   4 folded biases (times 16), 4 multipliers and one word of the four right shifts (byte k:
- *   channel k).
- *   Scratch: C rounded up to 4 bytes (the padded pixel, filled with pad_value). Output pixels in
- *   raster order, each group of four channels written after its window was read.
+ *   4 folded biases (times 16), per channel (mult, round), and one word of the four channels'
+ *   specs, byte k = a | n << 2, bit 7 set where a = 3 and n >= 1 (a right shift). No scratch. Output pixels in raster order, each group of four channels
+ *   written after its window was read.
  */
 tg_status tg_depthwise_conv_dsp_s4(const tg_context *ctx, const tg_dw_lb_params *params,
                                    const tg_dims *input_dims, const int8_t *input,
@@ -249,7 +253,7 @@ typedef struct {
  *   Micro requires). weights: rows in pairs (a zero row added to an odd count), per pair and per
  *   group of eight values the words of the two rows in the nibble order of tg_conv_dsp_s4 (K8
  *   values per row). cw: R = out_features rounded up to even folded biases (times 16), then mult,
- *   n. No scratch; write order row by row (tg_fully_connected_s8).
+ *   round, spec. No scratch; write order row by row (tg_fully_connected_s8).
  */
 tg_status tg_fully_connected_dsp_s4(const tg_fc_lb_params *params, const int8_t *input,
                                     const int32_t *weights, const int32_t *cw, int8_t *output);

@@ -65,16 +65,14 @@ TG_INLINE void tg_lb_widen8(const int8_t *src, uint32_t *dst, int32_t lane)
     dst[3 * lane] = tg_sxtb16_ror8(b);
 }
 
-/* int8 output: (SMMLAR(2 acc, mult, 2^(n-1) + zp 2^n - [acc < 0]) >> n); acc16 is 16 acc. */
-TG_INLINE int32_t tg_lb_requant_s8(int32_t acc16, int32_t mult, int32_t round, int32_t n)
+/* int8 output from acc16 = 16 acc: SMMLAR(2 acc 2^L, mult, round - [acc < 0 and n >= 1]) >> n, with
+ * spec = n | a << 5 (a = 3 - L: acc16 >> a = 2 acc 2^L; L > 0 only where TFLite's shift is a left
+ * shift, then n = 0) and round = 2^(n-1) + zp 2^n (n >= 1) or zp (n = 0), precomputed. */
+TG_INLINE int32_t tg_lb_requant_s8(int32_t acc16, int32_t mult, int32_t round, uint32_t spec)
 {
-    return tg_smmlar(acc16 >> 3, mult, round + (acc16 >> 31)) >> n;
-}
-
-/* The rounding term 2^(n-1) + zp 2^n of a right shift n >= 1. */
-TG_INLINE int32_t tg_lb_round(int32_t n, int32_t zp)
-{
-    return (int32_t)((1u << (n - 1)) + ((uint32_t)zp << n));
+    const int32_t n = (int32_t)(spec & 31u), a = (int32_t)(spec >> 5);
+    const int32_t sign = n != 0 ? (acc16 >> 31) : 0;
+    return tg_smmlar(acc16 >> a, mult, round + sign) >> n;
 }
 
 /* int16 output: the int64 path (SMMLA) or the int32 double rounding (SMMLAR). */

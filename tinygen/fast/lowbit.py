@@ -113,8 +113,15 @@ def _per_row(v, rows: int) -> np.ndarray:
 
 
 # -- channel words ----------------------------------------------------------------------------------
+#: the largest left shift (TFLite shift > 0) the int4 kernels take: the SMMLAR input is
+#: acc16 >> (3 - L) = 2 acc 2^L
+MAX_LEFT_SHIFT = 3
+
+
 def s4_row_words(layer: LbLayer, allow_constant: bool = True) -> tuple[np.ndarray | None, str | None]:
-    """Per row (16 b, M, n) for the int4 kernels (int8 output), or (None, reason)."""
+    """Per row (16 b, M, round, spec) for the int4 kernels (int8 output), or (None, reason):
+    spec = n | a << 5 with n the right shift and a = 3 - L (L the left shift, where TFLite's shift
+    is positive; then n = 0); round = 2^(n-1) + zp 2^n, or zp when n = 0."""
     w = np.asarray(layer.rows, np.int64)
     rows = w.shape[0]
     b = np.zeros(rows, np.int64) if layer.bias is None else np.asarray(layer.bias, np.int64).reshape(-1)
@@ -124,29 +131,31 @@ def s4_row_words(layer: LbLayer, allow_constant: bool = True) -> tuple[np.ndarra
         return None, f"activation range [{layer.act_min}, {layer.act_max}] is not inside int8"
     if not Q.INT8_MIN <= zp <= Q.INT8_MAX:
         return None, f"output offset {zp} outside int8"
-    out = np.zeros((rows, 3), np.int64)
+    out = np.zeros((rows, 4), np.int64)
     for r in range(rows):
-        m, n = int(mult[r]), -int(shf[r])
+        m, sh = int(mult[r]), int(shf[r])
         wabs = int(np.abs(w[r]).sum())
         if wabs == 0 and allow_constant:
-            v = Q.multiply_by_quantized_multiplier(int(b[r]), m, -n) + zp
+            v = Q.multiply_by_quantized_multiplier(int(b[r]), m, sh) + zp
             c = min(max(v, layer.act_min), layer.act_max)
             k = 2 * c - 2 * zp - 1
             k = k if k >= 0 else k + 1
-            out[r] = (16 * 2 * k, 1 << 30, 1)  # SMMLAR(2 (2k), 2^30, 1 + 2 zp - [k < 0]) >> 1 == c
+            # SMMLAR(2 (2k), 2^30, 1 + 2 zp - [k < 0]) >> 1 == c
+            out[r] = (16 * 2 * k, 1 << 30, 1 + 2 * zp, 1 | (3 << 5))
             continue
         if not 0 <= m < _I31:
             return None, f"row {r}: multiplier {m} outside [0, 2^31)"
-        if not 1 <= n <= 31:
-            return None, f"row {r}: shift {-n} is not a right shift of 1..31"
+        left, n = max(sh, 0), max(-sh, 0)
+        if left > MAX_LEFT_SHIFT or n > 31:
+            return None, f"row {r}: shift {sh} outside [-31, {MAX_LEFT_SHIFT}]"
         folded = int(b[r]) + int(layer.input_offset) * int(w[r].sum())
         bound = abs(folded) + _X8 * wabs
-        if bound >= _I27:
-            return None, f"row {r}: accumulator bound {bound} >= 2^27 (16x the sum must fit 32 bits)"
-        rnd = (1 << (n - 1)) + zp * (1 << n)
-        if ((2 * bound * m) >> 32) + 2 + abs(rnd) >= _I31:
-            return None, f"row {r}: rounding term {rnd} overflows with shift {n}"
-        out[r] = (16 * folded, m, n)
+        if bound >= _I27 or (bound << (left + 1)) >= _I31:
+            return None, f"row {r}: accumulator bound {bound} too large (16 A and 2 A 2^{left} must fit 32 bits)"
+        rnd = (1 << (n - 1)) + zp * (1 << n) if n else zp
+        if ((2 * (bound << left) * m) >> 32) + 2 + abs(rnd) >= _I31:
+            return None, f"row {r}: rounding term {rnd} overflows with shift {sh}"
+        out[r] = (16 * folded, m, rnd, n | ((3 - left) << 5))
     return out, None
 
 
@@ -230,16 +239,16 @@ class LbLowering:
 
 
 def lower_conv_s4(layer: LbLayer) -> LbLowering | str:
-    """tg_conv_dsp_s4 (also tg_fully_connected_dsp_s4's weights: the same pair layout)."""
+    """tg_conv_dsp_s4: each output channel's K8 / 8 words in turn; per channel (16 b, M, round,
+    spec) with spec = n | a << 5 | [n >= 1] << 7."""
     words, why = s4_row_words(layer)
     if words is None:
         return why
-    rows = _pad_rows(layer.rows, 8)
-    w = _pairs(pack_s4_words(rows)).view(np.int32)
-    if words.shape[0] % 2:
-        words = np.concatenate([words, np.array([[0, 1 << 30, 1]], np.int64)])
-    p = words.reshape(-1, 2, 3)
-    cw = np.stack([p[:, 0, 0], p[:, 1, 0], p[:, 0, 1], p[:, 1, 1], p[:, 0, 2] | (p[:, 1, 2] << 8)], axis=1)
+    rows = _pad_rows(layer.rows, 8, even_rows=False)
+    w = pack_s4_words(rows).reshape(-1).view(np.int32)
+    n, a = words[:, 3] & 31, words[:, 3] >> 5
+    spec = n | (a << 5) | np.where(n >= 1, 0x80, 0)   # bit 7: subtract [acc < 0] (a right shift)
+    cw = np.stack([words[:, 0], words[:, 1], words[:, 2], spec], axis=1)
     return LbLowering(weights=w, cw=cw.reshape(-1).astype(np.int32))
 
 
@@ -254,7 +263,7 @@ def lower_fc_s4(layer: LbLayer) -> LbLowering | str:
     w = _pairs(pack_s4_words(rows)).view(np.int32)
     bias = np.zeros(rows.shape[0], np.int64)
     bias[: words.shape[0]] = words[:, 0]
-    cw = np.concatenate([bias, words[0, 1:3]])
+    cw = np.concatenate([bias, words[0, 1:4]])
     return LbLowering(weights=w, cw=cw.astype(np.int32))
 
 
@@ -286,7 +295,8 @@ def lower_fc_s16(layer: LbLayer) -> LbLowering | str:
 
 
 def lower_dw_s4(layer: LbLayer, taps: int) -> LbLowering | str:
-    """tg_depthwise_conv_dsp_s4: rows are the C channels' T = taps weights."""
+    """tg_depthwise_conv_dsp_s4: rows are the C channels' T = taps weights. The packed array starts
+    with the pad row (C bytes of the input zero point), then the groups."""
     c = layer.rows.shape[0]
     if c % 4:
         return f"{c} channels are not a multiple of 4"
@@ -299,10 +309,14 @@ def lower_dw_s4(layer: LbLayer, taps: int) -> LbLowering | str:
     nib = w.reshape(c // 4, 4, pairs, 2) & 0xF                 # [group, channel k, pair, tap in pair]
     byte = nib[..., 0] | (nib[..., 1] << 4)                   # [group, k, pair]
     word = byte[:, 0] | (byte[:, 1] << 8) | (byte[:, 2] << 16) | (byte[:, 3] << 24)   # [group, pair]
-    q = words.reshape(c // 4, 4, 3)
-    shifts = q[:, 0, 2] | (q[:, 1, 2] << 8) | (q[:, 2, 2] << 16) | (q[:, 3, 2] << 24)
-    packed = np.concatenate([word, q[:, :, 0], q[:, :, 1], shifts[:, None]], axis=1)
-    return LbLowering(weights=packed.astype(np.uint32).view(np.int32).reshape(-1), cw=np.zeros(0, np.int32))
+    q = words.reshape(c // 4, 4, 4)
+    n, a = q[..., 3] & 31, q[..., 3] >> 5
+    sb = a | (n << 2) | np.where((a == 3) & (n >= 1), 0x80, 0)   # bit 7: a right shift (the fast path)
+    spec = sb[:, 0] | (sb[:, 1] << 8) | (sb[:, 2] << 16) | (sb[:, 3] << 24)
+    mr = np.stack([q[:, :, 1], q[:, :, 2]], axis=2).reshape(c // 4, 8)     # (mult, round) per channel
+    packed = np.concatenate([word, q[:, :, 0], mr, spec[:, None]], axis=1).astype(np.uint32).view(np.int32)
+    pad = np.full(c, -int(layer.input_offset), np.int8).view(np.int32)
+    return LbLowering(weights=np.concatenate([pad, packed.reshape(-1)]), cw=np.zeros(0, np.int32))
 
 
 def lower_dw_s16(layer: LbLayer, taps: int) -> LbLowering | str:

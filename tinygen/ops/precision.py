@@ -145,8 +145,10 @@ class LbFcArgs:
 
 
 # -- CONV_2D ---------------------------------------------------------------------------------------------
-#: the DSP convolutions' scratch tiers: (variant, buffer-size query suffix)
-_CONV_TIERS = (("dsp", "_get_buffer_size"), ("dsp-min", "_get_min_buffer_size"))
+#: the DSP convolutions' scratch tiers, fastest first: (variant, buffer-size query suffix)
+_CONV_TIERS = {"tg_conv_dsp_s4": (("dsp", "_get_buffer_size"), ("dsp-mid", "_get_mid_buffer_size"),
+                                  ("dsp-min", "_get_min_buffer_size")),
+               "tg_conv_dsp_s16": (("dsp", "_get_buffer_size"), ("dsp-min", "_get_min_buffer_size"))}
 
 
 def conv_variants(opdef, op: Op, target: Target, args) -> list[Kernel]:
@@ -187,7 +189,7 @@ def conv_variants(opdef, op: Op, target: Target, args) -> list[Kernel]:
     a = LbDspArgs(params=lp, weights=low.weights, cw=low.cw, input_dims=args.input_dims, output_dims=args.output_dims)
     out = [opdef.kernel(op, a, variant=v, function=fn, template="ops/conv_2d_lb.c.j2",
                         scratch_bytes=buffer_size(fn + suffix, lp, args.input_dims, args.output_dims))
-           for v, suffix in _CONV_TIERS]
+           for v, suffix in _CONV_TIERS[fn]]
     return out + [portable]
 
 

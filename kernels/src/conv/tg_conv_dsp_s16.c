@@ -43,7 +43,7 @@ int32_t tg_conv_dsp_s16_get_min_buffer_size(const tg_conv_lb_params *params, con
 /* The window of pixel p: a pointer to its K8 int16 values (in the input when direct and inside,
  * else gathered at `tmp`, padded with zeros); NULL with *all_pad set for a direct pixel that lies
  * in the padding (its window is all zeros). */
-static const int16_t *window(const tg_lb_geom *g, const int16_t *input, int32_t p, int16_t *tmp, int32_t k8,
+static const int16_t *window(const tg_lb_geom *g, const int16_t *input, int32_t p, int16_t *tmp,
                              int *all_pad)
 {
     const int16_t pad = 0;
@@ -57,7 +57,7 @@ static const int16_t *window(const tg_lb_geom *g, const int16_t *input, int32_t 
         }
         return input + n * g->in_image + (y0 * g->in_w + x0) * g->in_c;
     }
-    tg_lb_gather(g, input, 2, p, &pad, (uint8_t *)tmp, k8);
+    tg_lb_gather(g, input, 2, p, &pad, (uint8_t *)tmp);
     return tmp;
 }
 
@@ -211,6 +211,9 @@ tg_status tg_conv_dsp_s16(const tg_context *ctx, const tg_conv_lb_params *params
         }
         tmp = (int16_t *)ctx->buf;
     }
+    if (tmp != NULL) {
+        tg_lb_zero_tail(&g, tmp, 2, k8);
+    }
     total = output_dims->n * g.out_h * g.out_w;
     for (p = 0; p < total; p += pixels) {
         int16_t *y0 = output + p * g.out_c;
@@ -219,8 +222,8 @@ tg_status tg_conv_dsp_s16(const tg_context *ctx, const tg_conv_lb_params *params
         int pad0, pad1;
         if (pixels == 2 && p + 1 < total) {
             int16_t *y1 = y0 + g.out_c;
-            interleave(window(&g, input, p, tmp, k8, &pad0), xw, k8);
-            interleave(window(&g, input, p + 1, tmp, k8, &pad1), xw + 1, k8);
+            interleave(window(&g, input, p, tmp, &pad0), xw, k8);
+            interleave(window(&g, input, p + 1, tmp, &pad1), xw + 1, k8);
             for (j = 0; j < g.out_c; j += 2, w += 2 * groups4, q += PAIR_CW) {
                 int32_t acc[4];
                 acc[0] = acc[2] = q[0];
@@ -232,10 +235,10 @@ tg_status tg_conv_dsp_s16(const tg_context *ctx, const tg_conv_lb_params *params
         } else {
             const int16_t *xs;
             if (pixels == 2) {  /* the last pixel of an odd count: its window in the scratch */
-                interleave(window(&g, input, p, tmp, k8, &pad0), xw, k8);
+                interleave(window(&g, input, p, tmp, &pad0), xw, k8);
                 xs = NULL;
             } else {
-                xs = window(&g, input, p, tmp, k8, &pad0);
+                xs = window(&g, input, p, tmp, &pad0);
             }
             for (j = 0; j < g.out_c; j += 2, w += 2 * groups4, q += PAIR_CW) {
                 int32_t acc[2];

@@ -1,31 +1,46 @@
 /*
  * tg_conv_dsp_s4.c - CONV_2D with int8 activations and packed int4 weights for cores with the DSP
- * extension: each window widened once to int16 pairs in the scratch, the weights unpacked in
- * registers (two ANDs and four SXTB16 per eight values, tg_lowbit_dsp.h), SMLAD over two output
- * pixels and two output channels at a time. See tg_nn_precision.h for the layouts.
+ * extension. The weights are unpacked in registers (two ANDs and four SXTB16 per eight values,
+ * tg_lowbit_dsp.h) and meet int16 pairs of the input in SMLAD:
+ *   - quad mode: the windows of four output pixels widened once into the scratch, interleaved, then
+ *     every output channel over the four (33 instructions per 32 multiply-accumulates);
+ *   - pair mode: the same with two pixels;
+ *   - single mode: one pixel, its int8 window widened as it is read (no scratch for a 1x1
+ *     convolution of whole groups; otherwise the window gathered into the scratch).
+ * The scratch size selects the mode (tg_nn_precision.h). Every window a step needs is read (copied)
+ * before its first output is written, so the tg_nn.h raster write order holds.
  */
 #include "tg_nn.h"
 #include "tg_lowbit_conv.h"
 
-/* Words of the widened window of one pixel per group of eight values. */
-#define GROUP_WORDS 4
-/* Channel words per output channel pair. */
-#define PAIR_CW 5
+/* Channel words per output channel: 16 bias, mult, round, spec. */
+#define CH_CW 4
 
-/* 1x1 windows of whole groups are widened straight from the input (no byte copy). */
+/* 1x1 windows of whole groups of eight values are read straight from the input. */
 static int direct(const tg_conv_lb_params *params, const tg_dims *input_dims)
 {
     return params->filter.h == 1 && params->filter.w == 1 && (input_dims->c & 7) == 0;
 }
 
+/* pixels widened windows (2 K8 bytes each) plus, unless direct, K8 bytes to gather a window into. */
 static int32_t buffer_size(const tg_conv_lb_params *params, const tg_dims *input_dims, int32_t pixels)
 {
     const int32_t k8 = (params->filter.h * params->filter.w * input_dims->c + 7) & ~7;
-    return pixels * 2 * k8 + (direct(params, input_dims) ? 0 : k8);
+    if (k8 == 8) {  /* one group: two windows in registers (pair8), gathered unless direct */
+        return direct(params, input_dims) ? 0 : 16;
+    }
+    return (pixels > 1 ? pixels * 2 * k8 : 0) + (direct(params, input_dims) ? 0 : k8);
 }
 
 int32_t tg_conv_dsp_s4_get_buffer_size(const tg_conv_lb_params *params, const tg_dims *input_dims,
                                        const tg_dims *output_dims)
+{
+    (void)output_dims;
+    return buffer_size(params, input_dims, 4);
+}
+
+int32_t tg_conv_dsp_s4_get_mid_buffer_size(const tg_conv_lb_params *params, const tg_dims *input_dims,
+                                           const tg_dims *output_dims)
 {
     (void)output_dims;
     return buffer_size(params, input_dims, 2);
@@ -38,157 +53,234 @@ int32_t tg_conv_dsp_s4_get_min_buffer_size(const tg_conv_lb_params *params, cons
     return buffer_size(params, input_dims, 1);
 }
 
-/* The window of pixel p widened at dst: group i's four words at dst[i * 4 * lane + k * lane] (lane 2:
- * interleaved with a second pixel's, lane 1: alone). */
-static void prepare(const tg_lb_geom *g, const int8_t *input, int32_t p, int8_t *bytes, uint32_t *dst, int32_t lane,
-                    int32_t groups)
+/* The int8 window of pixel p: in the input (direct; NULL when the pixel lies in the padding) or
+ * gathered at `bytes` (padded taps: pad_value; zeros up to K8). */
+static const int8_t *window(const tg_lb_geom *g, const int8_t *input, int32_t p, int8_t *bytes, int32_t k8)
 {
     const int8_t pad = (int8_t)g->p->pad_value;
-    const int8_t *src = bytes;
-    int32_t i;
-    if (bytes == NULL) {  /* direct: one pixel of whole groups, inside the input or all padding */
+    if (bytes == NULL) {
         int32_t y0, x0;
         const int32_t n = tg_lb_origin(g, p, &y0, &x0);
         if (y0 < 0 || y0 >= g->in_h || x0 < 0 || x0 >= g->in_w) {
-            const uint32_t v = tg_sxtb16(0x01010101u * (uint8_t)pad);
-            for (i = 0; i < 4 * groups; ++i, dst += lane) {
-                *dst = v;
-            }
-            return;
+            return NULL;
         }
-        src = input + n * g->in_image + (y0 * g->in_w + x0) * g->in_c;
-    } else {
-        tg_lb_gather(g, input, 1, p, &pad, (uint8_t *)bytes, groups * 8);
+        return input + n * g->in_image + (y0 * g->in_w + x0) * g->in_c;
+    }
+    (void)k8;
+    tg_lb_gather(g, input, 1, p, &pad, (uint8_t *)bytes);
+    return bytes;
+}
+
+/* Pixel p's window widened into dst: word k of group i at dst[(4 i + k) * lane]. */
+static void widen(const tg_lb_geom *g, const int8_t *input, int32_t p, int8_t *bytes, uint32_t *dst, int32_t lane,
+                  int32_t groups)
+{
+    const int8_t *src = window(g, input, p, bytes, groups * 8);
+    int32_t i;
+    if (src == NULL) {  /* a direct pixel in the padding: every value is pad_value */
+        const uint32_t v = tg_sxtb16(0x01010101u * (uint8_t)g->p->pad_value);
+        for (i = 0; i < 4 * groups; ++i, dst += lane) {
+            *dst = v;
+        }
+        return;
     }
     for (i = 0; i < groups; ++i, src += 8, dst += 4 * lane) {
         tg_lb_widen8(src, dst, lane);
     }
 }
 
-/* Two pixels x two channels. The widened groups of the two pixels are interleaved word by word:
- * per group a0, b0, a1, b1, a2, b2, a3, b3 (a: pixel p, b: pixel p + 1), so that one LDRD loads the
- * pair of words a weight pair meets. */
+/* Requantization constants of one channel (q: its channel words), then its output from acc16. */
+typedef struct {
+    int32_t mult, round, n, a, sign_mask;
+} ch_quant;
+
+TG_INLINE void ch_quant_init(ch_quant *c, const int32_t *q)
+{
+    const uint32_t spec = (uint32_t)q[3];
+    c->mult = q[1];
+    c->round = q[2];
+    c->n = (int32_t)(spec & 31u);
+    c->a = (int32_t)((spec >> 5) & 3u);
+    c->sign_mask = -(int32_t)(spec >> 7);
+}
+
+TG_INLINE int8_t ch_out(const ch_quant *c, int32_t acc16, int32_t lo, int32_t hi)
+{
+    const int32_t v = tg_smmlar(acc16 >> c->a, c->mult, c->round + ((acc16 >> 31) & c->sign_mask)) >> c->n;
+    return (int8_t)tg_lb_clamp(v, lo, hi);
+}
+
+/* Four pixels x one channel per pass: per group of eight values 16 words, per position k the four
+ * pixels' words (a_k, b_k, c_k, d_k). */
+TG_LB_NOINLINE static void quad(const uint32_t *xw, const uint32_t *w, const int32_t *cw, int32_t groups,
+                                int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
+{
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    int32_t c;
+    for (c = 0; c < out_c; ++c, cw += CH_CW) {
+        int32_t a0 = cw[0], a1 = cw[0], a2 = cw[0], a3 = cw[0];
+        const uint32_t *x = xw;
+        const uint32_t *const end = w + groups;
+        ch_quant q;
 #if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
-TG_LB_NOINLINE static void mac2x2(const uint32_t *x, const uint32_t *w, int32_t groups, int32_t *acc)
-{
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    const uint32_t *const end = w + 2 * groups;
-    uint32_t e0, e1, o0, v, xa, xb;
-    const uint32_t m = TG_LB_NIBBLE_MASK;
-    /* 38 instructions per 32 multiply-accumulates; 14 registers (w1 is read twice for want of a
-     * fifteenth) */
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr    %[e0], [%[w]]\n\t"
-        "ldr    %[e1], [%[w], #4]\n\t"
-        "and    %[o0], %[m], %[e0]\n\t"
-        "and    %[e0], %[m], %[e0], lsl #4\n\t"
-        "and    %[e1], %[m], %[e1], lsl #4\n\t"
-        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-        "sxtb16 %[v], %[e0]\n\t"
-        "smlad  %[a00], %[v], %[xa], %[a00]\n\t"
-        "smlad  %[a10], %[v], %[xb], %[a10]\n\t"
-        "sxtb16 %[v], %[e1]\n\t"
-        "smlad  %[a01], %[v], %[xa], %[a01]\n\t"
-        "smlad  %[a11], %[v], %[xb], %[a11]\n\t"
-        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-        "sxtb16 %[v], %[e0], ror #8\n\t"
-        "smlad  %[a00], %[v], %[xa], %[a00]\n\t"
-        "smlad  %[a10], %[v], %[xb], %[a10]\n\t"
-        "sxtb16 %[v], %[e1], ror #8\n\t"
-        "smlad  %[a01], %[v], %[xa], %[a01]\n\t"
-        "smlad  %[a11], %[v], %[xb], %[a11]\n\t"
-        "ldr    %[e1], [%[w], #4]\n\t"
-        "adds   %[w], %[w], #8\n\t"
-        "and    %[e1], %[m], %[e1]\n\t"
-        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-        "sxtb16 %[v], %[o0]\n\t"
-        "smlad  %[a00], %[v], %[xa], %[a00]\n\t"
-        "smlad  %[a10], %[v], %[xb], %[a10]\n\t"
-        "sxtb16 %[v], %[e1]\n\t"
-        "smlad  %[a01], %[v], %[xa], %[a01]\n\t"
-        "smlad  %[a11], %[v], %[xb], %[a11]\n\t"
-        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-        "sxtb16 %[v], %[o0], ror #8\n\t"
-        "smlad  %[a00], %[v], %[xa], %[a00]\n\t"
-        "smlad  %[a10], %[v], %[xb], %[a10]\n\t"
-        "sxtb16 %[v], %[e1], ror #8\n\t"
-        "smlad  %[a01], %[v], %[xa], %[a01]\n\t"
-        "smlad  %[a11], %[v], %[xb], %[a11]\n\t"
-        "cmp    %[w], %[end]\n\t"
-        "bne    1b\n\t"
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
-          [e0] "=&r"(e0), [e1] "=&r"(e1), [o0] "=&r"(o0), [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb)
-        : [end] "r"(end), [m] "r"(m)
-        : "cc", "memory");
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
-}
+        uint32_t e, o, v, xa, xb;
+        const uint32_t m = TG_LB_NIBBLE_MASK;
+        /* 33 instructions per 32 multiply-accumulates */
+#define TG_Q4_POS(src, rot)                                        \
+        "sxtb16 %[v], %[" src "]" rot "\n\t"                       \
+        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                      \
+        "smlad  %[a0], %[v], %[xa], %[a0]\n\t"                     \
+        "smlad  %[a1], %[v], %[xb], %[a1]\n\t"                     \
+        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                      \
+        "smlad  %[a2], %[v], %[xa], %[a2]\n\t"                     \
+        "smlad  %[a3], %[v], %[xb], %[a3]\n\t"
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr    %[o], [%[w]], #4\n\t"
+            "and    %[e], %[m], %[o], lsl #4\n\t"
+            "and    %[o], %[m], %[o]\n\t"
+            TG_Q4_POS("e", "")
+            TG_Q4_POS("e", ", ror #8")
+            TG_Q4_POS("o", "")
+            TG_Q4_POS("o", ", ror #8")
+            "cmp    %[w], %[end]\n\t"
+            "bne    1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
+              [e] "=&r"(e), [o] "=&r"(o), [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb)
+            : [end] "r"(end), [m] "r"(m)
+            : "cc", "memory");
+#undef TG_Q4_POS
 #else
-TG_LB_NOINLINE static void mac2x2(const uint32_t *x, const uint32_t *w, int32_t groups, int32_t *acc)
-{
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    const uint32_t *const end = w + 2 * groups;
-    while (w < end) {
-        const uint32_t e0 = TG_LB_NIBBLE_MASK & (w[0] << 4), o0 = TG_LB_NIBBLE_MASK & w[0];
-        const uint32_t e1 = TG_LB_NIBBLE_MASK & (w[1] << 4), o1 = TG_LB_NIBBLE_MASK & w[1];
-        const uint32_t v0[4] = {tg_sxtb16(e0), tg_sxtb16_ror8(e0), tg_sxtb16(o0), tg_sxtb16_ror8(o0)};
-        const uint32_t v1[4] = {tg_sxtb16(e1), tg_sxtb16_ror8(e1), tg_sxtb16(o1), tg_sxtb16_ror8(o1)};
-        int k;
-        for (k = 0; k < 4; ++k) {
-            a00 = tg_smlad(v0[k], x[2 * k], a00);
-            a10 = tg_smlad(v0[k], x[2 * k + 1], a10);
-            a01 = tg_smlad(v1[k], x[2 * k], a01);
-            a11 = tg_smlad(v1[k], x[2 * k + 1], a11);
+        while (w < end) {
+            const uint32_t e = TG_LB_NIBBLE_MASK & (*w << 4), o = TG_LB_NIBBLE_MASK & *w;
+            const uint32_t v[4] = {tg_sxtb16(e), tg_sxtb16_ror8(e), tg_sxtb16(o), tg_sxtb16_ror8(o)};
+            int k;
+            for (k = 0; k < 4; ++k, x += 4) {
+                a0 = tg_smlad(v[k], x[0], a0);
+                a1 = tg_smlad(v[k], x[1], a1);
+                a2 = tg_smlad(v[k], x[2], a2);
+                a3 = tg_smlad(v[k], x[3], a3);
+            }
+            ++w;
         }
-        w += 2;
-        x += 8;
-    }
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
-}
 #endif
-
-/* One pixel (four words per group) x two channels. */
-TG_LB_NOINLINE static void mac1x2(const uint32_t *x, const uint32_t *w, int32_t groups, int32_t *acc)
-{
-    int32_t a0 = acc[0], a1 = acc[1];
-    const uint32_t *const end = w + 2 * groups;
-    while (w < end) {
-        uint32_t e0, o0, e1, o1;
-        e0 = TG_LB_NIBBLE_MASK & (w[0] << 4);
-        o0 = TG_LB_NIBBLE_MASK & w[0];
-        e1 = TG_LB_NIBBLE_MASK & (w[1] << 4);
-        o1 = TG_LB_NIBBLE_MASK & w[1];
-        a0 = tg_smlad(tg_sxtb16(e0), x[0], a0);
-        a1 = tg_smlad(tg_sxtb16(e1), x[0], a1);
-        a0 = tg_smlad(tg_sxtb16_ror8(e0), x[1], a0);
-        a1 = tg_smlad(tg_sxtb16_ror8(e1), x[1], a1);
-        a0 = tg_smlad(tg_sxtb16(o0), x[2], a0);
-        a1 = tg_smlad(tg_sxtb16(o1), x[2], a1);
-        a0 = tg_smlad(tg_sxtb16_ror8(o0), x[3], a0);
-        a1 = tg_smlad(tg_sxtb16_ror8(o1), x[3], a1);
-        w += 2;
-        x += 4;
+        ch_quant_init(&q, cw);
+        y[c] = ch_out(&q, a0, lo, hi);
+        y[out_c + c] = ch_out(&q, a1, lo, hi);
+        y[2 * out_c + c] = ch_out(&q, a2, lo, hi);
+        y[3 * out_c + c] = ch_out(&q, a3, lo, hi);
     }
-    acc[0] = a0;
-    acc[1] = a1;
 }
 
-/* The outputs of one pixel for one channel pair (the second one only when it exists). */
-static inline void store_pair(int8_t *y, int32_t c, int32_t out_c, int32_t a0, int32_t a1, const int32_t *q,
-                              const tg_conv_lb_params *p)
+/* Two pixels x one channel per pass: per group 8 words, per position k (a_k, b_k). */
+TG_LB_NOINLINE static void pair(const uint32_t *xw, const uint32_t *w, const int32_t *cw, int32_t groups,
+                                int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
 {
-    const int32_t n0 = q[4] & 0xFF, n1 = (q[4] >> 8) & 0xFF;
-    y[c] = (int8_t)tg_lb_clamp(tg_lb_requant_s8(a0, q[2], tg_lb_round(n0, p->output_offset), n0),
-                               p->activation.min, p->activation.max);
-    if (c + 1 < out_c) {
-        y[c + 1] = (int8_t)tg_lb_clamp(tg_lb_requant_s8(a1, q[3], tg_lb_round(n1, p->output_offset), n1),
-                                       p->activation.min, p->activation.max);
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    int32_t c;
+    for (c = 0; c < out_c; ++c, cw += CH_CW) {
+        int32_t a0 = cw[0], a1 = cw[0];
+        const uint32_t *x = xw;
+        const uint32_t *const end = w + groups;
+        ch_quant q;
+        while (w < end) {
+            const uint32_t e = TG_LB_NIBBLE_MASK & (*w << 4), o = TG_LB_NIBBLE_MASK & *w;
+            uint32_t v = tg_sxtb16(e);
+            a0 = tg_smlad(v, x[0], a0);
+            a1 = tg_smlad(v, x[1], a1);
+            v = tg_sxtb16_ror8(e);
+            a0 = tg_smlad(v, x[2], a0);
+            a1 = tg_smlad(v, x[3], a1);
+            v = tg_sxtb16(o);
+            a0 = tg_smlad(v, x[4], a0);
+            a1 = tg_smlad(v, x[5], a1);
+            v = tg_sxtb16_ror8(o);
+            a0 = tg_smlad(v, x[6], a0);
+            a1 = tg_smlad(v, x[7], a1);
+            ++w;
+            x += 8;
+        }
+        ch_quant_init(&q, cw);
+        y[c] = ch_out(&q, a0, lo, hi);
+        y[out_c + c] = ch_out(&q, a1, lo, hi);
+    }
+}
+
+/* One pixel x one channel per pass, its int8 window (src; NULL: all pad_value) widened as read. */
+TG_LB_NOINLINE static void single(const int8_t *src, const uint32_t *w, const int32_t *cw, int32_t groups,
+                                  int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
+{
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    const uint32_t pad4 = 0x01010101u * (uint8_t)p->pad_value;
+    int32_t c;
+    if (groups == 1) {  /* eight values: widened once, kept in registers for every channel */
+        const uint32_t x0 = src != NULL ? tg_read_s8x4(src) : pad4, x1 = src != NULL ? tg_read_s8x4(src + 4) : pad4;
+        const uint32_t v0 = tg_sxtb16(x0), v1 = tg_sxtb16_ror8(x0), v2 = tg_sxtb16(x1), v3 = tg_sxtb16_ror8(x1);
+        for (c = 0; c < out_c; ++c, cw += CH_CW, ++w) {
+            const uint32_t e = TG_LB_NIBBLE_MASK & (*w << 4), o = TG_LB_NIBBLE_MASK & *w;
+            int32_t a = cw[0];
+            ch_quant q;
+            a = tg_smlad(tg_sxtb16(e), v0, a);
+            a = tg_smlad(tg_sxtb16_ror8(e), v1, a);
+            a = tg_smlad(tg_sxtb16(o), v2, a);
+            a = tg_smlad(tg_sxtb16_ror8(o), v3, a);
+            ch_quant_init(&q, cw);
+            y[c] = ch_out(&q, a, lo, hi);
+        }
+        return;
+    }
+    for (c = 0; c < out_c; ++c, cw += CH_CW) {
+        int32_t a = cw[0];
+        const int8_t *x = src;
+        const uint32_t *const end = w + groups;
+        ch_quant q;
+        while (w < end) {
+            const uint32_t e = TG_LB_NIBBLE_MASK & (*w << 4), o = TG_LB_NIBBLE_MASK & *w;
+            const uint32_t x0 = x != NULL ? tg_read_s8x4(x) : pad4, x1 = x != NULL ? tg_read_s8x4(x + 4) : pad4;
+            a = tg_smlad(tg_sxtb16(e), tg_sxtb16(x0), a);
+            a = tg_smlad(tg_sxtb16_ror8(e), tg_sxtb16_ror8(x0), a);
+            a = tg_smlad(tg_sxtb16(o), tg_sxtb16(x1), a);
+            a = tg_smlad(tg_sxtb16_ror8(o), tg_sxtb16_ror8(x1), a);
+            ++w;
+            x = x != NULL ? x + 8 : NULL;
+        }
+        ch_quant_init(&q, cw);
+        y[c] = ch_out(&q, a, lo, hi);
+    }
+}
+
+/* Windows of one group (K <= 8): two pixels (srcs: int8 windows, NULL: all pad_value) widened into
+ * registers, every channel over both; no scratch, and both windows are read before any output is
+ * written. */
+TG_LB_NOINLINE static void pair8(const int8_t *s0, const int8_t *s1, const uint32_t *w, const int32_t *cw,
+                                 int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
+{
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    const uint32_t pad4 = 0x01010101u * (uint8_t)p->pad_value;
+    const uint32_t x0 = s0 != NULL ? tg_read_s8x4(s0) : pad4, x1 = s0 != NULL ? tg_read_s8x4(s0 + 4) : pad4;
+    const uint32_t z0 = s1 != NULL ? tg_read_s8x4(s1) : pad4, z1 = s1 != NULL ? tg_read_s8x4(s1 + 4) : pad4;
+    const uint32_t u0 = tg_sxtb16(x0), u1 = tg_sxtb16_ror8(x0), u2 = tg_sxtb16(x1), u3 = tg_sxtb16_ror8(x1);
+    const uint32_t v0 = tg_sxtb16(z0), v1 = tg_sxtb16_ror8(z0), v2 = tg_sxtb16(z1), v3 = tg_sxtb16_ror8(z1);
+    int32_t c;
+    for (c = 0; c < out_c; ++c, cw += CH_CW, ++w) {
+        const uint32_t e = TG_LB_NIBBLE_MASK & (*w << 4), o = TG_LB_NIBBLE_MASK & *w;
+        int32_t a = cw[0], b = cw[0];
+        uint32_t t = tg_sxtb16(e);
+        ch_quant q;
+        a = tg_smlad(t, u0, a);
+        b = tg_smlad(t, v0, b);
+        t = tg_sxtb16_ror8(e);
+        a = tg_smlad(t, u1, a);
+        b = tg_smlad(t, v1, b);
+        t = tg_sxtb16(o);
+        a = tg_smlad(t, u2, a);
+        b = tg_smlad(t, v2, b);
+        t = tg_sxtb16_ror8(o);
+        a = tg_smlad(t, u3, a);
+        b = tg_smlad(t, v3, b);
+        ch_quant_init(&q, cw);
+        y[c] = ch_out(&q, a, lo, hi);
+        y[out_c + c] = ch_out(&q, b, lo, hi);
     }
 }
 
@@ -198,48 +290,56 @@ tg_status tg_conv_dsp_s4(const tg_context *ctx, const tg_conv_lb_params *params,
                          const tg_dims *output_dims, int8_t *output)
 {
     tg_lb_geom g;
-    int32_t groups, pixels, total, p, j;
-    uint32_t *xw;
-    int8_t *bytes;
+    int32_t groups, k8, mode, total, p, size;
+    uint32_t *xw = NULL;
+    int8_t *bytes = NULL;
+    const uint32_t *w = (const uint32_t *)weights;
+    const int d = direct(params, input_dims);
 
     if (tg_lb_geom_bad(params, input_dims, output_dims)) {
         return TG_ERR_ARG;
     }
     tg_lb_geom_init(&g, params, input_dims, output_dims);
-    groups = ((g.k + 7) & ~7) / 8;
-    if (ctx == NULL || ctx->buf == NULL || ((uintptr_t)ctx->buf & 3u) != 0 ||
-        ctx->size < buffer_size(params, input_dims, 1)) {
+    k8 = (g.k + 7) & ~7;
+    groups = k8 / 8;
+    size = ctx != NULL && ctx->buf != NULL && ((uintptr_t)ctx->buf & 3u) == 0 ? ctx->size : 0;
+    if (size < buffer_size(params, input_dims, 1)) {
         return TG_ERR_BUFFER;
     }
-    pixels = ctx->size >= buffer_size(params, input_dims, 2) ? 2 : 1;
-    xw = (uint32_t *)ctx->buf;
-    bytes = direct(params, input_dims) ? NULL : (int8_t *)(xw + pixels * GROUP_WORDS * groups);
+    mode = size >= buffer_size(params, input_dims, 4) ? 4 : (size >= buffer_size(params, input_dims, 2) ? 2 : 1);
+    if (size > 0) {
+        xw = (uint32_t *)ctx->buf;
+        bytes = d ? NULL : (int8_t *)(xw + (mode > 1 && groups > 1 ? mode * 4 * groups : 0));
+        if (bytes != NULL) {
+            tg_lb_zero_tail(&g, bytes, 1, k8);
+            if (groups == 1) {
+                tg_lb_zero_tail(&g, bytes + 8, 1, k8);
+            }
+        }
+    }
     total = output_dims->n * g.out_h * g.out_w;
-    for (p = 0; p < total; p += pixels) {
-        int8_t *y0 = output + p * g.out_c;
-        const uint32_t *w = (const uint32_t *)weights;
-        const int32_t *q = cw;
-        if (pixels == 2 && p + 1 < total) {
-            int8_t *y1 = y0 + g.out_c;
-            prepare(&g, input, p, bytes, xw, 2, groups);
-            prepare(&g, input, p + 1, bytes, xw + 1, 2, groups);
-            for (j = 0; j < g.out_c; j += 2, w += 2 * groups, q += PAIR_CW) {
-                int32_t acc[4];
-                acc[0] = acc[2] = q[0];
-                acc[1] = acc[3] = q[1];
-                mac2x2(xw, w, groups, acc);
-                store_pair(y0, j, g.out_c, acc[0], acc[1], q, params);
-                store_pair(y1, j, g.out_c, acc[2], acc[3], q, params);
+    for (p = 0; p < total;) {
+        int8_t *y = output + p * g.out_c;
+        const int32_t left = total - p;
+        if (groups == 1 && left >= 2) {
+            pair8(window(&g, input, p, bytes, k8), window(&g, input, p + 1, bytes == NULL ? NULL : bytes + 8, k8),
+                  w, cw, g.out_c, y, params);
+            p += 2;
+        } else if (mode == 4 && left >= 4) {
+            int32_t i;
+            for (i = 0; i < 4; ++i) {
+                widen(&g, input, p + i, bytes, xw + i, 4, groups);
             }
+            quad(xw, w, cw, groups, g.out_c, y, params);
+            p += 4;
+        } else if (mode >= 2 && left >= 2) {
+            widen(&g, input, p, bytes, xw, 2, groups);
+            widen(&g, input, p + 1, bytes, xw + 1, 2, groups);
+            pair(xw, w, cw, groups, g.out_c, y, params);
+            p += 2;
         } else {
-            prepare(&g, input, p, bytes, xw, 1, groups);
-            for (j = 0; j < g.out_c; j += 2, w += 2 * groups, q += PAIR_CW) {
-                int32_t acc[2];
-                acc[0] = q[0];
-                acc[1] = q[1];
-                mac1x2(xw, w, groups, acc);
-                store_pair(y0, j, g.out_c, acc[0], acc[1], q, params);
-            }
+            single(window(&g, input, p, bytes, k8), w, cw, groups, g.out_c, y, params);
+            p += 1;
         }
     }
     return TG_OK;

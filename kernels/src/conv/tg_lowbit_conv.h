@@ -49,31 +49,62 @@ static inline int32_t tg_lb_origin(const tg_lb_geom *g, int32_t p, int32_t *y0, 
     return n;
 }
 
+/* n bytes from src to dst, a word at a time (unaligned word accesses are allowed on the DSP cores;
+ * memcpy of four bytes is one LDR/STR), no library call. */
+static inline void tg_lb_copy(uint8_t *dst, const uint8_t *src, int32_t n)
+{
+    for (; n >= 4; n -= 4, dst += 4, src += 4) {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        memcpy(dst, &v, 4);
+    }
+    for (; n > 0; --n) {
+        *dst++ = *src++;
+    }
+}
+
 /* The window of output pixel p as elements of `size` bytes at dst, in window order (ky, kx, c),
- * padded taps set to pad (one element's bytes), then zero up to `total` elements. */
+ * padded taps set to pad (one element's bytes). A kernel row wholly inside the input (dilation.w
+ * 1) is one copy. The caller zeroes the elements from K on once (they meet zero weights). */
 static inline void tg_lb_gather(const tg_lb_geom *g, const void *input, int32_t size, int32_t p, const void *pad,
-                                uint8_t *dst, int32_t total)
+                                uint8_t *dst)
 {
     int32_t y0, x0, ky, kx, c;
     const int32_t n = tg_lb_origin(g, p, &y0, &x0);
     const uint8_t *img = (const uint8_t *)input + (size_t)n * (size_t)g->in_image * (size_t)size;
-    const int32_t row = g->in_c * size;
+    const int32_t pix = g->in_c * size, k_w = g->p->filter.w, d_w = g->p->dilation.w;
+    const int whole_rows = d_w == 1 && x0 >= 0 && x0 + k_w <= g->in_w;
     uint8_t *out = dst;
     for (ky = 0; ky < g->p->filter.h; ++ky) {
         const int32_t y = y0 + ky * g->p->dilation.h;
-        for (kx = 0; kx < g->p->filter.w; ++kx) {
-            const int32_t x = x0 + kx * g->p->dilation.w;
-            if (y >= 0 && y < g->in_h && x >= 0 && x < g->in_w) {
-                memcpy(out, img + ((size_t)y * (size_t)g->in_w + (size_t)x) * (size_t)row, (size_t)row);
+        const int row_inside = y >= 0 && y < g->in_h;
+        if (row_inside && whole_rows) {
+            tg_lb_copy(out, img + ((size_t)y * (size_t)g->in_w + (size_t)x0) * (size_t)pix, k_w * pix);
+            out += k_w * pix;
+            continue;
+        }
+        for (kx = 0; kx < k_w; ++kx) {
+            const int32_t x = x0 + kx * d_w;
+            if (row_inside && x >= 0 && x < g->in_w) {
+                tg_lb_copy(out, img + ((size_t)y * (size_t)g->in_w + (size_t)x) * (size_t)pix, pix);
             } else {
                 for (c = 0; c < g->in_c; ++c) {
                     memcpy(out + c * size, pad, (size_t)size);
                 }
             }
-            out += row;
+            out += pix;
         }
     }
-    memset(out, 0, (size_t)((total - g->k) * size));
+}
+
+/* Zero the elements [K, total) of a gather area once (volatile stores: not a memset call). */
+static inline void tg_lb_zero_tail(const tg_lb_geom *g, void *dst, int32_t size, int32_t total)
+{
+    volatile uint8_t *d = (volatile uint8_t *)dst;
+    int32_t i;
+    for (i = g->k * size; i < total * size; ++i) {
+        d[i] = 0;
+    }
 }
 
 #endif /* TG_LOWBIT_CONV_H */

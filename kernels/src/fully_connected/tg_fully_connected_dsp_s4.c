@@ -38,8 +38,8 @@ tg_status tg_fully_connected_dsp_s4(const tg_fc_lb_params *params, const int8_t 
 {
     const int32_t k = params->in_features, out = params->out_features, rows = (out + 1) & ~1;
     const int32_t groups = (k + 7) / 8, full = k / 8;
-    const int32_t mult = cw[rows], n = cw[rows + 1];
-    const int32_t round = tg_lb_round(n, params->output_offset);
+    const int32_t mult = cw[rows], round = cw[rows + 1];
+    const uint32_t spec = (uint32_t)cw[rows + 2];
     int32_t b, j, g;
 
     if (params->batches < 0 || k < 1 || out < 1) {
@@ -61,10 +61,10 @@ tg_status tg_fully_connected_dsp_s4(const tg_fc_lb_params *params, const int8_t 
             if (full < groups) {
                 group(tail, w, &a0, &a1);
             }
-            output[0] = (int8_t)tg_lb_clamp(tg_lb_requant_s8(a0, mult, round, n), params->activation.min,
+            output[0] = (int8_t)tg_lb_clamp(tg_lb_requant_s8(a0, mult, round, spec), params->activation.min,
                                             params->activation.max);
             if (j + 1 < out) {
-                output[1] = (int8_t)tg_lb_clamp(tg_lb_requant_s8(a1, mult, round, n), params->activation.min,
+                output[1] = (int8_t)tg_lb_clamp(tg_lb_requant_s8(a1, mult, round, spec), params->activation.min,
                                                 params->activation.max);
             }
         }
