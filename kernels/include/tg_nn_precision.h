@@ -120,6 +120,37 @@ tg_status tg_fully_connected_s16(const tg_fc_s16_params *params, const tg_pc_qua
                                  const int32_t *bias32, const int64_t *bias64, int16_t *output);
 
 /* ------------------------------------------------------------------------------------------ */
+/* int16 pooling and softmax (kernels/src/pooling, kernels/src/softmax)                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* tg_avgpool_s16 / tg_maxpool_s16 - tg_avgpool_s8 / tg_maxpool_s8 on int16 elements (TFLite Micro's
+ *   int16 pooling: an int32 sum divided by the count of window elements inside the input, rounding
+ *   half away from zero; a window wholly in the padding gives TG_ERR_ARG). Raster-order output. */
+tg_status tg_avgpool_s16(const tg_pool_params *params,
+                         const tg_dims *input_dims, const int16_t *input,
+                         const tg_dims *output_dims, int16_t *output);
+tg_status tg_maxpool_s16(const tg_pool_params *params,
+                         const tg_dims *input_dims, const int16_t *input,
+                         const tg_dims *output_dims, int16_t *output);
+
+/* The number of entries of an int16 lookup table (TFLite's LUTSize<int16_t>()). */
+#define TG_LUT16_SIZE 513
+
+/* int16 softmax parameters: the rescaling of a difference to the row maximum (TFLite's
+ * MultiplyByQuantizedMultiplier with a signed shift) and the two constant tables. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    const int16_t *exp_lut;                 /* TG_LUT16_SIZE entries: exp on [-10, 0] */
+    const int16_t *one_over_one_plus_x_lut; /* TG_LUT16_SIZE entries: 1 / (1 + x) on [0, 1] */
+} tg_softmax_s16_params;
+
+/* tg_softmax_s16 - int16 softmax over rows x depth values (zero points 0, output scale 1/32768),
+ *   bit-exact with TFLite Micro's SoftmaxInt16. The output may be the input buffer. */
+tg_status tg_softmax_s16(const tg_softmax_s16_params *params, int32_t rows, int32_t depth,
+                         const int16_t *input, int16_t *output);
+
+/* ------------------------------------------------------------------------------------------ */
 /* DSP variants (Cortex-M4/M7/M33; plain-C instruction models elsewhere, see tg_simd.h)        */
 /* ------------------------------------------------------------------------------------------ */
 /*
@@ -237,6 +268,20 @@ tg_status tg_depthwise_conv_dsp_s16(const tg_context *ctx, const tg_dw_lb_params
                                     const tg_dims *output_dims, int16_t *output);
 int32_t tg_depthwise_conv_dsp_s16_get_buffer_size(const tg_dw_lb_params *params, const tg_dims *input_dims,
                                                   const tg_dims *output_dims);
+
+/*
+ * tg_depthwise_conv_inplace_dsp_s16 - tg_depthwise_conv_dsp_s16 with the output written over the
+ *   input in `data` (output pixel p, channel c at data[p * C + c]); one image, dilation 1, OH <= H,
+ *   OW <= W. Computed pixels wait in a ring in the scratch until no later output pixel reads the
+ *   input pixel they replace (for a 3x3 SAME convolution of stride 1: W + 2 pixels of C values);
+ *   the size is tg_depthwise_conv_inplace_dsp_s16_get_buffer_size().
+ */
+tg_status tg_depthwise_conv_inplace_dsp_s16(const tg_context *ctx, const tg_dw_lb_params *params,
+                                            const tg_dims *input_dims, int16_t *data,
+                                            const int32_t *packed,
+                                            const tg_dims *output_dims);
+int32_t tg_depthwise_conv_inplace_dsp_s16_get_buffer_size(const tg_dw_lb_params *params, const tg_dims *input_dims,
+                                                          const tg_dims *output_dims);
 
 /* Parameters of the DSP fully connected kernels. */
 typedef struct {

@@ -145,8 +145,8 @@ class DepthwiseConv2D(WindowConv):
         x, y = op.inputs[0], op.outputs[0]
         if op.attrs.depth_multiplier != 1 or x.shape[0] != 1 or y.shape[1] > x.shape[1] or y.shape[2] > x.shape[2]:
             return None
-        if precision.is_s4(op) or precision.is_s16(op):
-            return None  # no in-place kernel for int4 weights or int16 activations (yet)
+        if precision.is_s4(op) or precision.is_s16(op):  # 16x8: the DSP ring kernel; int4: none
+            return precision.dw_inplace_variant(self, op, target, self.prepare(op))
         fa = self._fast(op, target, self.prepare(op))
         if fa is None:
             return self.inplace_kernel(op)

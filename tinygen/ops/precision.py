@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..cstruct import HW, Dims, PerChannelQuant, Range, cstruct
+from ..geometry import window_gap_steps
 from ..fast.lowbit import (LbConvParams, LbDwParams, LbFcParams, LbLayer, lower_conv_s4, lower_conv_s16, lower_dw_s4,
                            lower_dw_s16, lower_fc_s4, lower_fc_s16)
 from ..ir import Kernel, Op, Target
@@ -86,10 +87,13 @@ def check_types(op: Op, depthwise: bool = False, per_channel_int4: bool = True) 
 
 
 def _bias_arrays(op: Op) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(int32 bias, int64 bias): the operator's bias in its own type, the other None."""
     b = op.inputs[2] if len(op.inputs) > 2 else None
     if b is None:
         return None, None
-    return (b.data.astype(np.int64).reshape(-1), None) if b.dtype == "int64" else (None, b.data.astype(np.int32))
+    if b.dtype == "int64":
+        return None, b.data.astype(np.int64).reshape(-1)
+    return b.data.astype(np.int32).reshape(-1), None
 
 
 def bias_values(op: Op) -> np.ndarray | None:
@@ -182,15 +186,36 @@ def conv_variants(opdef, op: Op, target: Target, args) -> list[Kernel]:
     if isinstance(low, str):
         return [portable]
     fn = "tg_conv_dsp_s16" if s16 else "tg_conv_dsp_s4"
+    direct = w.shape[1] == 1 and w.shape[2] == 1 and w.shape[3] % 8 == 0
+    one_group = not s16 and w.shape[1] * w.shape[2] * w.shape[3] <= 8
     lp = LbConvParams(filter=HW(int(w.shape[1]), int(w.shape[2])), stride=p.stride, padding=p.padding,
                       dilation=p.dilation, pad_value=0 if s16 else -p.input_offset,
                       output_offset=0 if s16 else p.output_offset, acc64=int(acc64(op)) if s16 else 0,
                       activation=p.activation)
     a = LbDspArgs(params=lp, weights=low.weights, cw=low.cw, input_dims=args.input_dims, output_dims=args.output_dims)
     out = [opdef.kernel(op, a, variant=v, function=fn, template="ops/conv_2d_lb.c.j2",
-                        scratch_bytes=buffer_size(fn + suffix, lp, args.input_dims, args.output_dims))
+                        scratch_bytes=buffer_size(fn + suffix, lp, args.input_dims, args.output_dims),
+                        overlap=_conv_overlap(opdef, op, _TIER_STEP[v] if not one_group else 2, direct))
            for v, suffix in _CONV_TIERS[fn]]
     return out + [portable]
+
+
+#: output pixels per step of each DSP convolution tier, all their windows copied before any write
+_TIER_STEP = {"dsp": 4, "dsp-mid": 2, "dsp-min": 1}
+
+
+def _conv_overlap(opdef, op: Op, step: int, direct: bool) -> tuple:
+    """The partial overlap a DSP convolution tier allows: windows copied step pixels at a time
+    (geometry.window_gap_steps); the one-pixel tier of a 1x1 convolution reads its window in place
+    while writing, as the portable kernel does. (The s16 kernels' "dsp" tier takes two pixels.)"""
+    if step == 1 and direct:
+        return tuple(opdef.overlap_gaps(op))
+    if is_s16(op) and step == 4:
+        step = 2
+    k, st, d = opdef.window(op)
+    x, y = op.inputs[0], op.outputs[0]
+    return ((0, 0, window_gap_steps(x.shape, y.shape, st, opdef.window_padding(op), k, d, x.itemsize, y.itemsize,
+                                    step)),)
 
 
 @dataclass(frozen=True)
@@ -218,7 +243,7 @@ def dw_variants(opdef, op: Op, target: Target, args) -> list[Kernel]:
                              activation=p.activation)
         portable = opdef.kernel(op, PortableS16Args(params=pp, quant=q, input_dims=args.input_dims,
                                                     filter_dims=args.filter_dims, output_dims=args.output_dims,
-                                                    bias32=None, bias64=_bias_arrays(op)[0]),
+                                                    bias32=None, bias64=_bias_arrays(op)[1]),
                                 function="tg_depthwise_conv_s16", template="ops/depthwise_conv_2d_s16.c.j2",
                                 scratch_bytes=buffer_size("tg_depthwise_conv_s16_get_buffer_size", pp,
                                                           args.input_dims, args.output_dims))
@@ -244,6 +269,26 @@ def dw_variants(opdef, op: Op, target: Target, args) -> list[Kernel]:
     dsp = opdef.kernel(op, a, variant="dsp", function=fn, template="ops/depthwise_conv_2d_lb.c.j2",
                        scratch_bytes=buffer_size(fn + "_get_buffer_size", lp, args.input_dims, args.output_dims))
     return [dsp, portable]
+
+
+def dw_inplace_variant(opdef, op: Op, target: Target, args) -> Kernel | None:
+    """The in-place 16x8 depthwise kernel (its output over its input through a ring of pixels), when
+    the DSP kernel applies: one image, dilation 1, non-negative padding, OH <= H, OW <= W."""
+    if not is_s16(op) or not target.dsp:
+        return None
+    p = args.params
+    x, y = op.inputs[0], op.outputs[0]
+    if x.shape[0] != 1 or p.dilation.h != 1 or p.dilation.w != 1 or p.padding.h < 0 or p.padding.w < 0 or \
+            y.shape[1] > x.shape[1] or y.shape[2] > x.shape[2]:
+        return None
+    dsp = [k for k in dw_variants(opdef, op, target, args) if k.variant == "dsp"]
+    if not dsp:
+        return None
+    a = dsp[0].args
+    fn = "tg_depthwise_conv_inplace_dsp_s16"
+    return opdef.kernel(op, a, variant="inplace-dsp", function=fn, template="ops/depthwise_conv_2d_lb.c.j2",
+                        inplace=True, overlap=(),
+                        scratch_bytes=buffer_size(fn + "_get_buffer_size", a.params, a.input_dims, a.output_dims))
 
 
 # -- FULLY_CONNECTED -----------------------------------------------------------------------------------------

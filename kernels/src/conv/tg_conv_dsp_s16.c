@@ -203,7 +203,7 @@ tg_status tg_conv_dsp_s16(const tg_context *ctx, const tg_conv_lb_params *params
         ctx->size >= buffer_size(params, input_dims, 2)) {
         pixels = 2;
         xw = (uint32_t *)ctx->buf;
-        tmp = d ? NULL : (int16_t *)(xw + 2 * groups4);
+        tmp = d ? NULL : (int16_t *)(xw + k8);  /* after the two interleaved windows (k8 words) */
     } else if (!d) {
         if (ctx == NULL || ctx->buf == NULL || ((uintptr_t)ctx->buf & 3u) != 0 ||
             ctx->size < buffer_size(params, input_dims, 1)) {

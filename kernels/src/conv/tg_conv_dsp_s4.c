@@ -113,7 +113,7 @@ TG_INLINE int8_t ch_out(const ch_quant *c, int32_t acc16, int32_t lo, int32_t hi
 /* Four pixels x one channel per pass: per group of eight values 16 words, per position k the four
  * pixels' words (a_k, b_k, c_k, d_k). */
 TG_LB_NOINLINE static void quad(const uint32_t *xw, const uint32_t *w, const int32_t *cw, int32_t groups,
-                                int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
+                                int32_t out_c, int8_t *y, int32_t count, const tg_conv_lb_params *p)
 {
     const int32_t lo = p->activation.min, hi = p->activation.max;
     int32_t c;
@@ -166,15 +166,22 @@ TG_LB_NOINLINE static void quad(const uint32_t *xw, const uint32_t *w, const int
 #endif
         ch_quant_init(&q, cw);
         y[c] = ch_out(&q, a0, lo, hi);
-        y[out_c + c] = ch_out(&q, a1, lo, hi);
-        y[2 * out_c + c] = ch_out(&q, a2, lo, hi);
-        y[3 * out_c + c] = ch_out(&q, a3, lo, hi);
+        if (count == 4) {
+            y[out_c + c] = ch_out(&q, a1, lo, hi);
+            y[2 * out_c + c] = ch_out(&q, a2, lo, hi);
+            y[3 * out_c + c] = ch_out(&q, a3, lo, hi);
+        } else if (count > 1) {  /* the last pixels of the convolution */
+            y[out_c + c] = ch_out(&q, a1, lo, hi);
+            if (count > 2) {
+                y[2 * out_c + c] = ch_out(&q, a2, lo, hi);
+            }
+        }
     }
 }
 
 /* Two pixels x one channel per pass: per group 8 words, per position k (a_k, b_k). */
 TG_LB_NOINLINE static void pair(const uint32_t *xw, const uint32_t *w, const int32_t *cw, int32_t groups,
-                                int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
+                                int32_t out_c, int8_t *y, int32_t count, const tg_conv_lb_params *p)
 {
     const int32_t lo = p->activation.min, hi = p->activation.max;
     int32_t c;
@@ -202,7 +209,9 @@ TG_LB_NOINLINE static void pair(const uint32_t *xw, const uint32_t *w, const int
         }
         ch_quant_init(&q, cw);
         y[c] = ch_out(&q, a0, lo, hi);
-        y[out_c + c] = ch_out(&q, a1, lo, hi);
+        if (count == 2) {
+            y[out_c + c] = ch_out(&q, a1, lo, hi);
+        }
     }
 }
 
@@ -253,7 +262,7 @@ TG_LB_NOINLINE static void single(const int8_t *src, const uint32_t *w, const in
  * registers, every channel over both; no scratch, and both windows are read before any output is
  * written. */
 TG_LB_NOINLINE static void pair8(const int8_t *s0, const int8_t *s1, const uint32_t *w, const int32_t *cw,
-                                 int32_t out_c, int8_t *y, const tg_conv_lb_params *p)
+                                 int32_t out_c, int8_t *y, int32_t count, const tg_conv_lb_params *p)
 {
     const int32_t lo = p->activation.min, hi = p->activation.max;
     const uint32_t pad4 = 0x01010101u * (uint8_t)p->pad_value;
@@ -280,7 +289,9 @@ TG_LB_NOINLINE static void pair8(const int8_t *s0, const int8_t *s1, const uint3
         b = tg_smlad(t, v3, b);
         ch_quant_init(&q, cw);
         y[c] = ch_out(&q, a, lo, hi);
-        y[out_c + c] = ch_out(&q, b, lo, hi);
+        if (count == 2) {
+            y[out_c + c] = ch_out(&q, b, lo, hi);
+        }
     }
 }
 
@@ -321,23 +332,29 @@ tg_status tg_conv_dsp_s4(const tg_context *ctx, const tg_conv_lb_params *params,
     for (p = 0; p < total;) {
         int8_t *y = output + p * g.out_c;
         const int32_t left = total - p;
-        if (groups == 1 && left >= 2) {
-            pair8(window(&g, input, p, bytes, k8), window(&g, input, p + 1, bytes == NULL ? NULL : bytes + 8, k8),
-                  w, cw, g.out_c, y, params);
-            p += 2;
-        } else if (mode == 4 && left >= 4) {
+        if (groups == 1) {  /* both windows in registers; a last odd pixel with itself */
+            const int32_t count = left >= 2 ? 2 : 1;
+            pair8(window(&g, input, p, bytes, k8),
+                  window(&g, input, p + count - 1, bytes == NULL ? NULL : bytes + 8, k8), w, cw, g.out_c, y, count,
+                  params);
+            p += count;
+        } else if (mode == 4) {  /* windows widened first; the last one to three pixels the same way */
+            const int32_t count = left >= 4 ? 4 : left;
             int32_t i;
-            for (i = 0; i < 4; ++i) {
+            for (i = 0; i < count; ++i) {
                 widen(&g, input, p + i, bytes, xw + i, 4, groups);
             }
-            quad(xw, w, cw, groups, g.out_c, y, params);
-            p += 4;
-        } else if (mode >= 2 && left >= 2) {
+            quad(xw, w, cw, groups, g.out_c, y, count, params);
+            p += count;
+        } else if (mode == 2) {
+            const int32_t count = left >= 2 ? 2 : 1;
             widen(&g, input, p, bytes, xw, 2, groups);
-            widen(&g, input, p + 1, bytes, xw + 1, 2, groups);
-            pair(xw, w, cw, groups, g.out_c, y, params);
-            p += 2;
-        } else {
+            if (count == 2) {
+                widen(&g, input, p + 1, bytes, xw + 1, 2, groups);
+            }
+            pair(xw, w, cw, groups, g.out_c, y, count, params);
+            p += count;
+        } else {  /* the window read in place (direct) or from its gathered copy */
             single(window(&g, input, p, bytes, k8), w, cw, groups, g.out_c, y, params);
             p += 1;
         }
