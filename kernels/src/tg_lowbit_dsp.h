@@ -82,6 +82,52 @@ TG_INLINE int32_t tg_lb_requant_s16(int32_t acc, int32_t mult, int32_t round, in
                  : tg_smmlar((int32_t)((uint32_t)acc << 1), mult, round + (acc >> 31)) >> n;
 }
 
+/* Four int32 values (each saturated to int8 first) packed as the bytes of one word, v0 lowest. */
+TG_INLINE uint32_t tg_lb_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3)
+{
+#if TG_SIMD_NATIVE
+    uint32_t r = (uint32_t)__ssat(v0, 8) & 0xFFu;
+    __asm__("bfi %0, %1, #8, #8\n\t"
+            "bfi %0, %2, #16, #8\n\t"
+            "bfi %0, %3, #24, #8"
+            : "+&r"(r) : "r"(__ssat(v1, 8)), "r"(__ssat(v2, 8)), "r"(__ssat(v3, 8)));
+    return r;
+#else
+    const int32_t v[4] = {v0, v1, v2, v3};
+    uint32_t r = 0;
+    int k;
+    for (k = 0; k < 4; ++k) {
+        const int32_t s = v[k] < -128 ? -128 : (v[k] > 127 ? 127 : v[k]);
+        r |= ((uint32_t)s & 0xFFu) << (8 * k);
+    }
+    return r;
+#endif
+}
+
+/* Each signed byte of v clamped to the bytes of lo4 and hi4 (SSUB8 + SEL, twice). */
+TG_INLINE uint32_t tg_lb_clamp4(uint32_t v, uint32_t lo4, uint32_t hi4)
+{
+#if TG_SIMD_NATIVE
+    uint32_t t;
+    __asm__("ssub8 %1, %0, %2\n\t"
+            "sel   %0, %0, %2\n\t"
+            "ssub8 %1, %3, %0\n\t"
+            "sel   %0, %0, %3"
+            : "+&r"(v), "=&r"(t) : "r"(lo4), "r"(hi4) : "cc");
+    return v;
+#else
+    uint32_t r = 0;
+    int k;
+    for (k = 0; k < 4; ++k) {
+        int32_t b = tg__byte(v, k);
+        const int32_t lo = tg__byte(lo4, k), hi = tg__byte(hi4, k);
+        b = b < lo ? lo : (b > hi ? hi : b);
+        r |= ((uint32_t)b & 0xFFu) << (8 * k);
+    }
+    return r;
+#endif
+}
+
 TG_INLINE int32_t tg_lb_clamp(int32_t v, int32_t lo, int32_t hi)
 {
     v = v < lo ? lo : v;

@@ -294,9 +294,14 @@ def lower_fc_s16(layer: LbLayer) -> LbLowering | str:
     return LbLowering(weights=_pairs(pack_s16_words(rows)), cw=_s16_cw(words))
 
 
+#: the order tg_depthwise_conv_dsp_s4 takes the taps (ky * 3 + kx) of a 3x3 filter in
+DW3_ORDER = [1, 2, 0, 4, 5, 3, 7, 8, 6]
+
+
 def lower_dw_s4(layer: LbLayer, taps: int) -> LbLowering | str:
-    """tg_depthwise_conv_dsp_s4: rows are the C channels' T = taps weights. The packed array starts
-    with the pad row (C bytes of the input zero point), then the groups."""
+    """tg_depthwise_conv_dsp_s4: rows are the C channels' T = taps weights (window order; a 3x3
+    filter's are packed in DW3_ORDER). The packed array starts with the pad row (C bytes of the
+    input zero point), then the groups."""
     c = layer.rows.shape[0]
     if c % 4:
         return f"{c} channels are not a multiple of 4"
@@ -305,7 +310,7 @@ def lower_dw_s4(layer: LbLayer, taps: int) -> LbLowering | str:
         return why
     pairs = (taps + 1) // 2
     w = np.zeros((c, 2 * pairs), np.int64)
-    w[:, :taps] = layer.rows
+    w[:, :taps] = layer.rows[:, DW3_ORDER] if taps == 9 else layer.rows
     nib = w.reshape(c // 4, 4, pairs, 2) & 0xF                 # [group, channel k, pair, tap in pair]
     byte = nib[..., 0] | (nib[..., 1] << 4)                   # [group, k, pair]
     word = byte[:, 0] | (byte[:, 1] << 8) | (byte[:, 2] << 16) | (byte[:, 3] << 24)   # [group, pair]

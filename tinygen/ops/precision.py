@@ -266,9 +266,12 @@ def dw_variants(opdef, op: Op, target: Target, args) -> list[Kernel]:
                     pad_value=0 if s16 else -p.input_offset, output_offset=0 if s16 else p.output_offset,
                     activation=p.activation)
     a = LbDspArgs(params=lp, weights=low.weights, cw=None, input_dims=args.input_dims, output_dims=args.output_dims)
-    dsp = opdef.kernel(op, a, variant="dsp", function=fn, template="ops/depthwise_conv_2d_lb.c.j2",
-                       scratch_bytes=buffer_size(fn + "_get_buffer_size", lp, args.input_dims, args.output_dims))
-    return [dsp, portable]
+    scratch = buffer_size(fn + "_get_buffer_size", lp, args.input_dims, args.output_dims)
+    dsp = [opdef.kernel(op, a, variant="dsp", function=fn, template="ops/depthwise_conv_2d_lb.c.j2",
+                        scratch_bytes=scratch)]
+    if scratch:  # the scratch only speeds up windows reaching into the padding: also without it
+        dsp.append(opdef.kernel(op, a, variant="dsp-min", function=fn, template="ops/depthwise_conv_2d_lb.c.j2"))
+    return dsp + [portable]
 
 
 def dw_inplace_variant(opdef, op: Op, target: Target, args) -> Kernel | None:
