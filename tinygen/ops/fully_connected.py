@@ -201,11 +201,12 @@ class FullyConnected(OpDef):
     def overlap_gaps(self, op):
         """Rows in order; every output of row r is written after row r is read in full and before
         row r + 1 is read (the kernel's documented order): the output may start
-        max_r((r + 1) * O - r * I) bytes below the input."""
-        x, w = op.inputs[0], op.inputs[1]
+        max_r((r + 1) * O - r * I) bytes below the input (O, I: a row's bytes, int8 or int16)."""
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         i_feat, o_feat = w.shape[1], w.shape[0]
         rows = x.size // i_feat
-        return [(0, 0, max(o_feat + r * (o_feat - i_feat) for r in range(rows)))]
+        i_row, o_row = i_feat * x.itemsize, o_feat * y.itemsize
+        return [(0, 0, max(o_row + r * (o_row - i_row) for r in range(rows)))]
 
 
 def fc_layer(op: Op, args: FullyConnectedArgs) -> FcLayer:
