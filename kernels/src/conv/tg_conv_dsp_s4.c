@@ -110,6 +110,107 @@ TG_INLINE int8_t ch_out(const ch_quant *c, int32_t acc16, int32_t lo, int32_t hi
     return (int8_t)tg_lb_clamp(v, lo, hi);
 }
 
+#if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
+/* What the hand-scheduled four-pixel loop reads and updates (offsets used in the assembly). */
+typedef struct {
+    const uint32_t *xw;  /* 0: the four widened windows */
+    const int32_t *cw;   /* 4: channel words of the next channel */
+    int8_t *y;           /* 8: output of the next channel, first pixel */
+    int32_t oc;          /* 12: output channels (the step between the pixels' outputs) */
+    int32_t wbytes;      /* 16: weight bytes per channel */
+    int32_t left;        /* 20: channels still to do */
+} quad_state;
+
+#define TG_Q4_POS(src, rot)                                        \
+    "sxtb16 %[v], %[" src "]" rot "\n\t"                       \
+    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                      \
+    "smlad  %[a0], %[v], %[xa], %[a0]\n\t"                     \
+    "smlad  %[a1], %[v], %[xb], %[a1]\n\t"                     \
+    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                      \
+    "smlad  %[a2], %[v], %[xa], %[a2]\n\t"                     \
+    "smlad  %[a3], %[v], %[xb], %[a3]\n\t"
+#define TG_Q4_REQ(acc)                                             \
+    "and    %[end], %[m], %[" acc "], asr #31\n\t"               \
+    "add    %[end], %[end], %[v]\n\t"                          \
+    "asr    %[" acc "], %[" acc "], %[xb]\n\t"                   \
+    "smmlar %[" acc "], %[" acc "], %[o], %[end]\n\t"            \
+    "asr    %[" acc "], %[" acc "], %[xa]\n\t"                   \
+    "ssat   %[" acc "], #8, %[" acc "]\n\t"
+
+/* Four pixels x every channel, saturated to int8 (the activation clamp follows separately): per
+ * channel the 32-instruction multiply loop, then 6 instructions per output and the stores. */
+TG_LB_NOINLINE static void quad_all(quad_state *st, const uint32_t *w)
+{
+    int32_t a0, a1, a2, a3;
+    uint32_t x, end, m, e, o, v, xa, xb;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr    %[x], [%[st], #0]\n\t"
+        "ldr    %[e], [%[st], #4]\n\t"
+        "ldr    %[a0], [%[e]]\n\t"
+        "mov    %[a1], %[a0]\n\t"
+        "mov    %[a2], %[a0]\n\t"
+        "mov    %[a3], %[a0]\n\t"
+        "ldr    %[end], [%[st], #16]\n\t"
+        "add    %[end], %[w], %[end]\n\t"
+        "mov    %[m], #0xF0F0F0F0\n\t"
+        "2:\n\t"
+        "ldr    %[o], [%[w]], #4\n\t"
+        "and    %[e], %[m], %[o], lsl #4\n\t"
+        "and    %[o], %[m], %[o]\n\t"
+        TG_Q4_POS("e", "")
+        TG_Q4_POS("e", ", ror #8")
+        TG_Q4_POS("o", "")
+        TG_Q4_POS("o", ", ror #8")
+        "cmp    %[w], %[end]\n\t"
+        "bne    2b\n\t"
+        "ldr    %[e], [%[st], #4]\n\t"
+        "ldrd   %[o], %[v], [%[e], #4]\n\t"
+        "ldr    %[xa], [%[e], #12]\n\t"
+        "add    %[e], %[e], #16\n\t"
+        "str    %[e], [%[st], #4]\n\t"
+        "ubfx   %[xb], %[xa], #5, #2\n\t"
+        "sbfx   %[m], %[xa], #7, #1\n\t"
+        "and    %[xa], %[xa], #31\n\t"
+        TG_Q4_REQ("a0")
+        TG_Q4_REQ("a1")
+        TG_Q4_REQ("a2")
+        TG_Q4_REQ("a3")
+        "ldrd   %[x], %[end], [%[st], #8]\n\t"
+        "strb   %[a0], [%[x]]\n\t"
+        "strb   %[a1], [%[x], %[end]]\n\t"
+        "add    %[e], %[x], %[end], lsl #1\n\t"
+        "strb   %[a2], [%[e]]\n\t"
+        "strb   %[a3], [%[e], %[end]]\n\t"
+        "add    %[x], %[x], #1\n\t"
+        "str    %[x], [%[st], #8]\n\t"
+        "ldr    %[e], [%[st], #20]\n\t"
+        "subs   %[e], %[e], #1\n\t"
+        "str    %[e], [%[st], #20]\n\t"
+        "bne    1b\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(w), [x] "=&r"(x),
+          [end] "=&r"(end), [m] "=&r"(m), [e] "=&r"(e), [o] "=&r"(o), [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb)
+        : [st] "r"(st)
+        : "cc", "memory");
+}
+#undef TG_Q4_POS
+#undef TG_Q4_REQ
+#endif
+
+#if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
+/* The activation clamp of n outputs stored saturated to int8, four at a time. */
+TG_LB_NOINLINE static void clamp_bytes(int8_t *y, int32_t n, int32_t lo, int32_t hi)
+{
+    const uint32_t lo4 = 0x01010101u * (uint8_t)lo, hi4 = 0x01010101u * (uint8_t)hi;
+    for (; n >= 4; n -= 4, y += 4) {
+        tg_write_s8x4(y, tg_lb_clamp4(tg_read_s8x4(y), lo4, hi4));
+    }
+    for (; n > 0; --n, ++y) {
+        *y = (int8_t)tg_lb_clamp(*y, lo, hi);
+    }
+}
+#endif
+
 /* Four pixels x one channel per pass: per group of eight values 16 words, per position k the four
  * pixels' words (a_k, b_k, c_k, d_k). */
 TG_LB_NOINLINE static void quad(const uint32_t *xw, const uint32_t *w, const int32_t *cw, int32_t groups,
@@ -117,40 +218,27 @@ TG_LB_NOINLINE static void quad(const uint32_t *xw, const uint32_t *w, const int
 {
     const int32_t lo = p->activation.min, hi = p->activation.max;
     int32_t c;
+#if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
+    if (count == 4) {
+        quad_state st;
+        st.xw = xw;
+        st.cw = cw;
+        st.y = y;
+        st.oc = out_c;
+        st.wbytes = 4 * groups;
+        st.left = out_c;
+        quad_all(&st, w);
+        if (lo != -128 || hi != 127) {
+            clamp_bytes(y, 4 * out_c, lo, hi);
+        }
+        return;
+    }
+#endif
     for (c = 0; c < out_c; ++c, cw += CH_CW) {
         int32_t a0 = cw[0], a1 = cw[0], a2 = cw[0], a3 = cw[0];
         const uint32_t *x = xw;
         const uint32_t *const end = w + groups;
         ch_quant q;
-#if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
-        uint32_t e, o, v, xa, xb;
-        const uint32_t m = TG_LB_NIBBLE_MASK;
-        /* 33 instructions per 32 multiply-accumulates */
-#define TG_Q4_POS(src, rot)                                        \
-        "sxtb16 %[v], %[" src "]" rot "\n\t"                       \
-        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                      \
-        "smlad  %[a0], %[v], %[xa], %[a0]\n\t"                     \
-        "smlad  %[a1], %[v], %[xb], %[a1]\n\t"                     \
-        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                      \
-        "smlad  %[a2], %[v], %[xa], %[a2]\n\t"                     \
-        "smlad  %[a3], %[v], %[xb], %[a3]\n\t"
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr    %[o], [%[w]], #4\n\t"
-            "and    %[e], %[m], %[o], lsl #4\n\t"
-            "and    %[o], %[m], %[o]\n\t"
-            TG_Q4_POS("e", "")
-            TG_Q4_POS("e", ", ror #8")
-            TG_Q4_POS("o", "")
-            TG_Q4_POS("o", ", ror #8")
-            "cmp    %[w], %[end]\n\t"
-            "bne    1b\n\t"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
-              [e] "=&r"(e), [o] "=&r"(o), [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb)
-            : [end] "r"(end), [m] "r"(m)
-            : "cc", "memory");
-#undef TG_Q4_POS
-#else
         while (w < end) {
             const uint32_t e = TG_LB_NIBBLE_MASK & (*w << 4), o = TG_LB_NIBBLE_MASK & *w;
             const uint32_t v[4] = {tg_sxtb16(e), tg_sxtb16_ror8(e), tg_sxtb16(o), tg_sxtb16_ror8(o)};
@@ -163,7 +251,6 @@ TG_LB_NOINLINE static void quad(const uint32_t *xw, const uint32_t *w, const int
             }
             ++w;
         }
-#endif
         ch_quant_init(&q, cw);
         y[c] = ch_out(&q, a0, lo, hi);
         if (count == 4) {
