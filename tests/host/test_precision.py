@@ -29,6 +29,9 @@ OPTS = dict(planner="heuristic")
 
 @cache
 def models(precision: str) -> tuple[bytes, ...]:
+    if precision == "16x8-b32":  # TFLM's int32-accumulator 16x8 path (convolution, fully connected)
+        cases = [c for i, f in enumerate(("conv", "fc")) for c in random_cases(f, 72, seed=150 + i)]
+        return tuple(build_models(cases, precision, per_model=8, seed=15))
     fams = INT4_FAMILIES if precision == "int4" else S16_FAMILIES
     cases = [c for i, f in enumerate(fams) if f != "dwip" for c in random_cases(f, N_CASES, seed=130 + i)]
     out = build_models(cases, precision, per_model=8, seed=13)
@@ -122,3 +125,24 @@ def test_int4_models_keep_weights_packed():
     for shape, n in decls:
         count = int(np.prod([int(d) for d in shape.split(",")]))
         assert int(n) == (count + 1) // 2
+
+
+B32_RUNS = {
+    (None, None): ("tg_conv_s16", "tg_fully_connected_s16"),
+    ("cortex-m4", "dsp"): ("tg_conv_dsp_s16", "tg_fully_connected_dsp_s16"),
+    ("cortex-m4", "dsp-min"): ("tg_conv_dsp_s16",),
+}
+
+
+@pytest.mark.parametrize("key", list(B32_RUNS), ids=_run_id)
+def test_16x8_int32_bias_bit_exact(key):
+    """16x8 with int32 biases, or no bias and quantized_bias_type INT32: TFLM's int32 accumulator."""
+    cpu, variant = key
+    cms = compile_all("16x8-b32", cpu, variant)
+    used = functions_used(cms)
+    for fn in B32_RUNS[key]:
+        assert used[fn] >= MIN_CASES, f"only {used[fn]} cases ran {fn}: {dict(used)}"
+    for cm in cms:
+        for op in cm.graph.ops:
+            assert op.kernel.args.params.acc64 == 0, op.kernel.describe()
+    assert_exact(cms, "16x8-b32")

@@ -126,9 +126,28 @@ def _with_minus_eight(g: Graph, rng: np.random.Generator) -> Graph:
     return g
 
 
+def _with_int32_bias(g: Graph) -> Graph:
+    """16x8 CONV_2D and FULLY_CONNECTED on TFLM's int32-accumulator path: int32 biases (the values
+    kept, clipped), and without a bias the options' quantized_bias_type INT32."""
+    import dataclasses
+
+    from ..schema import schema
+
+    for op in g.ops:
+        if op.kind not in ("CONV_2D", "FULLY_CONNECTED"):
+            continue
+        b = op.inputs[2] if len(op.inputs) > 2 else None
+        if b is not None:
+            b.dtype, b.data = "int32", np.clip(b.data, -(2**31), 2**31 - 1).astype(np.int32)
+        else:
+            op.attrs = dataclasses.replace(op.attrs, quantized_bias_type=int(schema.TensorType.INT32))
+    return g
+
+
 def build_models(cases: Sequence[dict], precision: str, per_model: int = 8, seed: int = 0) -> list[bytes]:
     """The cases packed `per_model` to a model (independent branches), converted to `precision`
-    ("int4": int4 weights, "16x8": int16 activations; "int8": unchanged)."""
+    ("int4": int4 weights, "16x8": int16 activations, "16x8-b32": 16x8 with int32 biases (TFLM's
+    int32 accumulator); "int8": unchanged)."""
     out = []
     for start in range(0, len(cases), per_model):
         b = GraphBuilder(f"prec{start}", seed=seed + start)
@@ -137,6 +156,8 @@ def build_models(cases: Sequence[dict], precision: str, per_model: int = 8, seed
             g = _with_minus_eight(to_int4_weights(g), np.random.default_rng(seed + start))
         elif precision == "16x8":
             g = to_16x8(g)
+        elif precision == "16x8-b32":
+            g = _with_int32_bias(to_16x8(g))
         elif precision != "int8":
             raise ValueError(precision)
         out.append(write_tflite(g))
