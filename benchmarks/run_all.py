@@ -17,13 +17,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: (name, script, takes --models): every benchmark, cheapest first
+#: (name, script, takes --models): every benchmark, cheapest first. Not here, for its length
+#: (about 50 minutes on 2 cores): sweep_throughput.py (`--only` cannot select it; run it directly).
 BENCHMARKS = [
     ("memory", "memory_vs_tflm.py", True),
     ("patches", "patches.py", True),
     ("target", "target_table.py", True),
+    ("backends", "backends_table.py", True),
     ("cmsisnn", "cmsisnn_compare.py", True),
+    ("speedup", "speedup_all.py", True),
+    ("kernels_conv", "kernels_conv.py", True),
+    ("kernels_depthwise", "kernels_depthwise.py", True),
     ("spatial_ops", "spatial_ops.py", False),
+    ("sequence_ops", "sequence_ops.py", False),
+    ("pytorch_mobilenet", "pytorch_mobilenet.py", False),
+    ("zoo", "zoo.py", False),
+    ("fuzz", "fuzz_long.py", True),
 ]
 
 

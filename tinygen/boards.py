@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import board_check as bc
+from .board_check import BoardError
 from .cpus import CORES
-from .errors import TinygenError
 from .paths import BOARDS_DIR
+from .sanitize import quote_name
 
 BOOT_KINDS = ("rp2040-boot2", "imxrt-flexspi-nor")
 FLASH_CACHES = ("none", "prefetch", "art", "cache")
-
-
-class BoardError(TinygenError):
-    """An unknown board or an invalid board file."""
 
 
 @dataclass(frozen=True)
@@ -130,19 +128,12 @@ class Board:
                     pyocd_target=self.pyocd_target or None, openocd_config=list(self.openocd_config) or None)
 
 
-def _int(d: dict, key: str, where: str, default: int | None = None) -> int:
-    v = d.get(key, default)
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise BoardError(f"{where}: '{key}' must be a non-negative integer, got {v!r}")
-    return v
-
-
 def _region(d: dict, where: str, default_name: str) -> MemoryRegion:
     if not isinstance(d, dict):
         raise BoardError(f"{where}: expected a table with origin and size")
-    name = d.get("name", default_name)
-    r = MemoryRegion(name=str(name), origin=_int(d, "origin", where), size=_int(d, "size", where),
-                     tcm=bool(d.get("tcm", False)))
+    name = bc.check_region_name(d.get("name", default_name), where)
+    r = MemoryRegion(name=name, origin=bc.check_int(d.get("origin"), "origin", where, "region.origin"),
+                     size=bc.check_int(d.get("size"), "size", where, "region.size"), tcm=bool(d.get("tcm", False)))
     if r.size == 0 or r.size % 256:
         raise BoardError(f"{where}: region {r.name} size {r.size:#x} must be a non-zero multiple of 256")
     if r.end > 1 << 32:
@@ -168,13 +159,20 @@ def parse_board(data: dict, path: Path | None = None) -> Board:
     for key in ("name", "core", "fpu", "flash", "sram"):
         if key not in data:
             raise BoardError(f"{where}: missing '{key}'")
+    # names, free text and numeric ranges: tinygen.board_check (documented in boards/README.md)
+    name = bc.check_board_name(data["name"], where)
+    description = bc.check_text(data.get("description", ""), "description", where)
+    mcu = bc.check_text(data.get("mcu", ""), "mcu", where)
     core = data["core"]
-    if core not in CORES:
-        raise BoardError(f"{where}: unknown core {core!r} (known: {', '.join(CORES)})")
+    if not isinstance(core, str) or core not in CORES:
+        raise BoardError(f"{where}: unknown core {quote_name(repr(core), 40, quotes=False)} (known: {', '.join(CORES)})")
     fpu = data["fpu"]
-    if fpu not in CORES[core]["fpus"]:
-        raise BoardError(f"{where}: {core} cannot have FPU {fpu!r} (possible: {', '.join(CORES[core]['fpus'])})")
+    if not isinstance(fpu, str) or fpu not in CORES[core]["fpus"]:
+        raise BoardError(f"{where}: {core} cannot have FPU {quote_name(repr(fpu), 40, quotes=False)} "
+                         f"(possible: {', '.join(CORES[core]['fpus'])})")
     flash = _region(data["flash"], where, "FLASH")
+    if not isinstance(data["sram"], list) or not isinstance(data.get("mmio", []), list):
+        raise BoardError(f"{where}: 'sram' and 'mmio' must be arrays of tables ([[sram]])")
     srams = tuple(_region(r, f"{where} sram[{i}]", f"SRAM{i}") for i, r in enumerate(data["sram"]))
     if not srams:
         raise BoardError(f"{where}: no SRAM region")
@@ -187,7 +185,9 @@ def parse_board(data: dict, path: Path | None = None) -> Board:
         if a.end > b.origin:
             raise BoardError(f"{where}: regions {a.name} and {b.name} overlap")
     if "main_ram" in data:
-        main = tuple(str(n) for n in data["main_ram"])
+        if not isinstance(data["main_ram"], list):
+            raise BoardError(f"{where}: main_ram must be an array of region names")
+        main = tuple(bc.check_region_name(n, where) for n in data["main_ram"])
         regs = [next((r for r in srams if r.name == n), None) for n in main]
         if not main or any(r is None for r in regs):
             raise BoardError(f"{where}: main_ram names unknown regions: {main}")
@@ -196,27 +196,30 @@ def parse_board(data: dict, path: Path | None = None) -> Board:
                 raise BoardError(f"{where}: main_ram regions {a.name} and {b.name} are not contiguous")
     else:
         main = _largest_run(srams)
+    if not isinstance(data.get("boot", {}), dict):
+        raise BoardError(f"{where}: 'boot' must be a table ([boot])")
     boot = dict(data.get("boot", {}))
     if boot and boot.get("kind") not in BOOT_KINDS:
-        raise BoardError(f"{where}: unknown boot kind {boot.get('kind')!r} (known: {', '.join(BOOT_KINDS)})")
-    align = _int(data, "arena_alignment", where, 8)
-    if align not in (4, 8, 16, 32):
-        raise BoardError(f"{where}: arena_alignment must be 4, 8, 16 or 32")
-    stack = _int(data, "stack_bytes", where, 4096)
-    if stack < 256 or stack % 8:
-        raise BoardError(f"{where}: stack_bytes must be a multiple of 8, at least 256")
-    wait = _int(data, "flash_wait_states", where, 0)
-    if not 0 <= wait <= 15:
-        raise BoardError(f"{where}: flash_wait_states must be 0..15")
-    fcache = str(data.get("flash_cache", "none"))
+        raise BoardError(f"{where}: unknown boot kind {quote_name(repr(boot.get('kind')), 40, quotes=False)} "
+                         f"(known: {', '.join(BOOT_KINDS)})")
+    boot = bc.check_boot(boot, where)
+    align = bc.check_int(data.get("arena_alignment", 8), "arena_alignment", where)
+    stack = bc.check_int(data.get("stack_bytes", 4096), "stack_bytes", where)
+    ram_size = sum(r.size for r in srams if r.name in main)
+    if stack >= ram_size:
+        raise BoardError(f"{where}: stack_bytes ({stack:,}) must be smaller than the main RAM ({ram_size:,} bytes)")
+    wait = bc.check_int(data.get("flash_wait_states", 0), "flash_wait_states", where)
+    fcache = data.get("flash_cache", "none")
     if fcache not in FLASH_CACHES:
-        raise BoardError(f"{where}: flash_cache must be one of {', '.join(FLASH_CACHES)}")
+        raise BoardError(f"{where}: flash_cache must be one of {', '.join(FLASH_CACHES)}, "
+                         f"got {quote_name(repr(fcache), 40, quotes=False)}")
     return Board(
-        name=str(data["name"]), description=str(data.get("description", "")), core=core, fpu=fpu,
-        clock_hz=_int(data, "clock_hz", where, 0), flash=flash, sram=srams, main_ram_names=main,
-        irq_count=_int(data, "irq_count", where, 32), arena_alignment=align, stack_bytes=stack,
-        caches=bool(data.get("caches", False)) and core == "cortex-m7", mcu=str(data.get("mcu", "")),
-        boot=boot, mmio=mmio, path=path, flash_wait_states=wait, flash_cache=fcache, **_tool_keys(data, where),
+        name=name, description=description, core=core, fpu=fpu,
+        clock_hz=bc.check_int(data.get("clock_hz", 0), "clock_hz", where), flash=flash, sram=srams,
+        main_ram_names=main, irq_count=bc.check_irq_count(data.get("irq_count", 32), CORES[core]["arch"], where),
+        arena_alignment=align, stack_bytes=stack, caches=bool(data.get("caches", False)) and core == "cortex-m7",
+        mcu=mcu, boot=boot, mmio=mmio, path=path, flash_wait_states=wait, flash_cache=fcache,
+        **_tool_keys(data, where),
     )
 
 
@@ -246,6 +249,8 @@ def load_board_file(path: str | Path) -> Board:
             data = tomllib.load(f)
     except FileNotFoundError:
         raise BoardError(f"{p}: no such board file") from None
+    except OSError as e:
+        raise BoardError(f"{p}: cannot read the board file: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise BoardError(f"{p}: invalid TOML: {e}") from None
     return parse_board(data, p)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +19,8 @@ from .passes.place_float_io import PlaceFloatIOResult
 from .passes.remove_noops import RemoveNoopsResult
 from .passes.pipeline import run_pipeline
 from .passes.schedule import ScheduleResult
-from .sanitize import c_identifier
+from .fsio import write_folder
+from .names import model_name
 
 
 @dataclass
@@ -40,6 +38,8 @@ class CompiledModel:
     patches: PatchResult | None = None
     variants: VariantChoice | None = None
     const_bytes: int = 0
+    #: positions of the operators whose code calls TG_TRACE after it (set by code generation)
+    traced_ops: tuple[int, ...] = ()
     _files: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -57,29 +57,20 @@ class CompiledModel:
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
 
+    @property
+    def state_bytes(self) -> int:
+        """Bytes of operator state (variable tensors: SVDF, LSTM), kept outside the arena."""
+        return sum(t.nbytes for t in self.graph.tensors() if t.is_variable)
+
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write <name>.c/.h atomically: into a temporary directory first, then moved in place, so
-        a failure never leaves half-written output."""
-        out = Path(out_dir)
-        files = self.files
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tinygen-", dir=out.parent))
-        try:
-            for fname, text in files.items():
-                (tmp / fname).write_text(text)
-            out.mkdir(exist_ok=True)
-            written = []
-            for fname in files:
-                os.replace(tmp / fname, out / fname)
-                written.append(out / fname)
-            return written
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        """Write <name>.c/.h into out_dir, both or neither (tinygen.fsio: staged on the
+        destination's file system, then renamed into place; a failure restores what was there)."""
+        return write_folder(out_dir, self.files)
 
 
 def compile_graph(graph: Graph, options: CompileOptions | None = None) -> CompiledModel:
     options = options or CompileOptions()
-    name = c_identifier(options.name or graph.name)
+    name = model_name(options.name, graph.name)
     c = run_pipeline(graph, options)
     return CompiledModel(name=name, graph=c.graph, plan=c.plan, options=options, target=c.target,
                          noops=c.noops, float_io=c.float_io, pads=c.pads, schedule=c.schedule, patches=c.patches, variants=c.variants)

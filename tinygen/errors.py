@@ -31,5 +31,15 @@ class BudgetError(TinygenError):
     exit_code = 1
 
 
+class FileSystemError(TinygenError):
+    """The user's file system refused an operation (disk full, read-only, not a folder...)."""
+
+
+class GuardError(TinygenError):
+    """An operator wrote outside its buffers (arena guard build): a bug in a kernel or the plan."""
+
+    exit_code = 1
+
+
 class EmulatorError(TinygenError):
     """The firmware faulted or ran away under the emulator."""

@@ -15,9 +15,11 @@ sources) and loaded as a shared object; the header is read through the C preproc
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import typing
+import uuid
 from functools import lru_cache
 from typing import Any
 
@@ -56,7 +58,9 @@ class KernelLibrary:
         lib_a = build_kernel_library()
         so = lib_a.parent / "libtgnn_all.so"
         if not so.exists():
-            tmp = so.with_name(so.name + ".tmp")
+            # a name of its own per process: two processes linking into one temporary file would
+            # publish a half-written library to the first one's dlopen (a crash)
+            tmp = so.with_name(f"{so.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
             _run([HOST_CC, "-shared", "-Wl,--whole-archive", str(lib_a), "-Wl,--no-whole-archive", "-o", str(tmp)],
                  "linking the kernel library for compile-time queries")
             tmp.replace(so)

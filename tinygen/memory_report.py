@@ -23,6 +23,7 @@ def model_memory_report(model, options=None) -> tuple[dict[str, Any], "CompiledM
     rep["without_inplace_and_overlap_bytes"] = plain.arena_bytes
     rep["saved_by_inplace_and_overlap_bytes"] = plain.arena_bytes - cm.plan.arena_bytes if cm.patches is None else None
     rep["gap_to_lower_bound_bytes"] = cm.plan.arena_bytes - cm.plan.lower_bound_bytes
+    rep["state_bytes"] = cm.state_bytes
     rep["inplace_ops"] = [op.label for op in cm.graph.ops if op.kernel is not None and op.kernel.inplace]
     rep["overlapped_ops"] = sorted({r.below for r in cm.plan.overlaps})
     rep["kernels"] = [dict(op=pos, label=op.label, kernel=op.kernel.function, variant=op.kernel.variant,

@@ -46,9 +46,14 @@ class CompileOptions:
     max_overhead: float = 0.20
     #: with patches="auto": SRAM bytes to fit (then the least overhead that fits); None: least memory
     sram_budget: int | None = None
+    #: arena guard (host test builds): canary bytes planned below and above every arena buffer and
+    #: checked after every operator (tinygen.guard); 0: off
+    guard: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def describe(self) -> str:
-        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+        # the guard is named only when on, so that ordinary builds keep their provenance line
+        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self)
+                        if not (f.name == "guard" and not self.guard))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import FileSystemError
+
 _PKG = Path(__file__).resolve().parent
 
 
@@ -31,5 +33,11 @@ def cache_dir() -> Path:
         root = Path(env)
     else:
         root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tinygen"
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as e:
+        why = "it is a file" if root.is_file() else (e.strerror or type(e).__name__).lower()
+        raise FileSystemError(f"build cache {root}{' (TINYGEN_CACHE)' if env else ''}: cannot use it: {why}") from None
     return root

@@ -1,28 +1,26 @@
-"""Writing reports: JSON files written atomically (a temporary file, then a rename)."""
+"""Writing reports: JSON files written atomically (tinygen.fsio: staged, then renamed into place)."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .fsio import Outputs, write_file
 
-def write_json(path: str | Path, data: dict) -> None:
-    """Write a JSON report atomically (temporary file + rename)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tinygen-", suffix=".json", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=False, default=_json_default)
-            f.write("\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+def json_text(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n"
+
+
+def write_json(path: str | Path, data: dict, outputs: Outputs | None = None) -> None:
+    """Write a JSON report atomically (tinygen.fsio); with `outputs`, add it to that set of
+    outputs instead (written when the set is committed)."""
+    if outputs is not None:
+        outputs.file(path, json_text(data))
+    else:
+        write_file(path, json_text(data))
 
 
 def _json_default(o):

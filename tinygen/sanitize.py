@@ -52,3 +52,12 @@ def _shorten(text: str, limit: int) -> str:
         if m and m.start() >= room // 2:
             head = head[:m.start()]
     return head.rstrip() + "..."
+
+
+def quote_name(s: str, limit: int = 60, quotes: bool = True) -> str:
+    """A name for an error message: printable ASCII, at most `limit` characters (cut with "..."),
+    quoted. Corrupted models can carry names thousands of characters long."""
+    text = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in str(s))
+    if len(text) > limit:
+        text = _shorten(text, limit)
+    return f"'{text}'" if quotes else text

@@ -38,6 +38,7 @@ from .ir import Graph, np_dtype
 from .ops import op_def
 from .options import CompileOptions
 from .reference import TFLMReference
+from .sanitize import quote_name
 from .toolchain.arm import build_firmware, build_program, render_support_sources
 from .toolchain.elfinfo import ElfInfo, flash_by_object
 from .toolchain.host import build_host
@@ -111,6 +112,8 @@ class RunReport:
     measurement_build: bool = False
     #: bytes of constants the compiler emitted (weights, biases, requantization tables)
     const_bytes: int = 0
+    #: multiply-accumulates of one inference (patch stages with their recomputed halos)
+    macs: int = 0
     #: flash minus constants: code, start-up, vector table, libraries
     code_bytes: int = 0
     flash_breakdown: dict[str, int] = field(default_factory=dict)
@@ -347,6 +350,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     rep.compile_seconds = time.perf_counter() - t
     rep.arena_bytes = cm.arena_bytes
     rep.const_bytes = cm.const_bytes
+    rep.macs = cm.macs
     if cm.patches is not None:
         rep.patches = cm.patches.to_dict()
     g = cm.graph
@@ -358,7 +362,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
             raise TinygenError(f"input set {k} has {len(xs)} arrays, the model has {len(g.inputs)} inputs")
         for x, ti in zip(xs, g.inputs):
             if np.asarray(x).size != ti.size:
-                raise TinygenError(f"input {ti.name!r} needs {ti.size} values {list(ti.shape)}, "
+                raise TinygenError(f"input {quote_name(ti.name)} needs {ti.size} values {list(ti.shape)}, "
                                    f"got {np.asarray(x).size}")
 
     say(f"building firmware for {b.name} ({b.core}, -{tgt.opt})" + (" and the host library" if tgt.check_host else ""))
@@ -389,6 +393,7 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
     closers.append(emu.close)
     rep.backend = emu.label
     ref = TFLMReference(data) if data is not None else None
+    stateful = any(t.is_variable for t in g.tensors())
     match_tflm = match_host = True
     counts = []
     first = None
@@ -411,6 +416,11 @@ def _run_on_board(rep: RunReport, t_start: float, model, b: Board, inputs, optio
         ours = [np.frombuffer(o, dtype=np_dtype(t.dtype)).reshape(t.shape) for o, t in zip(res.outputs, g.outputs)]
         say(f"comparing input {k + 1}/{len(sets)} with TensorFlow Lite Micro" + (" and the host build" if host else ""))
         t = time.perf_counter()
+        if stateful:  # every emulated inference starts from reset: so do the references
+            if ref is not None:
+                ref.reset()
+            if host is not None:
+                host.reset()
         if ref is not None:
             same, diff = _compare(ours, ref.run(xs))
             if not same:
@@ -476,6 +486,7 @@ def check_compiled_on_board(cms: Sequence[CompiledModel], models: Sequence[bytes
     emu = CortexM(elf, b, fw.layout)
     arenas = [elf.address(f"{cm.name}_arena") for cm in cms]
     refs = [TFLMReference(bytes(d)) for d in models]
+    stateful = [any(t.is_variable for t in cm.graph.tensors()) for cm in cms]
     sets = [random_inputs(cm.graph, n_random, seed + i) for i, cm in enumerate(cms)]
     results = [dict(model=i, bit_exact=True, max_abs_diff=0.0, mismatched_inputs=[]) for i in range(len(cms))]
     for k in range(n_random):
@@ -494,6 +505,8 @@ def check_compiled_on_board(cms: Sequence[CompiledModel], models: Sequence[bytes
             ours = [np.frombuffer(res.outputs[pos + j], dtype=np_dtype(t.dtype)).reshape(t.shape)
                     for j, t in enumerate(outs)]
             pos += len(outs)
+            if stateful[i]:  # each emulation starts from reset: so does the reference
+                refs[i].reset()
             same, diff = _compare(ours, refs[i].run(sets[i][k]))
             if not same:
                 results[i]["bit_exact"] = False

@@ -708,6 +708,321 @@ tg_status tg_quantize_f32_s8(const tg_affine_f32 *quant, int32_t size, const flo
 /* tg_dequantize_s8_f32 - int8 -> float32: scale * (q - zero_point), bit-identical to TFLite Micro. */
 tg_status tg_dequantize_s8_f32(const tg_affine_f32 *quant, int32_t size, const int8_t *input, float *output);
 
+/* ========================================================================================== */
+/* Elementwise math (kernels/src/math): MAXIMUM, MINIMUM, PRELU, SQUARED_DIFFERENCE, RSQRT,      */
+/* L2_NORMALIZATION                                                                            */
+/* ========================================================================================== */
+
+/* Element types of the type-independent kernels (MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX, comparisons...). */
+#define TG_DTYPE_INT8 0
+#define TG_DTYPE_INT16 1
+#define TG_DTYPE_INT32 2
+#define TG_DTYPE_INT64 3
+#define TG_DTYPE_FLOAT32 4
+#define TG_DTYPE_BOOL 5
+
+/*
+ * tg_maximum / tg_minimum - elementwise maximum / minimum of two tensors of element type dtype
+ *   (TG_DTYPE_*), broadcast as described by bcast (see tg_add_s8). Values are compared as stored:
+ *   no requantization (TFLite Micro ignores the tensors' quantization). out = a > b ? a : b
+ *   (maximum) and a < b ? a : b (minimum), so for float32 a NaN in a yields b.
+ */
+tg_status tg_maximum(int32_t dtype, const tg_broadcast *bcast, const void *input1, const void *input2,
+                     void *output);
+tg_status tg_minimum(int32_t dtype, const tg_broadcast *bcast, const void *input1, const void *input2,
+                     void *output);
+
+/* PRELU parameters: x = q + input_offset; out = requant(x, identity) for x >= 0, else
+ * requant(x * (alpha + alpha_offset), alpha); plus output_offset, clamped to int8. */
+typedef struct {
+    int32_t input_offset;   /* -input zero point */
+    int32_t alpha_offset;   /* -alpha zero point */
+    int32_t output_offset;  /* output zero point */
+    tg_quant identity;      /* input scale / output scale */
+    tg_quant alpha;         /* input scale * alpha scale / output scale */
+} tg_prelu_params;
+
+/* tg_prelu_s8 - int8 PRELU with alpha broadcast against the input as described by bcast
+ *   (stride1: input, stride2: alpha). */
+tg_status tg_prelu_s8(const tg_prelu_params *params, const tg_broadcast *bcast, const int8_t *input,
+                      const int8_t *alpha, int8_t *output);
+
+/* tg_prelu_f32 - float32 PRELU: out = x >= 0 ? x : x * alpha, broadcast as described by bcast. */
+tg_status tg_prelu_f32(const tg_broadcast *bcast, const float *input, const float *alpha, float *output);
+
+/*
+ * tg_squared_difference_s8 - int8 (a - b)^2 with broadcasting. Both inputs go to a common scale
+ *   as in tg_add_s8 (left_shift 7 for int8), the difference is squared in int32 and requantized by
+ *   params->output (twice the larger input scale squared / (2^14 * output scale)).
+ */
+tg_status tg_squared_difference_s8(const tg_add_params *params, const tg_broadcast *bcast,
+                                   const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* RSQRT parameters. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_offset;  /* output zero point */
+    tg_quant quant;         /* 1 / (sqrt(input scale) * output scale) */
+} tg_rsqrt_params;
+
+/*
+ * tg_rsqrt_s8 - int8 1/sqrt(x) as TFLite Micro computes it: x = q - input_zero_point; x == 0
+ *   gives 127; otherwise the fixed-point inverse square root of x (GetInvSqrtQuantizedMultiplierExp)
+ *   requantized to the output. Returns TG_ERR_ARG at the first input below the zero point
+ *   (TFLite Micro fails the inference: "Rsqrt is only defined for positive values").
+ */
+tg_status tg_rsqrt_s8(const tg_rsqrt_params *params, int32_t size, const int8_t *input, int8_t *output);
+
+/* L2_NORMALIZATION parameters: `rows` vectors of `depth` elements (the last dimension). */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t rows;
+    int32_t depth;
+} tg_l2norm_params;
+
+/*
+ * tg_l2_normalization_s8 - x / ||x|| over each row of int8 values (x = q - zero point), on the
+ *   output scale 1/128 with zero point 0 whatever the output tensor says (as TFLite Micro).
+ *   Row r is written after it has been read in full; the output may be the input buffer.
+ */
+tg_status tg_l2_normalization_s8(const tg_l2norm_params *params, const int8_t *input, int8_t *output);
+
+/*
+ * tg_abs - |x| for int8 (with rescaling), int16 (symmetric, with rescaling) and float32
+ *   (TFLite Micro's ABS): x = q - input zero point, |x| requantized by params->quant unless
+ *   params->rescale is zero, plus the output offset, clamped to the type's range.
+ */
+typedef struct {
+    int32_t dtype;          /* TG_DTYPE_INT8, TG_DTYPE_INT16 or TG_DTYPE_FLOAT32 */
+    int32_t input_zero_point;
+    int32_t output_offset;  /* output zero point */
+    int32_t rescale;        /* nonzero: the scales differ, apply quant */
+    tg_quant quant;         /* input scale / output scale */
+} tg_abs_params;
+tg_status tg_abs(const tg_abs_params *params, int32_t size, const void *input, void *output);
+
+/* Rescaled sums (ADD_N, CUMSUM), TFLite's general int8 scheme: a value becomes
+ * ((q + input_offset) * 2^left_shift) * input (a multiplier below one); a sum of such values is
+ * requantized by `output` and offset by output_offset. As in TFLite Micro, every sum starts from
+ * the rescaled input_offset itself (an extra -zero point term). */
+typedef struct {
+    int32_t input_offset;   /* -input zero point */
+    int32_t output_offset;  /* output zero point */
+    int32_t left_shift;     /* 20 */
+    tg_quant input;
+    tg_quant output;
+} tg_sum_rescale;
+
+/* tg_add_n_s8 - elementwise sum of num_inputs int8 tensors of `size` elements sharing one
+ *   quantization; element i is written after every input's element i is read. */
+tg_status tg_add_n_s8(const tg_sum_rescale *params, int32_t num_inputs, int32_t size,
+                      const int8_t *const *inputs, int8_t *output);
+
+/* tg_add_n_f32 - elementwise float32 sum, inputs added in order to 0.0f. */
+tg_status tg_add_n_f32(int32_t num_inputs, int32_t size, const float *const *inputs, float *output);
+
+/* CUMSUM parameters: the input is outer x depth x inner elements, summed along depth. */
+typedef struct {
+    tg_sum_rescale rescale;  /* int8 only */
+    int32_t outer;
+    int32_t depth;
+    int32_t inner;
+    int32_t exclusive;       /* nonzero: each output sums the elements before it */
+    int32_t reverse;         /* nonzero: sums run from the end of the axis */
+} tg_cumsum_params;
+
+/* tg_cumsum_s8 / tg_cumsum_f32 - cumulative sum along one axis. Each element is read once, when
+ *   its output is written, so the output may be the input buffer. */
+tg_status tg_cumsum_s8(const tg_cumsum_params *params, const int8_t *input, int8_t *output);
+tg_status tg_cumsum_f32(const tg_cumsum_params *params, const float *input, float *output);
+
+/* Comparison parameters (EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL). int8
+ * values are compared on a common scale: ((q + offset) * 2^left_shift) * (the input's scale as a
+ * multiplier below one); other types as stored. */
+typedef struct {
+    int32_t dtype;          /* TG_DTYPE_INT8, TG_DTYPE_INT32, TG_DTYPE_INT64, TG_DTYPE_FLOAT32 or
+                               TG_DTYPE_BOOL */
+    int32_t left_shift;     /* 8 */
+    int32_t input1_offset;
+    int32_t input2_offset;
+    tg_quant input1;
+    tg_quant input2;
+} tg_compare_params;
+
+/* tg_equal ... tg_less_equal - elementwise comparison with broadcasting (bcast as for
+ *   tg_add_s8); bool output (one byte, 0 or 1). */
+tg_status tg_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                   const void *input2, uint8_t *output);
+tg_status tg_not_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                       const void *input2, uint8_t *output);
+tg_status tg_greater(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                     const void *input2, uint8_t *output);
+tg_status tg_greater_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                           const void *input2, uint8_t *output);
+tg_status tg_less(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                  const void *input2, uint8_t *output);
+tg_status tg_less_equal(const tg_compare_params *params, const tg_broadcast *bcast, const void *input1,
+                        const void *input2, uint8_t *output);
+
+/* Loop nest of SELECT_V2: like tg_broadcast, with three inputs (condition, x, y). */
+typedef struct {
+    int32_t rank;
+    int32_t shape[TG_BCAST_MAX_DIMS];
+    int32_t stride_cond[TG_BCAST_MAX_DIMS];
+    int32_t stride_x[TG_BCAST_MAX_DIMS];
+    int32_t stride_y[TG_BCAST_MAX_DIMS];
+} tg_broadcast3;
+
+/* tg_select - out = cond ? x : y elementwise with broadcasting, elements of elem_size bytes
+ *   (1, 2, 4 or 8), copied as they are. */
+tg_status tg_select(int32_t elem_size, const tg_broadcast3 *bcast, const uint8_t *cond, const void *x,
+                    const void *y, void *output);
+
+/* ========================================================================================== */
+/* Reductions (kernels/src/reduce): REDUCE_MAX, ARG_MAX, ARG_MIN (SUM runs on tg_mean_s8)       */
+/* ========================================================================================== */
+
+/* Reduction parameters: for each index of the outer nest (kept dimensions, in output order), one
+ * output element from the inner nest (reduced dimensions, visited in input order). */
+typedef struct {
+    int32_t dtype;        /* TG_DTYPE_INT8 or TG_DTYPE_FLOAT32 */
+    tg_loop_nest outer;
+    tg_loop_nest inner;
+} tg_reduce_params;
+
+/* tg_reduce_max - maximum over the inner nest, starting from the type's lowest value (-FLT_MAX
+ *   for float32) and keeping the current value unless the next one is greater (TFLite Micro's
+ *   order, which decides between -0.0 and +0.0 and ignores NaN after the first element). */
+tg_status tg_reduce_max(const tg_reduce_params *params, const void *input, void *output);
+
+/* tg_reduce_min - minimum over the inner nest, starting from the type's largest value (FLT_MAX
+ *   for float32), keeping the current value unless the next one is smaller. */
+tg_status tg_reduce_min(const tg_reduce_params *params, const void *input, void *output);
+
+/* ARG_MAX / ARG_MIN parameters: the input is outer x axis_size x inner elements. */
+typedef struct {
+    int32_t dtype;        /* TG_DTYPE_INT8 or TG_DTYPE_FLOAT32 */
+    int32_t outer;
+    int32_t axis_size;
+    int32_t inner;
+} tg_arg_params;
+
+/* tg_arg_max / tg_arg_min - index along the axis of the first largest / smallest value (a later
+ *   value replaces the current one only when strictly greater / smaller); int32 output of
+ *   outer x inner elements. */
+tg_status tg_arg_max(const tg_arg_params *params, const void *input, int32_t *output);
+tg_status tg_arg_min(const tg_arg_params *params, const void *input, int32_t *output);
+
+/* ========================================================================================== */
+/* Matrix products (kernels/src/matmul): BATCH_MATMUL                                          */
+/* ========================================================================================== */
+
+/* BATCH_MATMUL parameters: out[r][c] = requant(sum_d (lhs[r][d] + lhs_offset) *
+ * (rhs[d][c] + rhs_offset)) + output_offset, for every matrix of the batch loop nest. Element
+ * (r, d) of a lhs matrix is at r * lhs_row_stride + d * lhs_depth_stride (transposed operands are
+ * read in place), (d, c) of a rhs matrix at d * rhs_depth_stride + c * rhs_col_stride. */
+typedef struct {
+    int32_t lhs_offset;     /* -lhs zero point */
+    int32_t rhs_offset;     /* -rhs zero point */
+    int32_t output_offset;  /* output zero point */
+    tg_quant quant;         /* lhs scale * rhs scale / output scale */
+    int32_t rows;
+    int32_t cols;
+    int32_t depth;
+    int32_t lhs_row_stride;
+    int32_t lhs_depth_stride;
+    int32_t rhs_depth_stride;
+    int32_t rhs_col_stride;
+    /* batch dimensions (broadcast): stride1 / stride2 are the element steps of the lhs / rhs
+     * matrices; output matrices are consecutive, in loop order */
+    tg_broadcast batch;
+} tg_batch_matmul_params;
+
+/* tg_batch_matmul_s8 - int8 batched matrix product, written matrix by matrix, row by row. */
+tg_status tg_batch_matmul_s8(const tg_batch_matmul_params *params, const int8_t *lhs, const int8_t *rhs,
+                             int8_t *output);
+
+/* ========================================================================================== */
+/* Sequence operators with state (kernels/src/sequence): SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM     */
+/* The state (TFLite's variable tensors) lives in buffers the generated code keeps between     */
+/* inferences, outside the arena; the kernels read and update it in place.                     */
+/* ========================================================================================== */
+
+/* SVDF parameters (int8 input and feature weights; the time weights and the state are int8 for
+ * tg_svdf_s8, int16 for tg_svdf_s8_s16). units = filters / rank. */
+typedef struct {
+    int32_t batches;
+    int32_t input_size;
+    int32_t filters;
+    int32_t rank;
+    int32_t memory;            /* time steps kept per filter */
+    int32_t input_offset;      /* -input zero point */
+    int32_t state_zero_point;
+    int32_t output_offset;     /* output zero point */
+    tg_quant feature;          /* input scale * feature weights scale / state scale */
+    tg_quant time;             /* state scale * time weights scale / output scale */
+} tg_svdf_params;
+
+/*
+ * tg_svdf_s8 - one SVDF step, TFLite Micro's integer reference: the state [batches][filters]
+ *   [memory] shifts left by one element, each filter's newest entry becomes
+ *   state_zero_point + clamp(requant(feature weights . (input + input_offset))) (stored with
+ *   two's-complement wrap-around, as TFLite Micro stores it), and output unit u is
+ *   clamp(requant(bias[u] + sum over its `rank` filters of time weights . (state - zero point),
+ *   time) + output_offset). No fused activation (TFLite Micro's integer path has none).
+ *   No scratch memory.
+ */
+tg_status tg_svdf_s8(const tg_svdf_params *params, const int8_t *input, const int8_t *weights_feature,
+                     const int8_t *weights_time, const int32_t *bias, int8_t *state, int8_t *output);
+tg_status tg_svdf_s8_s16(const tg_svdf_params *params, const int8_t *input, const int8_t *weights_feature,
+                         const int16_t *weights_time, const int32_t *bias, int16_t *state, int8_t *output);
+
+/* One LSTM gate: gate = act(clamp16(requant(W_in . (x + input_offset) + bias, input_fc)) +
+ * clamp16(requant(W_rec . (h + hidden_offset), recurrent_fc))), the sum saturated to int16 and the
+ * activation applied on Q3.12 values (sigmoid, or tanh for the cell gate) giving Q0.15. */
+typedef struct {
+    const int8_t *input_weights;      /* [state_size][input_size] */
+    const int8_t *recurrent_weights;  /* [state_size][state_size] */
+    const int32_t *bias;              /* [state_size] */
+    int32_t input_weights_offset;     /* -zero point of input_weights */
+    int32_t recurrent_weights_offset; /* -zero point of recurrent_weights */
+    tg_quant input_fc;                /* input scale * input weights scale / 2^-12 */
+    tg_quant recurrent_fc;            /* hidden scale * recurrent weights scale / 2^-12 */
+} tg_lstm_gate;
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM parameters (int8 activations and weights, int16 cell state). */
+typedef struct {
+    int32_t batches;
+    int32_t time_steps;
+    int32_t input_size;
+    int32_t state_size;
+    int32_t time_major;          /* nonzero: input/output [time][batch][.], else [batch][time][.] */
+    int32_t input_offset;        /* -input zero point */
+    int32_t hidden_offset;       /* -hidden state zero point */
+    int32_t hidden_zero_point;   /* zero point of the new hidden state */
+    tg_lstm_gate forget_gate;
+    tg_lstm_gate input_gate;
+    tg_lstm_gate cell_gate;
+    tg_lstm_gate output_gate;
+    tg_quant forget_mul;         /* forget gate x cell state: 2^-15 (Q0.15 x cell -> cell) */
+    tg_quant input_mul;          /* input gate x cell gate: 2^-30 / cell scale */
+    tg_quant hidden_mul;         /* tanh(cell) x output gate: 2^-30 / hidden scale */
+    int32_t cell_clip;           /* |cell state| bound in cell-state units, or -1: none */
+    int32_t cell_tanh_multiplier; /* tanh(cell state) input rescaling: (c * multiplier + */
+    int32_t cell_tanh_shift;      /* round) >> shift gives the table coordinate */
+} tg_lstm_params;
+
+/*
+ * tg_unidirectional_sequence_lstm_s8 - every time step of a standard LSTM (no peephole, no
+ *   projection, no layer normalization, no CIFG), TFLite Micro's 8x8->16 integer reference bit
+ *   for bit. hidden_state [batches][state_size] (int8) and cell_state [batches][state_size]
+ *   (int16) are read and updated; output receives the hidden state of every step. Scratch: one
+ *   step's new hidden state, tg_unidirectional_sequence_lstm_s8_get_buffer_size() bytes.
+ */
+tg_status tg_unidirectional_sequence_lstm_s8(const tg_context *ctx, const tg_lstm_params *params,
+                                             const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                                             int8_t *output);
+int32_t tg_unidirectional_sequence_lstm_s8_get_buffer_size(int32_t state_size);
 /* ------------------------------------------------------------------------------------------ */
 /* Data movement (kernels/src/basic) -- SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK,          */
 /* SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2,            */

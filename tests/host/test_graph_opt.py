@@ -263,6 +263,23 @@ def test_patch_search_finds_stages_on_a_float_nchw_model_with_pads():
     assert rep.bit_exact
 
 
+def test_patch_rows_of_a_constant_operand_differ_per_patch():
+    """A constant ADD operand broadcast along the width ([1, H, 1, C]) is sliced per patch; with
+    patches on different rows the loop body cannot name one slice, so that step is emitted per
+    patch (the loop used to add the first patch's rows everywhere)."""
+    from tinygen.check import check_compiled
+    from tinygen.testing.ops_graph_opt import patch_front_graph
+
+    c = {"kind": "PATCH_FRONT", "h": 9, "w": 13, "c": 2, "input": "nhwc", "pad": [[1, 1], [1, 2]], "stride": 1,
+         "mid": "bcast_h", "pad2": False, "float_stage_out": True, "k_frac": 0.5, "grid": (4, 4), "seed": 1500}
+    b = GraphBuilder("pf", seed=c["seed"])
+    data = b.tflite([patch_front_graph(b, c)])
+    items = [(compile_model(data, CompileOptions(name=f"r{i}", patches=spec)), data)
+             for i, spec in enumerate(["2:2x1", "4:4x4"])]
+    assert all(cm.patches.applied for cm, _ in items)
+    assert all(rep.bit_exact for rep in check_compiled(items, n_random=2))
+
+
 def test_nchw_input_transpose_writes_over_its_input():
     """The input TRANSPOSE of an NCHW model is not a second full image: its output overlaps the
     input it consumes, as far as its write order allows ((H*W - 1) * (C - 1) bytes below it)."""

@@ -69,7 +69,7 @@ def test_auto_lowers_the_peak_of_a_cnn_with_a_big_first_stage():
     y = b.avg_pool2d(y, filter=(6, 6), stride=(1, 1))
     data = b.tflite([y])
     plain = compile_model(data, CompileOptions(name="plain"))
-    cm = compile_model(data, CompileOptions(name="auto", patches="auto", max_overhead=0.3))
+    cm = compile_model(data, CompileOptions(name="auto_patches", patches="auto", max_overhead=0.3))
     info = cm.patches.to_dict()
     assert info["applied"], info
     assert info["mac_overhead_percent"] <= 30.0
@@ -154,7 +154,7 @@ def test_patches_min_takes_the_least_peak_whatever_the_budget():
     y = b.avg_pool2d(y, filter=(10, 10), stride=(1, 1))
     data = b.tflite([y])
     least = compile_model(data, CompileOptions(name="least", patches="min", max_overhead=0.5))
-    auto = compile_model(data, CompileOptions(name="auto", patches="auto", max_overhead=0.5))
+    auto = compile_model(data, CompileOptions(name="auto_patches", patches="auto", max_overhead=0.5))
     loose = compile_model(data, CompileOptions(name="loose", patches="min", max_overhead=0.5,
                                                sram_budget=least.arena_bytes * 4))
     assert least.patches.applied and least.patches.requested == "min"

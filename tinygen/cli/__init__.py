@@ -19,6 +19,8 @@ from ..compiler import compile_model
 from ..cpus import CORES
 from ..demo import run_demo
 from ..errors import TinygenError
+from ..fsio import Outputs, is_environment_error, os_error
+from ..guard import DEFAULT_GUARD
 from ..memory.planners import planner_names
 from ..memory.report import ascii_timeline, plot_plans
 from ..memory_report import model_memory_report
@@ -102,7 +104,7 @@ def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
     files = cm.write(out_dir)
     console.print(f"{model.name}: {len(cm.graph.ops)} operators -> " + ", ".join(str(f) for f in files))
     console.print(f"arena {cm.arena_bytes} B (lower bound {cm.plan.lower_bound_bytes} B), "
-                  f"constants {cm.const_bytes} B")
+                  f"constants {cm.const_bytes} B" + (f", state {cm.state_bytes} B" if cm.state_bytes else ""))
 
 
 @cli.command("check")
@@ -115,14 +117,20 @@ def compile_cmd(model: Path, out_dir: Path, **kw) -> None:
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @click.option("--litert", is_flag=True, help="Also compare with LiteRT's reference kernels (a cross-check; "
               "its FULLY_CONNECTED rounds once, so +-1-2 steps there are expected).")
+@click.option("--guard", is_flag=True, help="Arena guard build: canaries around every buffer of the arena, checked "
+              "after every operator; names an operator that writes out of bounds (exit 1).")
+@click.option("--sanitize", is_flag=True, help="Build the host library with AddressSanitizer and "
+              "UndefinedBehaviorSanitizer (run in a child process); a sanitizer report fails the check (exit 1).")
 @compile_options
-def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, **kw) -> None:
+def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, litert: bool, guard: bool,
+              sanitize: bool, **kw) -> None:
     """Run random and given inputs through the generated C (host build) and TensorFlow Lite Micro;
     exit 0 only if every output is bit-identical."""
 
+    options = options_from(kw, **({"guard": DEFAULT_GUARD} if guard else {}))
     with console.status("compiling, building and comparing with TensorFlow Lite Micro..."):
-        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=options_from(kw), seed=seed,
-                          isolate=True, litert=litert)
+        rep = check_model(model, n_random=n_inputs, input_files=input_files, options=options, seed=seed,
+                          isolate=True, litert=litert, sanitize=sanitize)
     rep.model = str(model)
     if json_path:
         write_json(json_path, rep.to_dict())
@@ -130,8 +138,10 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, lit
         console.print(f"LiteRT (reference kernels) cross-check: identical on {rep.litert_identical} of "
                       f"{rep.inputs_checked} inputs, max |diff| {rep.litert_max_abs_diff:g}")
     if rep.bit_exact:
+        extra = "".join(f"; {w}" for w, on in (("arena guard: no operator wrote out of bounds", guard),
+                                               ("AddressSanitizer and UBSan: clean", sanitize)) if on)
         console.print(f"[green]bit-exact[/green]: {rep.inputs_checked} inputs, every output identical to TensorFlow Lite Micro "
-                      f"({model.name}, arena {rep.arena_bytes} B)")
+                      f"({model.name}, arena {rep.arena_bytes} B){extra}")
         return
     msg = f"{len(rep.mismatches)} of {rep.inputs_checked} inputs differ from TensorFlow Lite Micro"
     f = rep.first_diverging_op
@@ -144,11 +154,17 @@ def check_cmd(model: Path, n_inputs: int, input_files, json_path, seed: int, lit
     sys.exit(1)
 
 
+def _plot_suffix(ctx, param, value):
+    if value is not None and value.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.BadParameter(f"{value}: the plot's file name must end in .png, .svg or .pdf", ctx, param)
+    return value
+
+
 @cli.command("mem")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan as JSON.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Draw the arena over the operators (.png or .svg).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), callback=_plot_suffix,
+              help="Draw the arena over the operators (.png, .svg or .pdf).")
 @compile_options
 def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
     """Show the memory plan of MODEL: per operator the live buffers with offsets and sizes, the
@@ -163,6 +179,9 @@ def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
         lines[-1] += f"; saved {rep['saved_by_inplace_and_overlap_bytes']:,} B"
     lines.append(f"in-place depthwise: {len(rep['inplace_ops'])} operators; partial overlaps used: "
                  f"{len(rep['overlaps'])}")
+    if rep["state_bytes"]:
+        lines.append(f"operator state (variable tensors, kept between inferences outside the arena): "
+                     f"{rep['state_bytes']:,} B")
     opt = rep.get("graph_optimizations", {})
     folded, removed, moved = (opt.get("fold_pad", {}).get("folded", []), opt.get("remove_noops", {}).get("removed", []),
                               opt.get("place_float_io", {}).get("moved", []))
@@ -179,16 +198,19 @@ def mem_cmd(model: Path, json_path, plot_path, **kw) -> None:
         lines.append(f"patch stage: not used: {p.get('reason', 'no reason given')}")
     for ln in lines:
         console.print(ln, markup=False, highlight=False)
+    out = Outputs()  # the JSON and the plot appear together or not at all
     if json_path:
-        write_json(json_path, rep)
+        write_json(json_path, rep, outputs=out)
     if plot_path:
         if unpatched is not None:
             plot_plans([unpatched.plan, cm.plan], plot_path,
                        [f"{model.name} layer by layer: arena {unpatched.arena_bytes:,} B",
                         f"{model.name} with patches (first {p['k']} operators, {p['grid'][0]}x{p['grid'][1]} grid, "
-                        f"+{p['mac_overhead_percent']:.1f} % MACs): arena {cm.arena_bytes:,} B"])
+                        f"+{p['mac_overhead_percent']:.1f} % MACs): arena {cm.arena_bytes:,} B"], outputs=out)
         else:
-            plot_plans([cm.plan], plot_path, [f"{model.name}: arena {rep['arena_bytes']:,} B"])
+            plot_plans([cm.plan], plot_path, [f"{model.name}: arena {rep['arena_bytes']:,} B"], outputs=out)
+    out.commit()
+    if plot_path:
         console.print(f"plot: {plot_path}")
 
 
@@ -206,36 +228,72 @@ def demo_cmd(board: str, json_path: Path | None) -> None:
 
 
 # Commands defined in other modules register themselves on `cli` when imported.
-from . import deploy, target  # noqa: E402,F401
+from . import deploy, sweep, target  # noqa: E402,F401
+
+
+#: longest error line printed (a corrupted model can carry names thousands of characters long)
+MAX_ERROR_CHARS = 400
+
+
+def _error_line(msg: str) -> str:
+    """The first line of msg, whitespace collapsed, cut to MAX_ERROR_CHARS."""
+    lines = [ln.strip() for ln in str(msg).strip().splitlines() if ln.strip()]
+    line = " ".join(lines[0].split()) if lines else ""
+    if len(line) > MAX_ERROR_CHARS:
+        line = line[:MAX_ERROR_CHARS - 3].rstrip() + "..."
+    return line
+
+
+def _fail(prefix: str, msg: str, code: int) -> None:
+    print(f"tinygen: {prefix}{_error_line(msg)}", file=sys.stderr)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line. Every failure is one line on stderr: `tinygen: error: ...` with exit
+    code 2 for bad input, usage errors and the user's environment (disk full, read-only folder...),
+    1 for the "does not match" / "does not fit" verdicts, 3 for a bug in tinygen ("internal
+    error"), 130 when interrupted."""
     debug = bool(os.environ.get("TINYGEN_DEBUG"))
     try:
-        cli.main(args=argv, prog_name="tinygen", standalone_mode=False)
+        try:
+            cli.main(args=argv, prog_name="tinygen", standalone_mode=False)
+        except click.exceptions.Abort as e:
+            # click turns EOFError into Abort: only a real interrupt is the user's abort
+            if isinstance(e.__cause__, EOFError):
+                raise e.__cause__ from None
+            raise
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
-    except click.ClickException as e:
+    except click.exceptions.NoArgsIsHelpError as e:
         e.show()
         sys.exit(2)
+    except click.ClickException as e:
+        msg = e.format_message()
+        ctx = getattr(e, "ctx", None)
+        if isinstance(e, click.UsageError) and ctx is not None:
+            msg = f"{_error_line(msg)} (see '{ctx.command_path} --help')"
+        _fail("error: ", msg, 2)
     except click.exceptions.Abort:
-        err_console.print("tinygen: aborted")
+        print("tinygen: aborted", file=sys.stderr)
         sys.exit(130)
     except TinygenError as e:
         if debug:
             raise
-        line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        print(f"tinygen: error: {line}", file=sys.stderr)
-        sys.exit(e.exit_code)
+        _fail("error: ", str(e) or type(e).__name__, e.exit_code)
     except KeyboardInterrupt:
         print("tinygen: interrupted", file=sys.stderr)
         sys.exit(130)
+    except OSError as e:
+        if debug:
+            raise
+        if is_environment_error(e):  # the user's file system, not a bug
+            _fail("error: ", str(os_error(e, "complete the command")), 2)
+        _fail("internal error: ", f"{type(e).__name__}: {_error_line(str(e))} (set TINYGEN_DEBUG=1 for a traceback)", 3)
     except Exception as e:  # a bug in tinygen: still one line, with a way to get the traceback
         if debug:
             raise
-        print(f"tinygen: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
-              f"(set TINYGEN_DEBUG=1 for a traceback)", file=sys.stderr)
-        sys.exit(3)
+        _fail("internal error: ", f"{type(e).__name__}: {_error_line(str(e))} (set TINYGEN_DEBUG=1 for a traceback)", 3)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -60,6 +60,8 @@ class EmitContext:
         self._scope: PatchScope | None = None
         #: id(tensor) -> C parameter name, for graph inputs/outputs kept outside the arena
         self.external_io: dict[int, str] = {}
+        #: id(variable tensor) -> the symbol of its persistent buffer (operator state)
+        self.state: dict[int, str] = {}
         #: the operator being emitted and the name part of its constants (e.g. "conv_2d_3")
         self.op: Op | None = None
         self._label = "model"
@@ -104,6 +106,8 @@ class EmitContext:
             return self._scope.ptrs[id(t)]
         if t.is_const:
             return self.const_tensor(t)
+        if t.is_variable:
+            return self.state[id(t)]
         root = self.cm.plan.memory_of(t)
         if root.is_const:  # an alias (e.g. RESHAPE) of a constant reads the constant itself
             return f"(({c_type(t.dtype)} *){self.const_tensor(root)})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..ir import c_type
+from ..ir import Tensor, c_type
 from ..jinja import template_env
 from ..ops import op_def
 from ..sanitize import c_comment
@@ -34,6 +34,21 @@ def _io_info(cm: "CompiledModel", tensors, role: str, single_name: str):
     return out
 
 
+def _state_buffers(g, name: str) -> list[tuple[Tensor, dict]]:
+    """The persistent buffers of the variable tensors (operator state such as SVDF's and LSTM's),
+    in first-use order. Each starts as TFLite Micro resets it: every byte set to the zero point
+    for int8 tensors, zero for other types."""
+    out = []
+    for t in g.tensors():
+        if not t.is_variable:
+            continue
+        zp = t.quant.zp if t.dtype == "int8" and t.quant is not None and t.quant.zero_point.size else 0
+        out.append((t, dict(symbol=f"{name}_state{len(out)}", ctype=c_type(t.dtype), count=max(t.size, 1),
+                            nbytes=t.nbytes, reset_byte=zp & 0xFF,
+                            comment=c_comment(f"tensor {t.source_index}: {t.name} {t.dtype}{list(t.shape)}"))))
+    return out
+
+
 def generate_c(cm: "CompiledModel") -> dict[str, str]:
     env = template_env()
     ctx = EmitContext(cm, env)
@@ -49,6 +64,9 @@ def generate_c(cm: "CompiledModel") -> dict[str, str]:
         exec_args = ", ".join(io["param"] for io in inputs + outputs)
     else:
         exec_params, exec_args = "void", ""
+
+    states = _state_buffers(g, name)
+    ctx.state = {id(t): st["symbol"] for t, st in states}
 
     steps = []
     for pos, op in enumerate(g.ops):
@@ -83,9 +101,12 @@ def generate_c(cm: "CompiledModel") -> dict[str, str]:
         inputs=inputs, outputs=outputs,
         invoke_params=invoke_params, exec_params=exec_params, exec_args=exec_args,
         io_in_arena=cm.options.io_in_arena,
+        guard=cm.plan.guard > 0,
+        states=[st for _, st in states], state_bytes=sum(st["nbytes"] for _, st in states),
     )
     c_text = env.get_template("model.c.j2").render(consts=ctx.consts, steps=steps,
                                                    const_bytes=sum(c.nbytes for c in ctx.consts), **common)
     h_text = env.get_template("model.h.j2").render(const_bytes=sum(c.nbytes for c in ctx.consts), **common)
     cm.const_bytes = sum(c.nbytes for c in ctx.consts)
+    cm.traced_ops = tuple(st["pos"] for st in steps if st["traces"])
     return {f"{name}.c": c_text, f"{name}.h": h_text}

@@ -55,7 +55,6 @@ RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(acc, M), n) + output_offse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 

@@ -15,6 +15,7 @@ from ..errors import ModelFormatError, TinygenError, UnsupportedError
 from ..ir import Graph, ModelSource, Op, Quant, Tensor
 from ..ir.tensor import PACKED_BITS, np_dtype, unpack_int4
 from ..ops import get_op_def, unsupported
+from ..sanitize import quote_name
 from ..schema import (
     BUILTIN_NAMES,
     OPTIONS_NAMES,
@@ -139,7 +140,7 @@ class _Reader:
         outputs = [self.tensor(i, "graph output") for i in g_out]
         for t in inputs:
             if t.is_const:
-                raise ModelFormatError(f"{self.where}: graph input {t.name!r} is a constant tensor")
+                raise ModelFormatError(f"{self.where}: graph input {quote_name(t.name)} is a constant tensor")
         return Graph(name="model", ops=ops, inputs=inputs, outputs=outputs)
 
     def read_op(self, idx: int, o) -> Op:
@@ -178,7 +179,7 @@ class _Reader:
             raise ModelFormatError(f"{self.where}: operator {idx} ({kind}) has no output")
         for t in outputs:
             if t.is_const:
-                raise ModelFormatError(f"{self.where}: operator {idx} ({kind}) writes constant tensor {t.name!r}")
+                raise ModelFormatError(f"{self.where}: operator {idx} ({kind}) writes constant tensor {quote_name(t.name)}")
         try:
             op.attrs = opdef.parse(opts, inputs, outputs)
         except UnsupportedError:
@@ -202,46 +203,50 @@ class _Reader:
         shape_arr = self._arr(tt.ShapeAsNumpy())
         shape = tuple(int(d) for d in shape_arr)
         if any(d < 0 for d in shape):
-            raise UnsupportedError(f"tensor {i} ({name!r}) has a dynamic or negative dimension in shape {list(shape)}")
+            raise UnsupportedError(f"tensor {i} ({quote_name(name)}) has a dynamic or negative dimension in shape {list(shape)}")
         ttype = int(tt.Type())
         tname = TENSOR_TYPE_NAMES.get(ttype, f"type {ttype}")
         dtype = TFLITE_TO_DTYPE.get(tname)
         if dtype is None:
-            raise UnsupportedError(f"tensor {i} ({name!r}) has element type {tname}, which tinygen does not support")
+            raise UnsupportedError(f"tensor {i} ({quote_name(name)}) has element type {tname}, which tinygen does not support")
         count = int(np.prod(shape, dtype=object)) if shape else 1
         bits = PACKED_BITS.get(dtype)
         nbytes = (count * bits + 7) // 8 if bits else count * np_dtype(dtype).itemsize
         if nbytes > MAX_TENSOR_BYTES:
-            raise UnsupportedError(f"tensor {i} ({name!r}) with shape {list(shape)} needs {nbytes} bytes, far beyond any microcontroller")
+            raise UnsupportedError(f"tensor {i} ({quote_name(name)}) with shape {list(shape)} needs {nbytes} bytes, far beyond any microcontroller")
         quant = None
         q = tt.Quantization()
         if q is not None:
             scale = self._arr(q.ScaleAsNumpy()).astype(np.float32)
             zp = self._arr(q.ZeroPointAsNumpy()).astype(np.int64)
-            if scale.size:
-                if zp.size not in (0, 1, scale.size):
-                    raise ModelFormatError(f"{self.where}: tensor {i} ({name!r}) has {scale.size} scales but {zp.size} zero points")
-                if zp.size == 0:
-                    zp = np.zeros(1, dtype=np.int64)
+            # As TFLM (found by fuzzing): a tensor is quantized only when it has scales *and* zero
+            # points; with scales alone TFLM reads it as not quantized, so must we.
+            if scale.size and zp.size:
+                if zp.size not in (1, scale.size):
+                    raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) has {scale.size} scales but {zp.size} zero points")
                 axis = int(q.QuantizedDimension())
                 # Some published models carry an invalid quantized_dimension on bias tensors; TFLM ignores it.
                 if scale.size == 1 or not 0 <= axis < max(len(shape), 1):
                     axis = 0
                 quant = Quant(scale=scale, zero_point=zp, axis=axis)
         data = None
+        # A variable tensor (operator state) starts from its zero point whatever its buffer holds:
+        # TFLM resets variables when it allocates the model and ignores initial data.
+        is_variable = bool(tt.IsVariable())
         b = int(tt.Buffer())
-        if b != 0:
+        if b != 0 and not is_variable:
             if not 0 <= b < self.nbuf:
-                raise ModelFormatError(f"{self.where}: tensor {i} ({name!r}) refers to buffer {b}, but the model has {self.nbuf}")
+                raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) refers to buffer {b}, but the model has {self.nbuf}")
             raw = self.buffer_bytes(b)
             if raw is not None and len(raw):
                 if len(raw) != nbytes:
-                    raise ModelFormatError(f"{self.where}: tensor {i} ({name!r}) has {len(raw)} bytes of data but shape {list(shape)} x {dtype} needs {nbytes}")
+                    raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) has {len(raw)} bytes of data but shape {list(shape)} x {dtype} needs {nbytes}")
                 if dtype == "int4":  # two values per byte (TFLite's packing), held unpacked in the IR
                     data = unpack_int4(np.frombuffer(raw, dtype=np.uint8), count).reshape(shape)
                 else:
                     data = np.frombuffer(raw, dtype=np_dtype(dtype)).reshape(shape).copy()
-        return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i)
+        return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i,
+                      is_variable=is_variable)
 
     def buffer_bytes(self, b: int) -> bytes | None:
         buf = self.model.Buffers(b)

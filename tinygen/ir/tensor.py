@@ -101,6 +101,9 @@ class Tensor:
     data: np.ndarray | None = None
     #: index of the tensor in the source .tflite subgraph (to compare with TFLM), if any
     source_index: int | None = None
+    #: a variable tensor: state that an operator (SVDF, LSTM) reads and updates, kept from one
+    #: inference to the next in a persistent buffer outside the arena (see tinygen.codegen)
+    is_variable: bool = False
 
     def __post_init__(self) -> None:
         self.shape = tuple(int(d) for d in self.shape)
@@ -112,6 +115,12 @@ class Tensor:
     @property
     def is_const(self) -> bool:
         return self.data is not None
+
+    @property
+    def is_static(self) -> bool:
+        """Its memory is not planned in the arena: a constant (flash) or a variable (persistent
+        state, its own static buffer)."""
+        return self.data is not None or self.is_variable
 
     @property
     def size(self) -> int:
@@ -136,5 +145,5 @@ class Tensor:
         return len(self.shape)
 
     def __repr__(self) -> str:  # short, for error messages and debugging
-        kind = "const " if self.is_const else ""
+        kind = "const " if self.is_const else ("variable " if self.is_variable else "")
         return f"<{kind}{self.dtype}{list(self.shape)} {self.name!r}>"

@@ -121,7 +121,7 @@ def compute_buffers(problem: MemoryProblem, io_in_arena: bool = True) -> list[Bu
 
     def touch(t: Tensor, pos: int) -> None:
         r = roots.get(id(t), t)
-        if r.is_const:
+        if r.is_static:
             return
         b = by_root.get(id(r))
         if b is None:
@@ -137,7 +137,7 @@ def compute_buffers(problem: MemoryProblem, io_in_arena: bool = True) -> list[Bu
         touch(t, 0)
     for pos, op in enumerate(problem.ops):
         for t in op.inputs:
-            if t is not None and not t.is_const:
+            if t is not None and not t.is_static:
                 touch(t, pos)
         for t in op.outputs:
             touch(t, pos)
@@ -239,7 +239,7 @@ def value_model(problem: MemoryProblem, io_in_arena: bool = True) -> ValueModel:
         if t is None:
             return None
         r = roots.get(id(t), t)
-        if r.is_const or (not io_in_arena and id(r) in io_roots):
+        if r.is_static or (not io_in_arena and id(r) in io_roots):
             return None
         v = index.get(id(r))
         if v is None:
@@ -261,7 +261,7 @@ def value_model(problem: MemoryProblem, io_in_arena: bool = True) -> ValueModel:
         rs = []
         pr = set()
         for t in op.inputs:
-            if t is None or t.is_const:
+            if t is None or t.is_static:
                 continue
             if id(t) in producer:
                 pr.add(producer[id(t)])

@@ -12,7 +12,7 @@ overlaps into planner rules, runs the named planner within its budget, and check
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..ir import Op, Tensor
 from ..options import CompileOptions
@@ -24,7 +24,7 @@ from .liveness import (
     live_buffers_per_op,
     live_bytes_per_op,
 )
-from .planners import DEFAULT_BUDGET, Overlap, PlannerBudget, check_plan, get_planner
+from .planners import DEFAULT_BUDGET, Overlap, PlannerBudget, align_up, check_plan, get_planner
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,16 @@ class MemoryOptions:
     budget: PlannerBudget = DEFAULT_BUDGET
     #: verify the placement (check_plan); trials that only compare arena sizes may skip it
     check: bool = True
+    #: arena guard: bytes of canary planned below and above every buffer (0: none). The planner
+    #: places buffers enlarged by them (overlap rules still apply to the data), so a kernel that
+    #: writes past its buffer hits a canary before a neighbour (tinygen.guard checks them).
+    guard: int = 0
 
 
 def memory_options(options: CompileOptions, **overrides) -> MemoryOptions:
     """The memory planning options of a compilation (overrides: MemoryOptions fields)."""
     kw = dict(alignment=options.alignment, io_in_arena=options.io_in_arena, planner=options.planner,
-              budget=PlannerBudget(time_limit=options.planner_time_limit))
+              budget=PlannerBudget(time_limit=options.planner_time_limit), guard=options.guard)
     kw.update(overrides)
     return MemoryOptions(**kw)
 
@@ -73,6 +77,8 @@ class MemoryPlan:
     overlaps: list[Overlap] = field(default_factory=list)
     #: the scheduled operators (position -> op), for reports
     ops: list[Op] = field(default_factory=list)
+    #: canary bytes planned below and above every buffer (arena guard builds; 0 otherwise)
+    guard: int = 0
     _tensor_buf: dict[int, Buffer] = field(default_factory=dict, repr=False)
     _scratch_buf: dict[int, Buffer] = field(default_factory=dict, repr=False)
     _roots: dict[int, Tensor] = field(default_factory=dict, repr=False)
@@ -128,7 +134,7 @@ def overlap_rules(problem: MemoryProblem, buffers: list[Buffer]) -> list[Overlap
     for pos, (op, step) in enumerate(zip(problem.ops, problem.steps)):
         for in_idx, out_idx, gap in step.overlap:
             x, y = op.inputs[in_idx], op.outputs[out_idx]
-            if x is None or x.is_const:
+            if x is None or x.is_static:
                 continue
             rx, ry = roots.get(id(x), x), roots.get(id(y), y)
             bx, by = by_tensor.get(id(rx)), by_tensor.get(id(ry))
@@ -144,16 +150,21 @@ def plan_memory(problem: MemoryProblem, options: MemoryOptions = MemoryOptions()
     """Place every buffer of `problem` in one arena."""
     bufs = compute_buffers(problem, io_in_arena=options.io_in_arena)
     rules = overlap_rules(problem, bufs)
-    placement = get_planner(options.planner)(bufs, options.alignment, rules, options.budget)
+    guard = align_up(options.guard, options.alignment) if options.guard > 0 else 0
+    planned = [replace(b, size=b.size + 2 * guard) for b in bufs] if guard else bufs
+    placement = get_planner(options.planner)(planned, options.alignment, rules, options.budget)
     if options.check:
-        check_plan(bufs, placement, rules, options.alignment)
+        check_plan(planned, placement, rules, options.alignment)
+    if guard:  # the data starts above its lower canary; the overlap rules' gaps are unchanged
+        for b in bufs:
+            placement[b.id] += guard
     live = live_bytes_per_op(bufs, len(problem.ops))
     roots = alias_root_map(problem)
     plan = MemoryPlan(buffers=bufs, offsets=dict(placement), arena_bytes=placement.arena_bytes,
                       planner=options.planner, lower_bound_bytes=max(live, default=0), live_per_op=live,
                       proven_optimal=placement.proven_optimal, planner_bound_bytes=placement.lower_bound_bytes,
                       seconds=placement.seconds, stopped=placement.stopped, alignment=options.alignment,
-                      overlaps=rules, ops=list(problem.ops), _roots=roots)
+                      overlaps=rules, ops=list(problem.ops), guard=guard, _roots=roots)
     for b in bufs:
         if b.kind == "scratch" and b.op is not None:
             plan._scratch_buf[id(b.op)] = b
@@ -161,7 +172,7 @@ def plan_memory(problem: MemoryProblem, options: MemoryOptions = MemoryOptions()
             plan._tensor_buf[id(t)] = b
     for op in problem.ops:
         for t in list(op.inputs) + list(op.outputs):
-            if t is None or t.is_const:
+            if t is None or t.is_static:
                 continue
             r = roots.get(id(t))
             if r is not None and id(r) in plan._tensor_buf:

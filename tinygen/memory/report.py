@@ -12,8 +12,11 @@ MCUNetV2 paper; the layer-wise live bytes and the arena size are drawn as lines.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
+
+from ..fsio import Outputs, write_file
 
 from .liveness import Buffer
 from .plan import MemoryPlan
@@ -137,9 +140,10 @@ def _draw_plan(ax, plan: MemoryPlan, title: str | None, ymax: float, label_min_f
 
 
 def plot_plans(plans: list[MemoryPlan], path: str | Path, titles: list[str | None] | None = None,
-               label_min_fraction: float = 0.04) -> Path:
+               label_min_fraction: float = 0.04, outputs: Outputs | None = None) -> Path:
     """Draw several plans (e.g. without and with patches) one above the other, on the same byte
-    scale, to `path` (.png or .svg, by its suffix)."""
+    scale, to `path` (.png, .svg or .pdf, by its suffix), written atomically (or added to
+    `outputs`, written when that set is committed)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -152,8 +156,12 @@ def plot_plans(plans: list[MemoryPlan], path: str | Path, titles: list[str | Non
     for i, (plan, title) in enumerate(zip(plans, titles)):
         _draw_plan(fig.add_subplot(len(plans), 1, i + 1), plan, title, ymax, label_min_fraction)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(str(path), format=path.suffix.lstrip(".").lower() or "png")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lstrip(".").lower() or "png")
+    if outputs is not None:
+        outputs.file(path, buf.getvalue())
+    else:
+        write_file(path, buf.getvalue())
     return path
 
 

@@ -45,7 +45,7 @@ def _last_uses(problem: MemoryProblem) -> dict[int, int]:
     last: dict[int, int] = {}
     for pos, op in enumerate(problem.ops):
         for t in op.inputs:
-            if t is not None and not t.is_const:
+            if t is not None and not t.is_static:
                 r = roots.get(id(t), t)
                 last[id(r)] = max(last.get(id(r), -1), pos)
     for t in problem.outputs:
@@ -59,7 +59,7 @@ def _input_dies_here(problem: MemoryProblem, pos: int, io_in_arena: bool, roots,
     and not the caller's (const) buffer."""
     x = problem.ops[pos].inputs[0]
     r = roots.get(id(x), x)
-    if r.is_const or last.get(id(r)) != pos:
+    if r.is_static or last.get(id(r)) != pos:
         return False
     return not (problem.is_input(r) and not io_in_arena)
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import UnsupportedError
 from ..geometry import Region
 from ..ir import Gap, Kernel, Op, Target, Tensor
+from ..sanitize import quote_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..codegen.context import EmitContext
@@ -85,8 +86,8 @@ def _load_all() -> None:
 
 def unsupported(op: Op, why: str) -> UnsupportedError:
     """An error naming the operator, its index and its tensors."""
-    ins = ", ".join(repr(t.name) for t in op.inputs if t is not None)
-    outs = ", ".join(repr(t.name) for t in op.outputs)
+    ins = ", ".join(quote_name(t.name) for t in op.inputs if t is not None)
+    outs = ", ".join(quote_name(t.name) for t in op.outputs)
     idx = "?" if op.source_index is None else op.source_index
     return UnsupportedError(f"operator {idx} ({op.kind}, inputs [{ins}] -> outputs [{outs}]): {why}")
 
@@ -110,6 +111,10 @@ class OpDef:
     #: the operator only moves stored values, no arithmetic (slices, splits, gathers...): its
     #: tensors may have any element type the operator accepts, float32 included
     moves_values: ClassVar[bool] = False
+    #: the operator also computes on float32 (type-independent comparisons, MAXIMUM, REDUCE_MAX,
+    #: and float32 kernels): its check() says which types; otherwise the `check` pass refuses
+    #: float32 tensors as a float model
+    float_types: ClassVar[bool] = False
 
     # -- front end ------------------------------------------------------------------------
     def parse(self, opts: Any, inputs: list[Tensor | None], outputs: list[Tensor]) -> Any:

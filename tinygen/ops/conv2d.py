@@ -7,6 +7,7 @@ arguments of their kernels (ConvArgs).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +35,9 @@ from .common import (
     padding_name,
     quant,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .common import ExplicitPadding
 
 
 @dataclass

@@ -4,6 +4,7 @@ quantization (kernels: tg_avgpool_s8, tg_maxpool_s8; tg_avgpool_s16, tg_maxpool_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from .common import (
     padding_name,
 )
 from .conv2d import conv_out_hw
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .common import ExplicitPadding
 
 
 @dataclass

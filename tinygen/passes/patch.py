@@ -93,7 +93,8 @@ def run(graph: Graph, options: CompileOptions, target: Target) -> PatchResult | 
     except NotPatchable as e:
         raise TinygenError(f"--patches {k}:{grid[0]}x{grid[1]}: the first {k} operators cannot run as a patch "
                            f"stage: {e}") from None
-    plan = build_patch_plan(stage, target, options.alignment, "heuristic" if options.planner == "exact" else options.planner)
+    plan = build_patch_plan(stage, target, options.alignment, "heuristic" if options.planner == "exact" else options.planner,
+                            guard=options.guard)
     op = Op(kind=KIND, inputs=list(stage.external), outputs=[stage.output], attrs=plan)
     op.kernel = op_def(op).lower(op, target)
     graph.ops = [op] + graph.ops[k:]

@@ -179,14 +179,22 @@ def best_order(model: ValueModel, beam_width: int = DEFAULT_BEAM_WIDTH,
 
 
 def _stateful_chain(graph: Graph) -> dict[int, tuple[int, ...]]:
+    """Extra ordering constraints: stateful operators keep their relative order, and so do the
+    operators that read (and update) the same variable tensor."""
     prev = None
-    extra: dict[int, tuple[int, ...]] = {}
+    extra: dict[int, set[int]] = {}
+    last_user: dict[int, int] = {}  # id(variable tensor) -> last operator using it
     for k, op in enumerate(graph.ops):
         if op.kind in STATEFUL_KINDS:
             if prev is not None:
-                extra[k] = (prev,)
+                extra.setdefault(k, set()).add(prev)
             prev = k
-    return extra
+        for t in op.inputs:
+            if t is not None and t.is_variable:
+                if id(t) in last_user and last_user[id(t)] != k:
+                    extra.setdefault(k, set()).add(last_user[id(t)])
+                last_user[id(t)] = k
+    return {k: tuple(sorted(v)) for k, v in extra.items()}
 
 
 def schedule_graph(graph: Graph, io_in_arena: bool = True, beam_width: int = DEFAULT_BEAM_WIDTH,

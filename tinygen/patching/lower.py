@@ -223,7 +223,8 @@ def envelope(steps: list[LocalStep], stage: PatchStage, local_key: dict[int, str
     return MemoryProblem(ops=ops, inputs=list(stage.external), outputs=[stage.output], steps=mem)
 
 
-def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact") -> PatchPlan:
+def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, planner: str = "exact",
+                     guard: int = 0) -> PatchPlan:
     ext = {id(t) for t in stage.external}
     crops = crops_needed(stage)
     per_patch = [_patch_sequence(stage, p, crops, ext) for p in stage.patches]
@@ -245,12 +246,13 @@ def build_patch_plan(stage: PatchStage, target: Target, alignment: int = 16, pla
     mem = MemoryOptions(alignment=alignment, io_in_arena=False, planner=planner)
     _faster_kernels(steps, stage, local_key, mem)
     problem = envelope(steps, stage, local_key)
-    mplan = plan_memory(problem, mem)
+    # guard > 0 (arena guard builds): canaries around the patch buffers too (tinygen.guard)
+    mplan = plan_memory(problem, dataclasses.replace(mem, guard=guard))
     offsets: dict[str, tuple[int, int]] = {}
     for b in mplan.buffers:
         key = b.tensors[0].name if b.kind == "tensor" else b.id
         offsets[key] = (int(mplan.offsets[b.id]), b.size)
-    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0), alignment)
+    scratch_total = align_up(max((o + n for o, n in offsets.values()), default=0) + mplan.guard, alignment)
     plan = PatchPlan(stage=stage, steps=steps, local_offsets=offsets, scratch_bytes=scratch_total,
                      output_gap=output_gap(stage), local_key=local_key, macs=stage.macs())
     _tabulate(plan)
@@ -363,8 +365,8 @@ def _tabulate(plan: PatchPlan) -> None:
     symbolic: list[Any] = []
     for s, step in enumerate(plan.steps):
         leaves = [dict(_leaves(op.kernel.args)) for op in step.ops]
-        if any(set(lv) != set(leaves[0]) for lv in leaves):
-            symbolic.append(None)  # the structure differs: emitted per patch
+        if any(set(lv) != set(leaves[0]) for lv in leaves) or _constants_differ(step.ops):
+            symbolic.append(None)  # the structure or a constant operand differs: emitted per patch
             continue
         args = step.ops[0].kernel.args
         ok = True
@@ -382,6 +384,18 @@ def _tabulate(plan: PatchPlan) -> None:
             args = _set(args, path, Sym(f"g->{name}"))
         symbolic.append(args if ok else None)
     plan.columns, plan.table, plan.symbolic = columns, table, symbolic
+
+
+def _constants_differ(ops: list[Op]) -> bool:
+    """Whether the patches' operators of a step read different constants (an elementwise operand
+    sliced per patch): the loop body can only name one."""
+    first = ops[0].inputs
+    for op in ops[1:]:
+        for a, b in zip(first, op.inputs):
+            if a is not None and b is not None and a.is_const and a is not b and (
+                    a.shape != b.shape or not np.array_equal(a.data, b.data)):
+                return True
+    return False
 
 
 def symbolic_kernel(k: Kernel, args: Any) -> Kernel:

@@ -35,7 +35,9 @@ from ..cpus import CORES
 from ..errors import ToolchainError
 from ..jinja import template_env
 from ..paths import KERNELS_DIR, KERNELS_INCLUDE, TEMPLATES_DIR, cache_dir
-from .host import _atomic_dir, _hash_files, _publish, kernel_headers, kernel_sources
+from ..fsio import cache_entry, write_folder
+from ..sanitize import c_identifier
+from .host import _hash_files, kernel_headers, kernel_sources
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compiler import CompiledModel
@@ -132,8 +134,7 @@ def build_kernel_library(board: Board, opt: str = "O2") -> Path:
     lib = final / "libtgnn.a"
     if lib.exists():
         return lib
-    tmp = _atomic_dir(final)
-    try:
+    with cache_entry(final) as tmp:
         def one(src: Path) -> Path:
             obj = tmp / (src.relative_to(KERNELS_DIR / "src").as_posix().replace("/", "__")[:-2] + ".o")
             _run([cc, *cflags, "-I", str(KERNELS_INCLUDE), "-c", str(src), "-o", str(obj)],
@@ -143,10 +144,6 @@ def build_kernel_library(board: Board, opt: str = "O2") -> Path:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
             objs = list(ex.map(one, srcs))
         _run([tool("ar"), "rcs", str(tmp / "libtgnn.a"), *map(str, objs)], "archiving the kernel library")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _publish(tmp, final)
     return lib
 
 
@@ -186,8 +183,7 @@ def rp2040_boot2(clkdiv: int = 4) -> bytes:
     out = final / "boot2.bin"
     if out.exists():
         return out.read_bytes()
-    tmp = _atomic_dir(final)
-    try:
+    with cache_entry(final) as tmp:
         (tmp / "boot2.c").write_text(src)
         _run([cc, "-mcpu=cortex-m0plus", "-mthumb", *WARNINGS, "-nostdlib", "-nostartfiles", "-Wl,--entry=tg_boot2_entry",
               "-Wl,-Ttext=0x20041f00", "-Wl,--no-warn-rwx-segments", str(tmp / "boot2.c"), "-o", str(tmp / "boot2.elf")],
@@ -199,10 +195,6 @@ def rp2040_boot2(clkdiv: int = 4) -> bytes:
             raise ToolchainError(f"RP2040 boot2 is {len(code)} bytes, more than 252")
         code = code + bytes(252 - len(code))
         (tmp / "boot2.bin").write_bytes(code + crc32_rp2040(code).to_bytes(4, "little"))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _publish(tmp, final)
     return out.read_bytes()
 
 
@@ -362,16 +354,14 @@ def build_program(board: Board, sources: dict[str, str], opt: str = "O2", stack_
     lflags = link_flags(board, opt)
     key = _key(lib.parent.name, arm_gcc_version(), *cflags, *lflags, str(stack),
                *[f"{k}\0{v}" for k, v in sorted(sources.items())])
-    final = cache_dir() / "arm" / f"fw-{name}-{board.name}-{opt}-{key}"
+    # the folder name is for people; the key alone identifies the build (names from board files
+    # and callers never become path components as they are)
+    label = f"{c_identifier(name, 'program')[:24]}-{c_identifier(board.name, 'board')[:24]}"
+    final = cache_dir() / "arm" / f"fw-{label}-{opt}-{key}"
     info_path = final / "build.json"
     if not info_path.exists():
-        tmp = _atomic_dir(final)
-        try:
+        with cache_entry(final) as tmp:
             _build_into(tmp, sources, lib, board, name if not with_support else None, stack, cflags, lflags)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _publish(tmp, final)
     info = json.loads(info_path.read_text())
     return Firmware(elf=final / info["elf"], map_file=final / info["map"], board=board, model_name=name, opt=opt,
                     stack_bytes=stack, layout=Layout(**info["layout"]), fits_link=info["fits_link"],
@@ -417,16 +407,11 @@ def _build_into(d: Path, sources: dict[str, str], lib: Path, board: Board, name:
 def write_firmware_sources(cm: "CompiledModel", board: Board, out_dir: str | Path,
                            stack_bytes: int | None = None) -> list[Path]:
     """Write everything a firmware needs besides the kernel library into out_dir: the model's
-    <name>.c/.h, tg_startup.c, tg_main.c, boot headers where the part needs them, board.ld."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    <name>.c/.h, tg_startup.c, tg_main.c, boot headers where the part needs them, board.ld,
+    together or not at all."""
     files = dict(cm.files)
     files.update(render_support_sources(board, cm.name, int(stack_bytes or board.stack_bytes)))
-    written = []
-    for fname, text in files.items():
-        (out / fname).write_text(text)
-        written.append(out / fname)
-    return written
+    return write_folder(out_dir, files)  # all of them or none (tinygen.fsio)
 
 
 def size_berkeley(elf: str | Path) -> dict[str, int]:

@@ -19,6 +19,7 @@ def _tensor_t(t: Tensor, buffer_index: int):
     tt.shape = np.array(t.shape, dtype=np.int32)
     tt.type = DTYPE_TO_TFLITE[t.dtype]
     tt.buffer = buffer_index
+    tt.isVariable = bool(t.is_variable)
     if t.quant is not None:
         q = schema.QuantizationParametersT()
         q.scale = [float(s) for s in t.quant.scale]
