@@ -10,6 +10,7 @@
  * The scratch size selects the mode (tg_nn_precision.h). Every window a step needs is read (copied)
  * before its first output is written, so the tg_nn.h raster write order holds.
  */
+#include <string.h>
 #include "tg_nn.h"
 #include "tg_lowbit_conv.h"
 
@@ -425,7 +426,20 @@ tg_status tg_conv_dsp_s4(const tg_context *ctx, const tg_conv_lb_params *params,
                   window(&g, input, p + count - 1, bytes == NULL ? NULL : bytes + 8, k8), w, cw, g.out_c, y, count,
                   params);
             p += count;
-        } else if (mode == 4) {  /* windows widened first; the last one to three pixels the same way */
+        } else if (mode == 4 && left == 1) {  /* a last single pixel: one pass, its window copied first */
+            const int8_t *src = window(&g, input, p, bytes, k8);
+            if (src != NULL && bytes == NULL) {  /* read in place: copy it, the output may overlap it */
+                memcpy(xw, src, (size_t)k8);
+                src = (const int8_t *)xw;
+            }
+            single(src, w, cw, groups, g.out_c, y, params);
+            p += 1;
+        } else if (mode == 4 && left == 2) {  /* a last pair of pixels: the two-pixel pass */
+            widen(&g, input, p, bytes, xw, 2, groups);
+            widen(&g, input, p + 1, bytes, xw + 1, 2, groups);
+            pair(xw, w, cw, groups, g.out_c, y, 2, params);
+            p += 2;
+        } else if (mode == 4) {  /* windows widened first; the last three pixels the same way */
             const int32_t count = left >= 4 ? 4 : left;
             int32_t i;
             for (i = 0; i < count; ++i) {
