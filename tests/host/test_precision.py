@@ -34,6 +34,7 @@ def models(precision: str) -> tuple[bytes, ...]:
         return tuple(build_models(cases, precision, per_model=8, seed=15))
     fams = INT4_FAMILIES if precision == "int4" else S16_FAMILIES
     cases = [c for i, f in enumerate(fams) if f != "dwip" for c in random_cases(f, N_CASES, seed=130 + i)]
+    cases += random_cases("gconv", 16, seed=145)  # grouped convolutions: portable kernels
     out = build_models(cases, precision, per_model=8, seed=13)
     if precision == "16x8":  # one depthwise layer per model: the in-place kernel gives the smallest arena
         out += build_models(random_cases("dwip", MIN_CASES, seed=140), precision, per_model=1, seed=14)

@@ -39,6 +39,7 @@ def _models(precision: str) -> list[bytes]:
         return build_models(cases, precision, per_model=8, seed=25)
     fams = INT4_FAMILIES if precision == "int4" else S16_FAMILIES
     cases = [c for i, f in enumerate(fams) if f != "dwip" for c in random_cases(f, N_CASES, seed=230 + i)]
+    cases += random_cases("gconv", 16, seed=245)  # grouped convolutions: portable kernels
     out = build_models(cases, precision, per_model=8, seed=23)
     if precision == "16x8":
         out += build_models(random_cases("dwip", MIN_CASES, seed=240), precision, per_model=1, seed=24)

@@ -27,7 +27,8 @@ INT4_FAMILIES = ("conv", "dw", "fc")
 S16_FAMILIES = ("conv", "dw", "fc", "avgpool", "maxpool", "softmax", "dwip")
 #: operator kind of each family
 KIND = {"conv": "CONV_2D", "dw": "DEPTHWISE_CONV_2D", "fc": "FULLY_CONNECTED", "avgpool": "AVERAGE_POOL_2D",
-        "maxpool": "MAX_POOL_2D", "softmax": "SOFTMAX", "dwip": "DEPTHWISE_CONV_2D"}
+        "maxpool": "MAX_POOL_2D", "softmax": "SOFTMAX", "dwip": "DEPTHWISE_CONV_2D",
+        "gconv": "CONV_2D"}
 
 _ACTS = ("NONE", "NONE", "RELU", "RELU6")
 
@@ -61,6 +62,14 @@ def _case(rng: np.random.Generator, family: str) -> dict:
         return dict(family=family, shape=(batch, h, w, c), multiplier=1 if rng.random() < 0.9 else 2, kernel=k,
                     stride=stride, dilation=dil, padding=pad, activation=act, per_channel=bool(rng.random() < 0.8),
                     bias=bool(rng.random() < 0.85))
+    if family == "gconv":  # grouped convolutions (the portable kernels only)
+        groups = int(rng.choice([2, 4]))
+        k = (3, 3) if rng.random() < 0.6 else (1, 1)
+        h, w = _spatial(rng, k, (1, 1), pad)
+        return dict(family="conv", shape=(batch, h, w, groups * int(rng.integers(1, 5))),
+                    out=groups * int(rng.integers(1, 4)), kernel=k, stride=(1, 1) if rng.random() < 0.7 else (2, 2),
+                    dilation=(1, 1), padding=pad, activation=act, per_channel=bool(rng.random() < 0.8),
+                    bias=bool(rng.random() < 0.85), groups=groups)
     if family == "dwip":  # what the in-place 16x8 depthwise kernel takes: one image, dilation 1
         k = (3, 3) if rng.random() < 0.7 else tuple(int(v) for v in rng.integers(1, 6, 2))
         stride = (1, 1) if rng.random() < 0.7 else (2, 2)
@@ -104,7 +113,8 @@ def _add(b: GraphBuilder, c: dict):
     x = b.input(c["shape"])
     if f == "conv":
         return b.conv2d(x, c["out"], kernel=c["kernel"], stride=c["stride"], dilation=c["dilation"],
-                        padding=c["padding"], activation=c["activation"], per_channel=c["per_channel"], bias=c["bias"])
+                        padding=c["padding"], activation=c["activation"], per_channel=c["per_channel"], bias=c["bias"],
+                        groups=c.get("groups", 1))
     if f == "dw":
         return b.depthwise_conv2d(x, c["multiplier"], kernel=c["kernel"], stride=c["stride"], dilation=c["dilation"],
                                   padding=c["padding"], activation=c["activation"], per_channel=c["per_channel"],
