@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tinygen.compiler import compile_model
-from tinygen.errors import UnsupportedError
+from tinygen.errors import ModelFormatError, UnsupportedError
 from tinygen.frontend import parse_tflite
 from tinygen.ir import Quant, pack_int4
 from tinygen.ir.tensor import unpack_int4
@@ -79,7 +79,7 @@ def test_reader_refuses_wrong_int4_buffer_size():
 
     fb = flatbuffers.Builder(1024)
     fb.Finish(m.Pack(fb), file_identifier=b"TFL3")
-    with pytest.raises(Exception, match="68"):
+    with pytest.raises(ModelFormatError, match="135 bytes of data .* needs 68"):
         parse_tflite(bytes(fb.Output()))
 
 
