@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tinygen.fast.conv import ConvLayer, conv_dsp_unsupported, fc_dsp_unsupported, lower_conv_dsp  # noqa: E402
-from tinygen.testing.fast_kernels import ArmBatch, SCRATCH_TIERS, _dims, _struct, model_layers  # noqa: E402
+from tinygen.testing.fast_kernels import ArmBatch, SCRATCH_TIERS, _struct, model_layers  # noqa: E402
 from tinygen.testing.kernels import host_kernels  # noqa: E402
 from tinygen.toolchain.elfinfo import flash_by_object  # noqa: E402
 
@@ -66,8 +66,7 @@ def buffer_sizes(layer: ConvLayer) -> dict[str, int]:
     ffi, lib = host_kernels()
     low = lower_conv_dsp(layer)
     p = _struct(ffi, "tg_conv_fast_params", low.params)
-    din, dout = _dims(ffi, layer.input_dims), _dims(ffi, layer.output_dims)
-    return {tier: (getattr(lib, fn)(p, din, dout) if fn else 0) for tier, fn in SCRATCH_TIERS.items()}
+    return {tier: (getattr(lib, fn)(p) if fn else 0) for tier, fn in SCRATCH_TIERS.items()}
 
 
 def choose_tiers(path: Path, layers) -> tuple[dict[int, str], dict[int, int], int, int]:

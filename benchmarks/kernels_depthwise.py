@@ -181,40 +181,18 @@ def measure(layers: list[Layer], boards: list[str]) -> dict[tuple[str, str], int
 
 
 def arenas() -> list[tuple[str, int, int, list[int]]]:
-    """Arena of each model planned with the fast kernels' scratch (the in-place fast kernel's ring
-    instead of the portable in-place kernel's; the normal fast kernel needs none), next to today's.
-    The planner is re-run with DepthwiseConv2D.scratch_bytes answering from the fast kernel's
-    get_buffer_size (in this process only)."""
+    """Arena of each model as the compiler plans it for a Cortex-M4 (the fast kernels where they
+    apply, the in-place fast kernel with its own scratch), next to the portable plan (cpu generic);
+    and the depthwise layers planned in place on the M4."""
     from tinygen.compiler import compile_model
-    from tinygen.ops.depthwise_conv2d import DepthwiseConv2D
-    from tinygen.testing.kernels import host_kernels
-
-    ffi, lib = host_kernels()
-    orig = DepthwiseConv2D.scratch_bytes
-
-    def fast_scratch(self, op):
-        p = op.params
-        if p is None or not p.inplace:
-            return 0
-        q = ffi.new("tg_dw_fast_params*", dict(stride=dict(h=p.stride[0], w=p.stride[1]),
-                                               padding=dict(h=p.padding[0], w=p.padding[1]),
-                                               dilation=dict(h=p.dilation[0], w=p.dilation[1]),
-                                               filter=dict(h=p.filter_dims.h, w=p.filter_dims.w),
-                                               activation=dict(min=p.act_min, max=p.act_max)))
-        def dims(d):
-            return ffi.new("tg_dims*", (d.n, d.h, d.w, d.c))
-        return int(lib.tg_depthwise_conv_inplace_fast_s8_get_buffer_size(q, dims(p.in_dims), dims(p.out_dims)))
+    from tinygen.options import CompileOptions
 
     rows = []
     for model, _ in MODELS:
         path = SHARED / "models" / "mlperf_tiny" / f"{model}.tflite"
-        today = compile_model(path).plan.arena_bytes
-        DepthwiseConv2D.scratch_bytes = fast_scratch
-        try:
-            cm = compile_model(path)
-        finally:
-            DepthwiseConv2D.scratch_bytes = orig
-        ip = [op.source_index for op in cm.graph.ops if op.notes.get("inplace")]
+        today = compile_model(path, CompileOptions(cpu="generic")).plan.arena_bytes
+        cm = compile_model(path, CompileOptions(cpu="cortex-m4"))
+        ip = [op.source_index for op in cm.graph.ops if op.kind == "DEPTHWISE_CONV_2D" and op.kernel.inplace]
         rows.append((model, today, cm.plan.arena_bytes, ip))
     return rows
 
@@ -312,10 +290,10 @@ def write_report(layers: list[Layer], sizes, boards, arena_rows, seconds: float,
     # arenas
     if arena_rows:
         lines += ["", "## Arenas", "",
-                  "Arena bytes planned by tinygen with the fast kernels' scratch (the in-place fast kernel's "
-                  "tg_depthwise_conv_inplace_fast_s8_get_buffer_size(); the normal fast kernel needs none), next to "
-                  "today's plan.", "",
-                  "| model | today | with the fast kernels | depthwise layers in place (TFLite operator index) |",
+                  "Arena bytes planned by tinygen for a Cortex-M4 (the fast kernels, the in-place fast kernel with "
+                  "its tg_depthwise_conv_inplace_fast_s8_get_buffer_size() scratch; the normal fast kernel needs none), "
+                  "next to the portable plan (`--cpu generic`).", "",
+                  "| model | portable | M4 (fast kernels) | depthwise layers in place on the M4 (TFLite operator index) |",
                   "|---|--:|--:|---|"]
         for model, today, fast, ip in arena_rows:
             lines.append(f"| {model} | {fmt(today)} | {fmt(fast)} | {', '.join(map(str, ip)) or '-'} |")

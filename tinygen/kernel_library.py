@@ -72,8 +72,9 @@ class KernelLibrary:
 
     # -- values -----------------------------------------------------------------------------------
     def new(self, value: Any):
-        """A pointer to a new C struct holding a @cstruct dataclass instance."""
-        return self.ffi.new(f"{ctype_of(value)} *", _as_cdata_init(value))
+        """A pointer to a new C struct holding a @cstruct dataclass instance (its array fields NULL:
+        the compile-time queries read a layer's shapes and parameters, never its constants)."""
+        return self.ffi.new(f"{ctype_of(value)} *", _as_cdata_init(value, self.ffi.NULL))
 
     def buffer_size(self, function: str, *args: Any) -> int:
         """Call a `*_get_buffer_size` query; dataclass arguments are passed as struct pointers."""
@@ -84,13 +85,13 @@ class KernelLibrary:
         return int(getattr(self.lib, name))
 
 
-def _as_cdata_init(value: Any) -> Any:
+def _as_cdata_init(value: Any, null: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _as_cdata_init(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _as_cdata_init(getattr(value, f.name), null) for f in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):
-        return [_as_cdata_init(v) for v in value]
-    if isinstance(value, np.ndarray):
-        raise TypeError("arrays cannot be passed to a compile-time query")
+        return [_as_cdata_init(v, null) for v in value]
+    if isinstance(value, np.ndarray) or value is None:
+        return null  # an array field (a pointer in C): not passed to a compile-time query
     return value
 
 
@@ -133,7 +134,8 @@ def _check_field(ffi, owner: str, name: str, ctype, annotation: Any) -> None:
         if not (len(args) == 2 and args[1] is Ellipsis) and len(args) != ctype.length:
             raise StructMismatch(f"{where}: the C array has {ctype.length} entries, the Python tuple {len(args)}")
     elif ctype.kind == "pointer":
-        if annotation is not np.ndarray:
+        # an array in flash, or optionally absent (np.ndarray | None: None renders as NULL)
+        if annotation is not np.ndarray and set(typing.get_args(annotation)) != {np.ndarray, type(None)}:
             raise StructMismatch(f"{where}: the C field is a pointer {ctype.cname}, the Python field must be an "
                                  f"np.ndarray (placed in flash), not {annotation!r}")
     elif ctype.kind == "primitive":

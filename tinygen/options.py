@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, fields
 
 #: values of CompileOptions.patches besides "K:NxM"
 PATCH_MODES = ("off", "auto", "min")
+#: values of CompileOptions.optimize
+OPTIMIZE_MODES = ("speed", "size")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,14 @@ class CompileOptions:
     #: arena guard (host test builds): canary bytes planned below and above every arena buffer and
     #: checked after every operator (tinygen.guard); 0: off
     guard: int = 0
+    #: kernel choice on a named core: "speed" (the fast kernels wherever they apply: DSP, scalar
+    #: Cortex-M0+ and specialized kernels) or "size" (the portable kernels only: the least flash
+    #: and stack, several times more instructions; the code is still built for the core)
+    optimize: str = "speed"
+
+    def __post_init__(self) -> None:
+        if self.optimize not in OPTIMIZE_MODES:
+            raise ValueError(f"optimize must be one of {', '.join(OPTIMIZE_MODES)}, not {self.optimize!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

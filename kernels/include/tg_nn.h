@@ -148,9 +148,11 @@ int32_t tg_depthwise_conv_inplace_s8_get_buffer_size(const tg_dw_conv_params *pa
 /* Fast convolution (kernels/src/conv/tg_conv_dsp_s8.c, tg_conv_scalar_s8.c)                   */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Parameters of the fast CONV_2D kernels. The input offset is folded into the bias and the output
- * offset into the rounding term of the channel words (see kernels/src/tg_fast.h), so only the
- * value of a padded input element (the input zero point) remains. */
+/* Parameters of the fast CONV_2D kernels: the layer's geometry, shapes and constant arrays (one
+ * static struct per layer, so that a call passes four arguments). The input offset is folded into
+ * the bias and the output offset into the rounding term of the channel words, which also encodes
+ * the shift (see kernels/src/tg_fast.h), so only the value of a padded input element (the input
+ * zero point) remains. */
 typedef struct {
     tg_hw filter;         /* KH, KW; the filter depth is the input depth (no groups) */
     tg_hw stride;
@@ -158,6 +160,12 @@ typedef struct {
     tg_hw dilation;
     int32_t pad_value;    /* stored int8 value of a padded input element: the input zero point */
     tg_range activation;
+    tg_dims input_dims;   /* {N, H, W, C_in} */
+    tg_dims output_dims;  /* {N, OH, OW, C_out} */
+    const void *weights;      /* the packed filter (int32 words for tg_conv_dsp_s8, int8 rows for
+                               * tg_conv_scalar_s8) */
+    const int32_t *channels;  /* channel words */
+    const int8_t *pad_row;    /* KH * KW * C_in bytes of pad_value (at least KW * C_in are read), or NULL */
 } tg_conv_fast_params;
 
 /*
@@ -169,19 +177,18 @@ typedef struct {
  *     pairs (a zero channel added to an odd count), each channel's K = KH * KW * C_in values in
  *     window order padded with zeros to K8 (a multiple of 8), per group of four values the pair's
  *     two words; 4-byte aligned, hence int32_t words.
- *   channels: per channel pair eight int32 words [bias0, bias1, mult0, round0, shift0, mult1,
- *     round1, shift1] (folded bias and fast requantization, kernels/src/tg_fast.h).
- *   pad_row: KH * KW * C_in bytes equal to pad_value; read only in single mode (NULL otherwise).
- *   A window may have at most TG_FAST_MAX_SEGMENTS = 24 runs of taps (KH * 2 + 1, or with a
- *   horizontal dilation KH * (KW + 1) + 1); else TG_ERR_ARG. Stack: about 200 bytes more than the
- *   portable kernel (the runs of the current window).
+ *   channels: per channel pair six int32 words [bias0, bias1, mult0, round0, mult1, round1]
+ *     (folded bias and fast requantization, the shift in the rounding word: kernels/src/tg_fast.h),
+ *     12 bytes per channel as the portable kernel's bias, multiplier and shift.
+ *   pad_row: read only in single mode (NULL otherwise).
+ *   Windows are walked run by run, never stored (no table of runs on the stack).
  *   Scratch (4-byte aligned) selects the mode:
  *     >= tg_conv_dsp_s8_get_buffer_size(): two output pixels per step, both windows widened to
  *        int16 once (fastest);
  *     >= tg_conv_dsp_s8_get_mid_buffer_size(): two pixels per step, one widened, the other's int8
  *        values interleaved with it (about 10 % more instructions in the multiply loop);
  *     >= tg_conv_dsp_s8_get_min_buffer_size(): two pixels per step, one widened (about 25 % more);
- *     none (ctx NULL or size 0): one pixel per step, no copies; needs C_in % 4 == 0 and pad_row
+ *     none (ctx NULL or size 0): one pixel at a time, no copies; needs C_in % 4 == 0 and pad_row
  *        (else TG_ERR_BUFFER).
  *   The compiler gives the largest of these that does not grow the arena.
  *   Write order: the tg_nn.h raster contract holds as stated, so the memory planner's partial
@@ -190,33 +197,25 @@ typedef struct {
  *   write (copied to the scratch; or, with the min buffer for a 1x1 convolution with
  *   C_in % 8 == 0 and stride 1, pixel p + 1 read in place, which is safe because its input lies
  *   above everything the pair writes under the planner's rule); single mode reads each pixel's
- *   window before writing its outputs. Pixels of an odd count: the last one alone.
+ *   window before writing its outputs. Pixels of an odd count: the last one is computed as both
+ *   pixels of a pair (its outputs written twice, with the same values).
  */
-tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params,
-                         const tg_dims *input_dims, const int8_t *input,
-                         const int32_t *weights, const int32_t *channels, const int8_t *pad_row,
-                         const tg_dims *output_dims, int8_t *output);
-int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
-                                       const tg_dims *output_dims);
-int32_t tg_conv_dsp_s8_get_mid_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
-                                           const tg_dims *output_dims);
-int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
-                                           const tg_dims *output_dims);
+tg_status tg_conv_dsp_s8(const tg_context *ctx, const tg_conv_fast_params *params, const int8_t *input,
+                         int8_t *output);
+int32_t tg_conv_dsp_s8_get_buffer_size(const tg_conv_fast_params *params);
+int32_t tg_conv_dsp_s8_get_mid_buffer_size(const tg_conv_fast_params *params);
+int32_t tg_conv_dsp_s8_get_min_buffer_size(const tg_conv_fast_params *params);
 
 /*
  * tg_conv_scalar_s8 - the same convolution for cores without the DSP extension (Cortex-M0+):
  *   one output pixel at a time, two output channels per pass over its window, 32-bit multiplies,
  *   the requantization of tg_fast.h without 64-bit arithmetic. No scratch.
  *   weights: [C_out rounded up to even, KH * KW * C_in] int8 rows (tinygen.fast.conv.lower_conv_scalar);
- *   channels as for tg_conv_dsp_s8; pad_row: KH * KW * C_in bytes of pad_value (read for padded taps).
+ *   channels as for tg_conv_dsp_s8; pad_row is needed (read for padded taps).
  *   Write order: raster order, all channels of a pixel after its window is read (tg_nn.h contract).
  */
-tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params,
-                            const tg_dims *input_dims, const int8_t *input,
-                            const int8_t *weights, const int32_t *channels, const int8_t *pad_row,
-                            const tg_dims *output_dims, int8_t *output);
-int32_t tg_conv_scalar_s8_get_buffer_size(const tg_conv_fast_params *params, const tg_dims *input_dims,
-                                          const tg_dims *output_dims);
+tg_status tg_conv_scalar_s8(const tg_conv_fast_params *params, const int8_t *input, int8_t *output);
+int32_t tg_conv_scalar_s8_get_buffer_size(const tg_conv_fast_params *params);
 
 /* -- fast depthwise convolution (depth multiplier 1) ---------------------------------------------
  * The compiler (tinygen/fast/depthwise.py: dw_fast_applicable(), lower_dw_fast()) packs weights,
@@ -229,39 +228,35 @@ int32_t tg_conv_scalar_s8_get_buffer_size(const tg_conv_fast_params *params, con
  * (KH * KW), any stride and dilation; 3x3 filters have the fastest path. Any channel count (groups
  * of 4, then 1-3). */
 
-/* Parameters of the fast depthwise kernels. */
+/* Parameters of the fast depthwise kernels: the layer's geometry, shapes and constant arrays. */
 typedef struct {
     tg_hw stride;
     tg_hw padding;        /* rows/columns of padding before the input (any integer) */
     tg_hw dilation;
     tg_hw filter;         /* KH, KW */
     tg_range activation;  /* clamp of the output, within [-128, 127] */
+    tg_dims input_dims;   /* {N, H, W, C} */
+    tg_dims output_dims;  /* {N, OH, OW, C} */
+    const int32_t *packed;  /* per group of 4 channels: biases, tap words, (multiplier, round) pairs, shifts */
+    const int32_t *pad;     /* ceil(C / 4) words of the input zero point (read by padded taps) */
 } tg_dw_fast_params;
 
 /*
  * tg_depthwise_conv_fast_s8 - depthwise convolution, depth multiplier 1, per-channel requantization,
- *   from the compiler's `packed` constants. input_dims {N, H, W, C}, output_dims {N, OH, OW, C}.
- *   Output pixels in raster order, all channels of a pixel written right after they are computed
- *   from their window (channels in groups of 4): the write-order contract of tg_nn.h, unchanged.
- *   On cores with the DSP extension (and on the host) it runs the SIMD core (SXTB16, SMLABB/SMLATT,
- *   SMMLAR); on Armv6-M / Armv7-M without DSP it is tg_depthwise_conv_fast_scalar_s8. Unaligned
- *   32-bit loads of the input on the DSP path (allowed on Cortex-M4/M7/M33). No scratch memory.
+ *   from the compiler's constants. Output pixels in raster order, all channels of a pixel written
+ *   right after they are computed from their window (channels in groups of 4): the write-order
+ *   contract of tg_nn.h, unchanged. On cores with the DSP extension (and on the host) it runs the
+ *   SIMD core (SXTB16, SMLABB/SMLATT, SMMLAR); on Armv6-M / Armv7-M without DSP it is
+ *   tg_depthwise_conv_fast_scalar_s8. Unaligned 32-bit loads of the input on the DSP path (allowed
+ *   on Cortex-M4/M7/M33). No scratch memory.
  */
-tg_status tg_depthwise_conv_fast_s8(const tg_dw_fast_params *params,
-                                    const tg_dims *input_dims, const int8_t *input,
-                                    const int32_t *packed,
-                                    const tg_dims *output_dims, int8_t *output);
-int32_t tg_depthwise_conv_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
-                                                  const tg_dims *output_dims);
+tg_status tg_depthwise_conv_fast_s8(const tg_dw_fast_params *params, const int8_t *input, int8_t *output);
+int32_t tg_depthwise_conv_fast_s8_get_buffer_size(const tg_dw_fast_params *params);
 
 /* tg_depthwise_conv_fast_scalar_s8 - the same computation with the scalar core (byte loads, 32-bit
  *   multiplies: for Cortex-M0/M0+/M3; always available, so it can be tested on the host). */
-tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params,
-                                           const tg_dims *input_dims, const int8_t *input,
-                                           const int32_t *packed,
-                                           const tg_dims *output_dims, int8_t *output);
-int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
-                                                         const tg_dims *output_dims);
+tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params, const int8_t *input, int8_t *output);
+int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params);
 
 /*
  * tg_depthwise_conv_inplace_fast_s8 - the same computation with the output written over the
@@ -281,21 +276,13 @@ int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params
  *   tg_depthwise_conv_inplace_fast_s8_get_buffer_size() gives the scratch size (any padding, also
  *   negative, and any stride).
  */
-tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params,
-                                            const tg_dims *input_dims, int8_t *data,
-                                            const int32_t *packed,
-                                            const tg_dims *output_dims);
-int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
-                                                          const tg_dims *output_dims);
+tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params, int8_t *data);
+int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params);
 
 /* tg_depthwise_conv_inplace_fast_scalar_s8 - the in-place kernel with the scalar core. */
 tg_status tg_depthwise_conv_inplace_fast_scalar_s8(const tg_context *ctx, const tg_dw_fast_params *params,
-                                                   const tg_dims *input_dims, int8_t *data,
-                                                   const int32_t *packed,
-                                                   const tg_dims *output_dims);
-int32_t tg_depthwise_conv_inplace_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params,
-                                                                 const tg_dims *input_dims,
-                                                                 const tg_dims *output_dims);
+                                                   int8_t *data);
+int32_t tg_depthwise_conv_inplace_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Fully connected and pooling (kernels/src/fully_connected, kernels/src/pooling)              */
@@ -321,41 +308,42 @@ tg_status tg_fully_connected_s8(const tg_fc_params *params, const tg_pc_quant *q
                                 const int8_t *input, const int8_t *filter, const int32_t *bias,
                                 int8_t *output);
 
-/* Parameters of the fast FULLY_CONNECTED kernels (offsets folded as in tg_conv_fast_params). */
+/* Parameters of the fast FULLY_CONNECTED kernels (offsets folded as in tg_conv_fast_params), with
+ * the layer's constant arrays. */
 typedef struct {
     int32_t batches;
     int32_t in_features;
     int32_t out_features;
     int32_t filter_offset;  /* -filter zero point (per tensor; 0 for per-channel weights) */
-    int32_t per_channel;    /* nonzero: one (multiplier, round, shift) per output feature */
-    int32_t blocks6;        /* DSP kernel: leading blocks of six rows in the six-row layout */
+    int32_t per_channel;    /* nonzero: one (multiplier, round) per output feature */
     tg_range activation;
+    const void *weights;      /* packed weights (int32 words for the DSP kernel, int8 rows for the scalar one) */
+    const int32_t *channels;  /* folded biases, then the requantization words */
 } tg_fc_fast_params;
 
 /*
  * tg_fully_connected_dsp_s8 - output[b][o] as tg_fully_connected_s8 computes it, for cores with
  *   the DSP extension, bit-exact under the compile-time conditions of tinygen.fast.conv
- *   (fc_dsp_unsupported): the first 6 * blocks6 rows six per pass over the input row (blocks6 > 0
- *   needs in_features % 4 == 0), the others two per pass (SMLAD).
- *   weights (tinygen.fast.conv.pack_fc_dsp_weights; int32 words, 4-byte aligned; every row padded
- *     with zeros to a multiple of 8 values, K8): the blocks of six rows (per group of four values,
- *     the six rows' words), then the remaining rows in the convolution's pair layout.
- *   channels: R = out_features rounded up to even folded biases, then (multiplier, round, shift)
- *     for each of the R rows (per_channel) or once.
+ *   (fc_dsp_unsupported): four rows per pass over the input row (SMLAD).
+ *   weights (tinygen.fast.conv.pack_fc_dsp_weights; int32 words, 4-byte aligned): the rows in the
+ *     convolution's pair layout (pack_conv_dsp_weights: every row padded with zeros to a multiple
+ *     of 8 values, K8; a zero row added to an odd count).
+ *   channels: R = out_features rounded up to a multiple of 4 folded biases, then (multiplier,
+ *     round) for each of the R rows (per_channel) or once (the shift in the rounding word:
+ *     kernels/src/tg_fast.h).
+ *   in_features must be a multiple of 4 (whole input words); else TG_ERR_ARG.
  *   A nonzero filter_offset adds filter_offset * sum(input row) to every accumulator.
  *   Write order: row by row (each batch row's outputs after the row is read). No scratch.
  */
-tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input,
-                                    const int32_t *weights, const int32_t *channels, int8_t *output);
+tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input, int8_t *output);
 int32_t tg_fully_connected_dsp_s8_get_buffer_size(const tg_fc_fast_params *params);
 
 /*
  * tg_fully_connected_scalar_s8 - the same for cores without DSP (Cortex-M0+): two output features
- *   per pass, 32-bit multiplies. weights: [out_features rounded up to even, in_features] int8;
- *   channels as above with R = out_features rounded up to even. No scratch.
+ *   per pass, 32-bit multiplies, any in_features. weights: [out_features rounded up to even,
+ *   in_features] int8; channels as above. No scratch.
  */
-tg_status tg_fully_connected_scalar_s8(const tg_fc_fast_params *params, const int8_t *input,
-                                       const int8_t *weights, const int32_t *channels, int8_t *output);
+tg_status tg_fully_connected_scalar_s8(const tg_fc_fast_params *params, const int8_t *input, int8_t *output);
 int32_t tg_fully_connected_scalar_s8_get_buffer_size(const tg_fc_fast_params *params);
 
 /* Pooling parameters (AVERAGE_POOL_2D, MAX_POOL_2D). padding has the meaning of

@@ -9,14 +9,16 @@
  * multiplier (0 <= M < 2^31) and n the right shift. The compiler (tinygen/fast/conv.py) checks at
  * compile time that, for the layer's weights, bias and every possible input,
  *     n >= 1  and  |acc| < 2^30  and  |acc| + 2^(n-1) + |zp| 2^n + 1 < 2^31,
- * and passes per output channel four int32 words ("channel words"):
+ * and passes per output channel three int32 words ("channel words"):
  *     bias   the bias with the input offset folded in: bias + input_offset * sum(weights)
  *     mult   M
- *     round  2^(n-1) + zp * 2^n
- *     shift  n
- * (the convolution kernels store them per channel pair as [bias0, bias1, mult0, round0, shift0,
- * mult1, round1, shift1]; the fully connected kernels as the biases, then (mult, round, shift)
- * per row or once per tensor).
+ *     round  2^(n-1) + zp * 2^n = (2 zp + 1) 2^(n-1)
+ * The shift is not stored: 2 zp + 1 is odd, so n - 1 is the count of trailing zero bits of round
+ * (tg_fast_shift1: RBIT + CLZ on Armv7-M, a multiply and a 32-byte table on Armv6-M), computed
+ * once per channel where the kernels load its words. (The convolution kernels store the words per
+ * channel pair as [bias0, bias1, mult0, round0, mult1, round1]; the fully connected kernels as the
+ * biases, then (mult, round) per row or once per tensor: 12 bytes per channel, as many as the
+ * portable kernels' bias, multiplier and shift.)
  * Under those conditions, with s = SRDHM(acc, M):
  *   - s = floor((2 acc M + 2^31) / 2^32): the rounded high word of (2 acc) * M (SMMULR), because
  *     2 acc fits in int32 and M < 2^31 rules out SRDHM's single saturating case;
@@ -24,9 +26,10 @@
  *     and [s < 0] may be replaced by [acc < 0]: acc >= 0 gives s >= 0; acc < 0 gives s <= 0, and
  *     s = 0 with acc < 0 yields floor((2^(n-1) - 1) / 2^n) = 0 = floor(2^(n-1) / 2^n);
  *   - adding zp inside the floor as zp * 2^n is exact.
- * So out = clamp(((s + round + (acc >> 31)) >> n), lo, hi): with SMMLAR, one instruction computes
- * s + round + (acc >> 31). A channel whose weights are all zero has a constant output c; the
- * compiler encodes it as bias 0, mult 0, round c * 2 + 1, shift 1 (no bound needed).
+ * So out = clamp((s + round + (acc >> 31)) >> n, lo, hi): with SMMLAR, one instruction computes
+ * s + round + (acc >> 31); the shift by n is done as >> (n - 1), then >> 1 (folded into SSAT on
+ * the DSP path). A channel whose weights are all zero has a constant output c; the compiler
+ * encodes it as bias 0, mult 0, round c * 2 + 1 (n = 1; no bound needed).
  *
  * The scalar variant (no 64-bit multiply on Armv6-M) computes the same s exactly from four
  * 16 x 16 -> 32-bit partial products (tg_fast_mulhi).
@@ -46,13 +49,38 @@
 #define TG_FAST_ASM 0
 #endif
 
-/* Words per output channel in the channel-word array. */
-#define TG_FAST_CH_WORDS 4
+/* Words per channel pair in the convolution kernels' channel-word array:
+ * [bias0, bias1, mult0, round0, mult1, round1]. */
+#define TG_FAST_PAIR_WORDS 6
 
-/* s + round + [acc < 0 ? -1 : 0], then >> shift (see above), DSP path. */
-TG_INLINE int32_t tg_fast_requant(int32_t acc, int32_t mult, int32_t round, int32_t shift)
+#if defined(TG_FAST_CTZ_TABLE) || !(defined(__GNUC__) || defined(__clang__)) || \
+    (defined(__arm__) && !defined(__ARM_FEATURE_CLZ))
+/* Bit positions by the multiply-and-lookup method: (x & -x) is a single bit 2^k, and 2^k times the
+ * de Bruijn constant 0x077CB531 has a distinct top five bits for every k. */
+static const uint8_t tg__ctz_table[32] = {0,  1,  28, 2,  29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4,  8,
+                                          31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6,  11, 5,  10, 9};
+#define TG__CTZ_TABLE 1
+#else
+#define TG__CTZ_TABLE 0
+#endif
+
+/* n - 1 for the channel's rounding word round = (2 zp + 1) 2^(n-1): its count of trailing zero bits
+ * (RBIT + CLZ where the core has them; round is never zero). */
+TG_INLINE int32_t tg_fast_shift1(int32_t round)
 {
-    return tg_smmlar((int32_t)((uint32_t)acc << 1), mult, round + (acc >> 31)) >> shift;
+#if TG__CTZ_TABLE
+    const uint32_t r = (uint32_t)round;
+    return tg__ctz_table[((r & (0u - r)) * 0x077CB531u) >> 27];
+#else
+    return __builtin_ctz((uint32_t)round);
+#endif
+}
+
+/* s + round + [acc < 0 ? -1 : 0], then >> n (see above; sh1 = n - 1 = tg_fast_shift1(round)), DSP
+ * path: not yet saturated to int8. */
+TG_INLINE int32_t tg_fast_requant(int32_t acc, int32_t mult, int32_t round, int32_t sh1)
+{
+    return (tg_smmlar((int32_t)((uint32_t)acc << 1), mult, round + (acc >> 31)) >> sh1) >> 1;
 }
 
 /* floor((2 x m + 2^31) / 2^32) for |x| < 2^30 and 0 <= m < 2^31, with 32-bit multiplies only:
@@ -73,9 +101,9 @@ TG_INLINE int32_t tg_fast_mulhi(int32_t x, int32_t m)
 }
 
 /* The same requantization without SMMLAR (Cortex-M0+). */
-TG_INLINE int32_t tg_fast_requant_scalar(int32_t acc, int32_t mult, int32_t round, int32_t shift)
+TG_INLINE int32_t tg_fast_requant_scalar(int32_t acc, int32_t mult, int32_t round, int32_t sh1)
 {
-    return (tg_fast_mulhi(acc, mult) + round + (acc >> 31)) >> shift;
+    return ((tg_fast_mulhi(acc, mult) + round + (acc >> 31)) >> sh1) >> 1;
 }
 
 /* Clamp of a requantized value to the activation range [lo, hi] (a sub-range of int8). */
@@ -85,25 +113,38 @@ TG_INLINE int32_t tg_fast_clamp(int32_t v, int32_t lo, int32_t hi)
     return v > hi ? hi : v;
 }
 
-/* n bytes from src to dst (no overlap), four at a time where possible. */
+/* n bytes from src to dst (no overlap), four at a time where possible (the last 1-3 one by one,
+ * written out so that GCC does not turn the loops into a memcpy call). */
 TG_INLINE void tg_fast_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
     for (; n >= 4; n -= 4, src += 4, dst += 4) {
         tg_write_s8x4(dst, tg_read_s8x4(src));
     }
-    for (; n > 0; --n) {
-        *dst++ = *src++;
+    if (n > 0) {
+        dst[0] = src[0];
+        if (n > 1) {
+            dst[1] = src[1];
+            if (n > 2) {
+                dst[2] = src[2];
+            }
+        }
     }
 }
 
-/* n bytes of value v at dst; v4 is v replicated in the four bytes of a word. */
+/* n bytes of value v at dst; v4 is v replicated in the four bytes of a word (no memset call). */
 TG_INLINE void tg_fast_fill(int8_t *dst, uint32_t v4, int32_t n)
 {
     for (; n >= 4; n -= 4, dst += 4) {
         tg_write_s8x4(dst, v4);
     }
-    for (; n > 0; --n) {
-        *dst++ = (int8_t)v4;
+    if (n > 0) {
+        dst[0] = (int8_t)v4;
+        if (n > 1) {
+            dst[1] = (int8_t)v4;
+            if (n > 2) {
+                dst[2] = (int8_t)v4;
+            }
+        }
     }
 }
 
@@ -119,7 +160,7 @@ TG_INLINE void tg_fast_fill(int8_t *dst, uint32_t v4, int32_t n)
  * channel pair: a[p][c] = bias_c + x_p . w_c over 2 * groups2 groups, requantized
  * (tg_fast_requant), saturated to int8 and stored at y0[c], y1[c] (no activation clamp: the
  * caller clamps narrower ranges afterwards). Channel words per pair:
- * [bias0, bias1, mult0, round0, shift0, mult1, round1, shift1].
+ * [bias0, bias1, mult0, round0, mult1, round1].
  *   tg_fast_pairs2x2:  x0 widened at xa (2 words per group), x1 int8 at xb;
  *   tg_fast_pairs2x2m: x0 widened and x1's int8 word interleaved at xa (3 words per group);
  *   tg_fast_pairs2x2w: both widened and interleaved at xa (x0's 2 words, then x1's, per group). */
@@ -189,13 +230,13 @@ typedef struct {
     "smlad  r2, r10, lr, r2\n\t"                  \
     "smlad  r4, r12, r7, r4\n\t"                  \
     "smlad  r4, r11, lr, r4\n\t"
-/* Requantize accumulator A with multiplier M, round R, shift N (temporary r5). */
-#define TG__PAIR_REQUANT(A, M, R, N)      \
+/* Requantize accumulator A with multiplier M, round R, shift N - 1 in S (temporary r5). */
+#define TG__PAIR_REQUANT(A, M, R, S)      \
     "add    r5, " R ", " A ", asr #31\n\t" \
     "lsl    " A ", " A ", #1\n\t"         \
     "smmlar " A ", " A ", " M ", r5\n\t"  \
-    "asr    " A ", " A ", " N "\n\t"      \
-    "ssat   " A ", #8, " A "\n\t"
+    "asr    " A ", " A ", " S "\n\t"      \
+    "ssat   " A ", #8, " A ", asr #1\n\t"
 /* The channel-pair loop around a group (r0: the state). */
 #define TG__PAIRS_ASM(GROUP)                                              \
     "1:\n\t"                                                              \
@@ -212,7 +253,11 @@ typedef struct {
     "pop    {r0}\n\t"                                                     \
     "str    r5, [r0]\n\t"                                                 \
     "ldr    lr, [r0, #16]\n\t"                                            \
-    "ldmia  lr!, {r5, r6, r7, r8, r9, r10, r11, r12}\n\t"                 \
+    "ldmia  lr!, {r5, r6, r7, r8, r10, r11}\n\t"                         \
+    "rbit   r9, r8\n\t"                  /* n - 1 of the rounding words */ \
+    "clz    r9, r9\n\t"                                                  \
+    "rbit   r12, r11\n\t"                                                \
+    "clz    r12, r12\n\t"                                                \
     TG__PAIR_REQUANT("r1", "r7", "r8", "r9")                              \
     TG__PAIR_REQUANT("r3", "r7", "r8", "r9")                              \
     TG__PAIR_REQUANT("r2", "r10", "r11", "r12")                           \
@@ -270,11 +315,14 @@ static inline void tg__pairs2x2_model(tg_fast_pair_state *st, int words)
             a11 = tg_smlad(b1, w1, a11);
         }
         st->wp = w;
-        *st->y0++ = (int8_t)tg_ssat8(tg_fast_requant(a00, q[2], q[3], q[4]));
-        *st->y0++ = (int8_t)tg_ssat8(tg_fast_requant(a01, q[5], q[6], q[7]));
-        *st->y1++ = (int8_t)tg_ssat8(tg_fast_requant(a10, q[2], q[3], q[4]));
-        *st->y1++ = (int8_t)tg_ssat8(tg_fast_requant(a11, q[5], q[6], q[7]));
-        st->q = q + 2 * TG_FAST_CH_WORDS;
+        {
+            const int32_t s0 = tg_fast_shift1(q[3]), s1 = tg_fast_shift1(q[5]);
+            *st->y0++ = (int8_t)tg_ssat8(tg_fast_requant(a00, q[2], q[3], s0));
+            *st->y0++ = (int8_t)tg_ssat8(tg_fast_requant(a01, q[4], q[5], s1));
+            *st->y1++ = (int8_t)tg_ssat8(tg_fast_requant(a10, q[2], q[3], s0));
+            *st->y1++ = (int8_t)tg_ssat8(tg_fast_requant(a11, q[4], q[5], s1));
+        }
+        st->q = q + TG_FAST_PAIR_WORDS;
     }
 }
 #endif
@@ -419,146 +467,19 @@ TG_INLINE void tg_fast_mac1x4(const int8_t **xp, const uint32_t **wp, const uint
     *p3 = a3;
 }
 
-/* Blocks of six rows of a fully connected layer against one input row (tg_fully_connected_dsp_s8):
- * for each block, a[r] = bias_r + sx + x . w_r over `groups` groups of four values (the input row
- * read in place; per group the six rows' words), requantized (tg_fast_requant), saturated to int8
- * and stored; `skip` bytes of zero groups follow each block's groups. 30 instructions per group
- * (24 multiply-accumulates). */
-typedef struct {
-    const uint32_t *wp;      /* weights of the next block (advanced) */
-    const int8_t *x;         /* the input row */
-    int32_t groups;          /* groups of four values in the input row (>= 1) */
-    int32_t skip;            /* bytes of zero groups after each block's groups */
-    const int32_t *bias;     /* folded biases of the next block (advanced) */
-    const int32_t *q;        /* (multiplier, round, shift) of the next row (advanced) */
-    int32_t qstep;           /* bytes from one row's words to the next: 12, or 0 (per tensor) */
-    int8_t *y;               /* outputs (advanced) */
-    const int32_t *bias_end; /* end of the biases to do */
-    int32_t sx;              /* added to every accumulator (filter offset times the row's sum) */
-} tg_fast_rows6_state;
-
-#if TG_FAST_ASM
-/* Rows A and A+1 of a group: r10, r11 the unpacked input, r7 the weights, r12/lr/r0 free. */
-#define TG__ROWS6_PAIR(A, B)                     \
-    "ldrd   r12, lr, [r7], #8\n\t"               \
-    "sxtb16 r0, r12\n\t"                         \
-    "sxtb16 r12, r12, ror #8\n\t"                \
-    "smlad  " A ", r10, r0, " A "\n\t"           \
-    "smlad  " A ", r11, r12, " A "\n\t"          \
-    "sxtb16 r0, lr\n\t"                          \
-    "sxtb16 lr, lr, ror #8\n\t"                  \
-    "smlad  " B ", r10, r0, " B "\n\t"           \
-    "smlad  " B ", r11, lr, " B "\n\t"
-#define TG__ROWS6_GROUP                          \
-    "ldr    r11, [r8], #4\n\t"                   \
-    "sxtb16 r10, r11\n\t"                        \
-    "sxtb16 r11, r11, ror #8\n\t"                \
-    TG__ROWS6_PAIR("r1", "r2")                   \
-    TG__ROWS6_PAIR("r3", "r4")                   \
-    TG__ROWS6_PAIR("r5", "r6")
-#define TG__ROWS6_REQUANT(A)                     \
-    "ldm    lr, {r7, r8, r9}\n\t"                \
-    "add    lr, lr, r12\n\t"                     \
-    "add    r10, r8, " A ", asr #31\n\t"         \
-    "lsl    " A ", " A ", #1\n\t"                \
-    "smmlar " A ", " A ", r7, r10\n\t"           \
-    "asr    " A ", " A ", r9\n\t"                \
-    "ssat   " A ", #8, " A "\n\t"
-#endif
-
-static inline void tg_fast_rows6(tg_fast_rows6_state *st)
-{
-#if TG_FAST_ASM
-    register tg_fast_rows6_state *r0 __asm__("r0") = st;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldm    r0, {r7, r8, r9, r10, r11}\n\t"        /* wp, x, groups, skip, bias */
-        "ldm    r11!, {r1, r2, r3, r4, r5, r6}\n\t"
-        "str    r11, [r0, #16]\n\t"
-        "ldr    r12, [r0, #36]\n\t"
-        "add    r1, r1, r12\n\t"
-        "add    r2, r2, r12\n\t"
-        "add    r3, r3, r12\n\t"
-        "add    r4, r4, r12\n\t"
-        "add    r5, r5, r12\n\t"
-        "add    r6, r6, r12\n\t"
-        "push   {r0, r10}\n\t"
-        "lsrs   r9, r9, #1\n\t"                        /* two groups per iteration; odd: enter at 4 */
-        "bcc    3f\n\t"
-        "adds   r9, r9, #1\n\t"
-        "b      4f\n\t"
-        "3:\n\t"
-        "beq    5f\n\t"
-        "2:\n\t"
-        TG__ROWS6_GROUP
-        "4:\n\t"
-        TG__ROWS6_GROUP
-        "subs   r9, r9, #1\n\t"
-        "bne    2b\n\t"
-        "5:\n\t"
-        "pop    {r0, r10}\n\t"
-        "add    r7, r7, r10\n\t"
-        "str    r7, [r0]\n\t"
-        "ldr    lr, [r0, #20]\n\t"
-        "ldr    r12, [r0, #24]\n\t"
-        TG__ROWS6_REQUANT("r1") TG__ROWS6_REQUANT("r2") TG__ROWS6_REQUANT("r3")
-        TG__ROWS6_REQUANT("r4") TG__ROWS6_REQUANT("r5") TG__ROWS6_REQUANT("r6")
-        "str    lr, [r0, #20]\n\t"
-        "ldr    r10, [r0, #28]\n\t"
-        "strb   r1, [r10], #1\n\t"
-        "strb   r2, [r10], #1\n\t"
-        "strb   r3, [r10], #1\n\t"
-        "strb   r4, [r10], #1\n\t"
-        "strb   r5, [r10], #1\n\t"
-        "strb   r6, [r10], #1\n\t"
-        "str    r10, [r0, #28]\n\t"
-        "ldr    r10, [r0, #16]\n\t"
-        "ldr    r11, [r0, #32]\n\t"
-        "cmp    r10, r11\n\t"
-        "bne    1b\n\t"
-        : "+r"(r0)
-        :
-        : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
-#else
-    while (st->bias != st->bias_end) {
-        const int8_t *x = st->x;
-        const uint32_t *w = st->wp;
-        int32_t a[6], g, r;
-        for (r = 0; r < 6; ++r) {
-            a[r] = st->bias[r] + st->sx;
-        }
-        for (g = 0; g < st->groups; ++g, w += 6) {
-            const uint32_t xv = tg_read_s8x4_ia(&x);
-            const uint32_t b0 = tg_sxtb16(xv), b1 = tg_sxtb16_ror8(xv);
-            for (r = 0; r < 6; ++r) {
-                a[r] = tg_smlad(b0, tg_sxtb16(w[r]), a[r]);
-                a[r] = tg_smlad(b1, tg_sxtb16_ror8(w[r]), a[r]);
-            }
-        }
-        st->wp = (const uint32_t *)((const int8_t *)w + st->skip);
-        st->bias += 6;
-        for (r = 0; r < 6; ++r) {
-            const int32_t *q = st->q;
-            *st->y++ = (int8_t)tg_ssat8(tg_fast_requant(a[r], q[0], q[1], q[2]));
-            st->q = (const int32_t *)((const int8_t *)q + st->qstep);
-        }
-    }
-#endif
-}
-
-/* Requantizes four accumulators (channel words (mult, round, shift) at q0..q3), clamps them to
- * [lo, hi] and stores the first n (1..4) at y. All values are computed before the first int8
- * store (which may alias the channel words and would force reloads). */
+/* Requantizes four accumulators (channel words (mult, round) at q0..q3), clamps them to [lo, hi]
+ * and stores the first n (1..4) at y. All values are computed before the first int8 store (which
+ * may alias the channel words and would force reloads). */
 TG_INLINE void tg_fast_store4(int8_t *y, int32_t n, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
                               const int32_t *q0, const int32_t *q1, const int32_t *q2, const int32_t *q3,
                               int32_t lo, int32_t hi)
 {
-    int32_t v0 = tg_ssat8(tg_fast_requant(a0, q0[0], q0[1], q0[2]));
-    int32_t v1 = tg_ssat8(tg_fast_requant(a1, q1[0], q1[1], q1[2]));
+    int32_t v0 = tg_ssat8(tg_fast_requant(a0, q0[0], q0[1], tg_fast_shift1(q0[1])));
+    int32_t v1 = tg_ssat8(tg_fast_requant(a1, q1[0], q1[1], tg_fast_shift1(q1[1])));
     int32_t v2 = 0, v3 = 0;
     if (n > 2) {
-        v2 = tg_ssat8(tg_fast_requant(a2, q2[0], q2[1], q2[2]));
-        v3 = tg_ssat8(tg_fast_requant(a3, q3[0], q3[1], q3[2]));
+        v2 = tg_ssat8(tg_fast_requant(a2, q2[0], q2[1], tg_fast_shift1(q2[1])));
+        v3 = tg_ssat8(tg_fast_requant(a3, q3[0], q3[1], tg_fast_shift1(q3[1])));
     }
     if (lo != -128 || hi != 127) {
         v0 = tg_fast_clamp(v0, lo, hi);
@@ -632,95 +553,54 @@ TG_INLINE int32_t tg_fast_sum_s8(const int8_t *x, int32_t n)
     return s;
 }
 
-/* -- convolution windows ------------------------------------------------------------------------ */
+/* -- convolution windows ------------------------------------------------------------------------
+ * The window of the output pixel whose top-left tap lies at input row y0, column x0 (any integers:
+ * padding) is KH rows of KW taps of C values each, in window order (ky, kx, c). The kernels walk a
+ * row as parts, without storing them (no table on the stack): runs of taps inside the input
+ * (consecutive taps of the row when the horizontal dilation is 1, else one tap at a time) and runs
+ * of padded taps. */
 
-#if defined(__GNUC__) || defined(__clang__)
+/* Helpers kept out of line, with their arguments as written (GCC's IPA-SRA would otherwise split
+ * a struct argument into more arguments, some on the stack). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TG_NOINLINE __attribute__((noinline, noipa))
+#elif defined(__clang__)
 #define TG_NOINLINE __attribute__((noinline))
-#define TG_MAYBE_UNUSED __attribute__((unused))
 #else
 #define TG_NOINLINE
-#define TG_MAYBE_UNUSED
 #endif
 
-/* Room for a window's runs (kernels check KH * (dw == 1 ? 2 : KW + 1) + 1 against it). */
-#define TG_FAST_MAX_SEGMENTS 24
-
-/* A run of window values in window order (ky, kx, c): `bytes` values at src, or padding when
- * src is NULL. */
-typedef struct {
-    const int8_t *src;
-    int32_t bytes;
-} tg_fast_segment;
-
-/* The runs of the window of the output pixel whose top-left input position is (y0, x0) in image
- * in_b (in_dims: H, W, C): runs of taps inside the input (one per window row when the horizontal
- * dilation is 1, else one per tap) and runs of padded taps (merged across rows), at most
- * KH * (dw == 1 ? 2 : KW + 1) + 1. Returns their count. */
-static TG_NOINLINE TG_MAYBE_UNUSED int32_t tg_fast_window(const tg_conv_fast_params *p, const tg_dims *in_dims,
-                                                 const int8_t *in_b, int32_t y0, int32_t x0, tg_fast_segment *seg)
+/* The taps [*lo, *hi) of every row of a window starting at column x0 fall inside [0, in_w). */
+TG_INLINE void tg_fast_window_cols(int32_t x0, int32_t k_w, int32_t dw, int32_t in_w, int32_t *lo, int32_t *hi)
 {
-    const int32_t c = in_dims->c, in_h = in_dims->h, in_w = in_dims->w, k_h = p->filter.h, k_w = p->filter.w;
-    const int32_t dw = p->dilation.w, row_bytes = k_w * c, row_step = p->dilation.h * in_w * c;
-    int32_t lo, hi, ky, kx, n = 0, pad = 0;
-    const int8_t *src;
-    /* the taps kx in [lo, hi) of a window row fall inside the input row */
+    int32_t l = 0, h = k_w;
     if (dw == 1) {
-        lo = x0 < 0 ? (-x0 < k_w ? -x0 : k_w) : 0;
-        hi = in_w - x0 < k_w ? in_w - x0 : k_w;
-        hi = hi < lo ? lo : hi;
+        l = x0 < 0 ? (-x0 < k_w ? -x0 : k_w) : 0;
+        h = in_w - x0 < k_w ? in_w - x0 : k_w;
     } else {
-        lo = 0;
-        hi = k_w;
-        while (lo < hi && x0 + lo * dw < 0) {
-            ++lo;
+        while (l < k_w && x0 + l * dw < 0) {
+            ++l;
         }
-        while (hi > lo && x0 + (hi - 1) * dw >= in_w) {
-            --hi;
+        while (h > l && x0 + (h - 1) * dw >= in_w) {
+            --h;
         }
     }
-    src = in_b + ((int32_t)y0 * in_w + x0 + lo * dw) * c;
-    if (dw == 1 && lo == 0 && hi == k_w && y0 >= 0 && y0 + (k_h - 1) * p->dilation.h < in_h) {
-        for (ky = 0; ky < k_h; ++ky, src += row_step) {  /* inside the input: one run per row */
-            seg[ky].src = src;
-            seg[ky].bytes = row_bytes;
-        }
-        return k_h;
-    }
-    for (ky = 0; ky < k_h; ++ky, src += row_step) {
-        const int32_t y = y0 + ky * p->dilation.h;
-        if (y < 0 || y >= in_h || lo == hi) {
-            pad += row_bytes;
-            continue;
-        }
-        pad += lo * c;
-        if (pad != 0) {
-            seg[n].src = NULL;
-            seg[n++].bytes = pad;
-            pad = 0;
-        }
-        if (dw == 1) {
-            seg[n].src = src;
-            seg[n++].bytes = (hi - lo) * c;
-        } else {
-            const int8_t *t = src;
-            for (kx = lo; kx < hi; ++kx, t += dw * c) {
-                seg[n].src = t;
-                seg[n++].bytes = c;
-            }
-        }
-        pad += (k_w - hi) * c;
-    }
-    if (pad != 0) {
-        seg[n].src = NULL;
-        seg[n++].bytes = pad;
-    }
-    return n;
+    *lo = l;
+    *hi = h < l ? l : h;
 }
 
-/* Nonzero when a window may have more runs than TG_FAST_MAX_SEGMENTS. */
-TG_INLINE int tg_fast_window_too_large(const tg_conv_fast_params *p)
+/* The part of a window row starting at tap kx: returns its tap count and sets *src to its first
+ * value in the input, or to NULL for padded taps. row_off: (y * in_w + x0) * C for a row inside the
+ * input (inside != 0). */
+TG_INLINE int32_t tg_fast_part(const int8_t *in_b, int32_t row_off, int inside, int32_t kx, int32_t lo, int32_t hi,
+                               int32_t k_w, int32_t dw, int32_t c, const int8_t **src)
 {
-    return p->filter.h * (p->dilation.w == 1 ? 2 : p->filter.w + 1) + 1 > TG_FAST_MAX_SEGMENTS;
+    if (inside && kx >= lo && kx < hi) {
+        *src = in_b + (row_off + kx * dw * c);
+        return dw == 1 ? hi - kx : 1;
+    }
+    *src = NULL;
+    return inside && kx < lo ? lo - kx : k_w - kx;
 }
 
 #endif /* TG_FAST_H */

@@ -124,13 +124,14 @@ def test_row_words_constant_and_folding():
     words, why = row_words(w, np.array([10, -(1 << 30)], np.int32), input_offset=5, output_offset=-3,
                            multiplier=np.array([1 << 30, 0]), shift=np.array([-2, 0]), act_min=-128, act_max=127)
     assert why is None
-    assert words[0].tolist() == [10 + 5 * 2, 1 << 30, 2 + (-3) * 4, 2]
-    assert words[1].tolist() == [0, 0, 2 * (-3) + 1, 1]  # requantize(-2^30, 0, 0) = 0, + zp
+    # (bias, M, round): round = (2 zp + 1) 2^(n-1) with n = 2 (one trailing zero bit: n - 1)
+    assert words[0].tolist() == [10 + 5 * 2, 1 << 30, 2 + (-3) * 4]
+    assert words[1].tolist() == [0, 0, 2 * (-3) + 1]  # requantize(-2^30, 0, 0) = 0, + zp; n = 1
     from tinygen.fast.conv import channel_words
 
     pairs, _ = channel_words(w, np.array([10, -(1 << 30)], np.int32), 5, -3, np.array([1 << 30, 0]),
                              np.array([-2, 0]), -128, 127)
-    assert pairs.tolist() == [20, 0, 1 << 30, -10, 2, 0, -5, 1]  # [b0 b1 M0 R0 n0 M1 R1 n1]
+    assert pairs.tolist() == [20, 0, 1 << 30, -10, 0, -5]  # [b0 b1 M0 R0 M1 R1]
 
 
 def test_params_mirror_the_c_structs():
@@ -148,14 +149,14 @@ def test_buffer_sizes():
 
     def size(layer):
         low = lower_conv_dsp(layer)
+        dims = lambda d: dict(zip("nhwc", d))  # noqa: E731
         p = ffi.new("tg_conv_fast_params *", {"filter": {"h": low.params.filter.h, "w": low.params.filter.w},
                                                "stride": {"h": layer.stride[0], "w": layer.stride[1]},
                                                "padding": {"h": layer.padding[0], "w": layer.padding[1]},
-                                               "dilation": {"h": 1, "w": 1}})
-        dims = lambda d: ffi.new("tg_dims *", dict(zip("nhwc", d)))  # noqa: E731
-        din, dout = dims(layer.input_dims), dims(layer.output_dims)
-        return (lib.tg_conv_dsp_s8_get_buffer_size(p, din, dout), lib.tg_conv_dsp_s8_get_mid_buffer_size(p, din, dout),
-                lib.tg_conv_dsp_s8_get_min_buffer_size(p, din, dout))
+                                               "dilation": {"h": 1, "w": 1}, "input_dims": dims(layer.input_dims),
+                                               "output_dims": dims(layer.output_dims)})
+        return (lib.tg_conv_dsp_s8_get_buffer_size(p), lib.tg_conv_dsp_s8_get_mid_buffer_size(p),
+                lib.tg_conv_dsp_s8_get_min_buffer_size(p))
 
     # 1x1, stride 1, no padding, full width, C_in % 8 == 0: both pixels widened (4 * C_in), one
     # widened and one interleaved (3 * C_in), or pixel p only (2 * C_in), pixel p + 1 read in place
@@ -165,7 +166,7 @@ def test_buffer_sizes():
     assert size(_layer(cin=16)) == (4 * 144, 3 * 144, 3 * 144)
     # C_in % 4 != 0: + a gather slot (K8 = 3 * 3 * 3 -> 32)
     assert size(_layer(cin=3)) == (5 * 32, 4 * 32, 3 * 32)
-    assert lib.tg_conv_scalar_s8_get_buffer_size(ffi.NULL, ffi.NULL, ffi.NULL) == 0
+    assert lib.tg_conv_scalar_s8_get_buffer_size(ffi.NULL) == 0
     assert lib.tg_fully_connected_dsp_s8_get_buffer_size(ffi.NULL) == 0
 
 
@@ -174,14 +175,12 @@ def test_single_mode_needs_depth_multiple_of_4():
     ffi, lib = host_kernels()
     layer = _layer(cin=6)
     low = lower_conv_dsp(layer)
-    from tinygen.testing.fast_kernels import _dims, _struct
+    from tinygen.testing.fast_kernels import _struct
     from tinygen.testing.kernels import ptr
 
     x = np.zeros(6 * 7 * 6, np.int8)
     y = np.zeros(6 * 7 * 6, np.int8)
-    st_ = lib.tg_conv_dsp_s8(ffi.NULL, _struct(ffi, "tg_conv_fast_params", low.params), _dims(ffi, layer.input_dims),
-                             ptr(ffi, x), ptr(ffi, low.weights), ptr(ffi, low.channels), ptr(ffi, low.pad_row),
-                             _dims(ffi, layer.output_dims), ptr(ffi, y))
+    st_ = lib.tg_conv_dsp_s8(ffi.NULL, _struct(ffi, "tg_conv_fast_params", low.params), ptr(ffi, x), ptr(ffi, y))
     assert st_ == lib.TG_ERR_BUFFER
 
 
@@ -191,8 +190,7 @@ def test_write_order_with_overlap():
     fast kernels still computes the portable result. 1x1 layers (pixel p + 1 read in place in the
     min tier), 3x3 with padding and strided windows."""
     from tinygen.geometry import window_gap
-    from tinygen.testing.fast_kernels import _dims, _struct
-    from tinygen.testing.kernels import ptr
+    from tinygen.testing.fast_kernels import _struct
 
     ffi, lib = host_kernels()
     cases = [dict(k=(1, 1), padding=(0, 0), cin=8, cout=8), dict(k=(1, 1), padding=(0, 0), cin=8, cout=16),
@@ -215,16 +213,14 @@ def test_write_order_with_overlap():
             arena[gap:gap + x.size] = x  # output at 0, input gap bytes above it
             low = lower_conv_dsp(layer)
             p = _struct(ffi, "tg_conv_fast_params", low.params)
-            din, dout = _dims(ffi, layer.input_dims), _dims(ffi, layer.output_dims)
             ctx = ffi.new("tg_context *")
             keep = None
             if scratch != "none":
-                n = getattr(lib, SCRATCH_TIERS[scratch])(p, din, dout)
+                n = getattr(lib, SCRATCH_TIERS[scratch])(p)
                 keep = np.zeros(n // 4 + 1, np.int32)
                 ctx.buf, ctx.size = ffi.from_buffer(keep), n
             base = ffi.from_buffer("int8_t[]", arena)
-            st_ = lib.tg_conv_dsp_s8(ctx, p, din, base + gap, ptr(ffi, low.weights), ptr(ffi, low.channels),
-                                     ptr(ffi, low.pad_row), dout, base)
+            st_ = lib.tg_conv_dsp_s8(ctx, p, base + gap, base)
             assert st_ == 0
             assert np.array_equal(arena[:ref.size], ref), (kw, scratch, gap)
 

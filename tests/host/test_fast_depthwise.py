@@ -120,7 +120,8 @@ def test_predicate_accepts_the_limits():
 
 
 def test_packed_layout():
-    """Pad words, then per group: folded bias, tap words (byte j = channel 4g + j), (M, R) pairs, shifts."""
+    """Per group: folded bias, tap words (byte j = channel 4g + j), (M, R) pairs, shifts; the pad
+    words in an array of their own."""
     c = 5
     rng = np.random.default_rng(3)
     layer = _base_layer(c, input_shape=(1, 5, 5, c), output_shape=(1, 5, 5, c), input_offset=3, output_offset=-7,
@@ -131,9 +132,11 @@ def test_packed_layout():
     words = low.packed.astype(np.int64) & 0xFFFFFFFF
     groups = 2
     gw = fdw.GROUP_HEADER_WORDS + 9
-    assert low.packed.size == groups + groups * gw
-    assert (words[:groups] == ((-3) & 0xFF) * 0x01010101).all()
-    g1 = low.packed[groups + gw:]
+    assert low.packed.size == groups * gw and low.pad.size == groups
+    assert ((low.pad.astype(np.int64) & 0xFFFFFFFF) == ((-3) & 0xFF) * 0x01010101).all()
+    assert (words[:4] == (np.arange(4) * 1000 + 3 * layer.weights.reshape(9, c)[:, :4].astype(np.int64).sum(axis=0))
+            & 0xFFFFFFFF).all()
+    g1 = low.packed[gw:]
     wsum = layer.weights.reshape(9, c).astype(np.int64).sum(axis=0)
     assert g1[0] == 4000 + 3 * wsum[4] and (g1[1:4] == 0).all()
     assert (g1[4:13] & 0xFF == layer.weights.reshape(9, c)[:, 4].astype(np.int64) & 0xFF).all()
@@ -179,8 +182,8 @@ def test_inplace_planar_path(case):
 def _overlapped(layer, x, gap, variant="fast"):
     """The fast kernel with its output `gap` bytes below its input in one buffer (the placement the
     memory planner makes for a partial overlap)."""
-    from tinygen.testing.kernels import host_kernels, ptr
-    from tinygen.testing.fast_layers import _cstruct, _dims
+    from tinygen.testing.kernels import host_kernels
+    from tinygen.testing.fast_layers import _cstruct
 
     ffi, lib = host_kernels()
     low = fdw.lower_dw_fast(layer)
@@ -189,8 +192,7 @@ def _overlapped(layer, x, gap, variant="fast"):
     buf[gap:gap + x.size] = x
     inp = ffi.from_buffer("int8_t[]", buf) + gap
     out = ffi.from_buffer("int8_t[]", buf)
-    st = lib.tg_depthwise_conv_fast_s8(_cstruct(ffi, "tg_dw_fast_params", low.params), _dims(ffi, layer.input_shape),
-                                       inp, ptr(ffi, low.packed), _dims(ffi, layer.output_shape), out)
+    st = lib.tg_depthwise_conv_fast_s8(_cstruct(ffi, "tg_dw_fast_params", low.params), inp, out)
     assert st == 0
     return buf[:n_out].copy()
 

@@ -1,5 +1,6 @@
 """The fast requantization of the fast conv/FC kernels (kernels/src/tg_fast.h: one SMMLAR, and its
-32-bit-multiply twin for Cortex-M0+) against tg_requantize (TFLite Micro's double rounding) on
+32-bit-multiply twin for Cortex-M0+; the shift taken from the rounding word's trailing zero bits)
+against tg_requantize (TFLite Micro's double rounding) on
 millions of values inside the preconditions that tinygen.fast.conv checks at compile time
 (right shift n >= 1, |acc| < 2^30, the rounding word fits), with constructed rounding ties of both
 steps and the boundary values. The instructions themselves are checked against these models on
@@ -27,8 +28,10 @@ void tg_check(const int32_t *acc, const int32_t *m, const int32_t *n, const int3
     for (i = 0; i < count; ++i) {{
         const int32_t round = (int32_t)(((uint32_t)1 << (n[i] - 1)) + (uint32_t)zp[i] * ((uint32_t)1 << n[i]));
         ref[i] = tg_requantize(acc[i], m[i], -n[i]) + zp[i];
-        fast[i] = tg_fast_requant(acc[i], m[i], round, n[i]);
-        scalar[i] = tg_fast_requant_scalar(acc[i], m[i], round, n[i]);
+        /* the shift from the rounding word, as the kernels take it */
+        const int32_t sh1 = tg_fast_shift1(round);
+        fast[i] = sh1 == n[i] - 1 ? tg_fast_requant(acc[i], m[i], round, sh1) : INT32_MIN;
+        scalar[i] = sh1 == n[i] - 1 ? tg_fast_requant_scalar(acc[i], m[i], round, sh1) : INT32_MIN;
     }}
 }}
 """
@@ -110,3 +113,36 @@ def test_rounding_ties_and_boundaries(check):
     acc, m2, n2, zp2 = (g.reshape(-1) for g in grid)
     total += _compare(check, acc, m2, n2, zp2)
     assert total > 1_000_000
+
+
+SHIFT_SOURCE = """\
+#include <stdint.h>
+#include "{src}/tg_fast.h"
+int32_t tg_shift1(int32_t round);
+int32_t tg_shift1(int32_t round) {{ return tg_fast_shift1(round); }}
+"""
+
+
+@pytest.mark.parametrize("table", [False, True], ids=["builtin", "table"])
+def test_shift_from_rounding_word(tmp_path, table):
+    """n - 1 from every rounding word (2 zp + 1) 2^(n-1) the compiler can emit, with the compiler's
+    count-trailing-zeros and with the multiply-and-lookup of Armv6-M (forced here on the host)."""
+    import cffi
+
+    (tmp_path / "s.c").write_text(SHIFT_SOURCE.format(src=(KERNELS_DIR / "src").as_posix()))
+    so = tmp_path / "s.so"
+    subprocess.run([HOST_CC, "-std=c99", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-I",
+                    str(KERNELS_DIR / "include"), *(["-DTG_FAST_CTZ_TABLE"] if table else []), str(tmp_path / "s.c"),
+                    "-o", str(so)], check=True)
+    ffi = cffi.FFI()
+    ffi.cdef("int32_t tg_shift1(int32_t round);")
+    lib = ffi.dlopen(str(so))
+    checked = 0
+    for n in range(1, 32):
+        for zp in range(-128, 128):
+            rnd = (2 * zp + 1) << (n - 1)
+            if not -(1 << 31) <= rnd < (1 << 31):
+                continue
+            assert lib.tg_shift1(rnd) == n - 1, (n, zp)
+            checked += 1
+    assert checked > 4000

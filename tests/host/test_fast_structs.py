@@ -37,11 +37,12 @@ def test_mirrors_c_struct(cls):
 def test_initializers_compile(tmp_path):
     import subprocess
 
-    from tinygen.cstruct import HW, Range
+    from tinygen.cstruct import HW, Dims, Range
     from tinygen.paths import KERNELS_INCLUDE
     from tinygen.toolchain.host import HOST_CC
 
-    objs = [fdw.DwFastParams(HW(1, 2), HW(-1, 0), HW(1, 1), HW(3, 3), Range(-128, 127)),
+    objs = [fdw.DwFastParams(HW(1, 2), HW(-1, 0), HW(1, 1), HW(3, 3), Range(-128, 127), Dims(1, 4, 4, 8),
+                             Dims(1, 2, 4, 8)),
             few.AddFastParams(1, 1 << 19, 3 << 19, -4 << 21, 1 << 30, 2, -1, 2, 1, 1 << 30, 5, 3, Range(-128, 127)),
             few.MulFastParams(1, -2, 1, 1 << 30, 0, 0, 0, Range(-128, 127)),
             fpool.PoolParams(HW(2, 2), HW(0, 0), HW(2, 2), Range(-128, 127)),

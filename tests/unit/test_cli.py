@@ -130,3 +130,19 @@ def test_generated_code_does_not_depend_on_the_model_folder(tmp_path, model):
         assert "small.tflite" in a and str(model.parent) not in a and str(other) not in a
         assert hashlib.sha256(model.read_bytes()).hexdigest() in a and __version__ in a
         assert "options: name=None cpu=None planner=exact" in a
+
+
+def test_optimize_size_picks_the_portable_kernels(tmp_path, model):
+    """--optimize size on a named core: the portable kernels only; the default (speed): the fast
+    kernels of the core."""
+    r = tinygen("compile", model, "-o", tmp_path / "speed", "--name", "net", "--cpu", "cortex-m4")
+    assert r.returncode == 0, r.stderr
+    speed = (tmp_path / "speed" / "net.c").read_text()
+    assert "tg_depthwise_conv_fast_s8(" in speed
+    r = tinygen("compile", model, "-o", tmp_path / "size", "--name", "net", "--cpu", "cortex-m4", "--optimize", "size")
+    assert r.returncode == 0, r.stderr
+    size = (tmp_path / "size" / "net.c").read_text()
+    assert "tg_conv_s8(" in size and "tg_depthwise_conv" in size
+    assert "_dsp_s8(" not in size and "_fast_s8(" not in size
+    r = tinygen("compile", model, "-o", tmp_path / "bad", "--optimize", "tiny")
+    assert r.returncode == 2 and not (tmp_path / "bad").exists()

@@ -32,7 +32,7 @@ err_console = Console(stderr=True, highlight=False)
 
 
 #: options of every command that compiles a model (tinygen.options.CompileOptions)
-_COMPILE_OPTION_NAMES = ("name", "cpu", "planner", "schedule", "no_inplace", "no_overlap", "no_fold_pad",
+_COMPILE_OPTION_NAMES = ("name", "cpu", "optimize", "planner", "schedule", "no_inplace", "no_overlap", "no_fold_pad",
                          "no_remove_noops", "no_float_io_placement", "patches", "max_overhead")
 
 
@@ -45,6 +45,9 @@ def compile_options(fn):
         click.option("--cpu", type=click.Choice(["generic", *CORES]),
                      help="Core the code is for: picks the kernel variants (DSP kernels on cores with the DSP "
                           "extension). Default: portable C (generic); with --board, the board's core."),
+        click.option("--optimize", type=click.Choice(["speed", "size"]), default="speed", show_default=True,
+                     help="Kernel choice on a named core: speed (fast kernels wherever they apply) or size "
+                          "(portable kernels only: the least flash and stack, several times more instructions)."),
         click.option("--planner", type=click.Choice(planner_names()), default="exact", show_default=True,
                      help="Memory placement algorithm."),
         click.option("--schedule", type=click.Choice(["memory", "file"]), default="memory", show_default=True,
@@ -74,6 +77,7 @@ def options_from(kwargs: dict, **overrides) -> CompileOptions:
     """CompileOptions from a command's keyword arguments (removing the compile options from them)."""
     v = {k: kwargs.pop(k) for k in _COMPILE_OPTION_NAMES if k in kwargs}
     kw = dict(planner=v.get("planner") or "exact", schedule=v.get("schedule") or "memory",
+              optimize=v.get("optimize") or "speed",
               inplace=not v.get("no_inplace", False), overlap=not v.get("no_overlap", False),
               fold_pad=not v.get("no_fold_pad", False), remove_noops=not v.get("no_remove_noops", False),
               place_float_io=not v.get("no_float_io_placement", False),

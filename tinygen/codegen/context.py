@@ -141,6 +141,15 @@ class EmitContext:
         p, n = self.scratch(op)
         return f"{{ .buf = {p}, .size = {n} }}"
 
+    def context_decl(self, op: Op, name: str = "scratch") -> str:
+        """`<storage> tg_context <name> = {...};` for the op's scratch buffer: in flash (static, the
+        arena's address plus the buffer's offset) outside patch loops, on the stack inside them."""
+        p, n = self.scratch(op)
+        if self.storage.startswith("static") and self._scope is None:
+            s = self.cm.plan.scratch(op)
+            p = "NULL" if s is None else f"(void *)({self.arena} + {s[0]})"
+        return f"{self.storage} tg_context {name} = {{ .buf = {p}, .size = {n} }};"
+
     # -- constants --------------------------------------------------------------------------
     def _role(self, t: Tensor) -> str:
         op = self.op

@@ -21,20 +21,21 @@ CONV_2D, from the operator definition (tinygen/ops/conv2d.py; p = Conv2D.prepare
         conv_dsp_unsupported(layer) -> None when tg_conv_dsp_s8 applies, else the reason
         low = lower_conv_dsp(layer)  -> ConvLowering(params: ConvFastParams, weights: int32 array,
                                         channels: int32 array, pad_row: int8 array)
-        C:  static const tg_conv_fast_params P = <render_initializer(low.params)>;
-            tg_conv_dsp_s8(&ctx, &P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
+        C:  static const tg_conv_fast_params P = {...};  (low.params: geometry, dims and the arrays
+            weights, channels, pad_row as named constants: EmitContext.decl)
+            tg_conv_dsp_s8(&ctx, &P, input, output);
         Scratch: the kernel picks its mode from the buffer it is given (4-byte aligned):
-            tg_conv_dsp_s8_get_buffer_size(&P, &in_dims, &out_dims)       fastest ("full")
+            tg_conv_dsp_s8_get_buffer_size(&P)                             fastest ("full")
             tg_conv_dsp_s8_get_mid_buffer_size(...)                        ~10 % slower
             tg_conv_dsp_s8_get_min_buffer_size(...)                        ~25 % slower
             no buffer (ctx NULL / size 0): one pixel at a time, ~1.7x slower; needs
             conv_dsp_unsupported(layer, scratch=False) is None (C_in % 4 == 0) and pad_row.
             Plan the largest that does not grow the arena (a layer's scratch lives only during
             the layer); benchmarks/kernels_conv.py does exactly that for the shared models.
-            pad_row is read only without a buffer: pass NULL otherwise (and omit the constant).
+            pad_row is read only without a buffer: NULL otherwise (params with pad_row=None).
     Cortex-M0+:
         conv_scalar_unsupported(layer) / lower_conv_scalar(layer) (weights: int8 rows)
-        C:  tg_conv_scalar_s8(&P, &in_dims, input, weights, channels, pad_row, &out_dims, output);
+        C:  tg_conv_scalar_s8(&P, input, output);
         no scratch (tg_conv_scalar_s8_get_buffer_size() returns 0); pad_row is needed.
     Write order: the tg_nn.h raster contract (overlap_gaps() of the portable kernel stay valid).
 
@@ -47,15 +48,16 @@ FULLY_CONNECTED (p = FullyConnected.prepare(op)):
                     act_min=p.act_min, act_max=p.act_max)
     fc_dsp_unsupported(layer) / lower_fc_dsp(layer) -> FcLowering(params: FcFastParams,
         weights: int32 array, channels: int32 array)
-        C:  tg_fully_connected_dsp_s8(&P, input, weights, channels, output);   no scratch
+        C:  tg_fully_connected_dsp_s8(&P, input, output);   no scratch (P holds weights, channels)
     fc_scalar_unsupported(layer) / lower_fc_scalar(layer) (weights: int8 rows)
-        C:  tg_fully_connected_scalar_s8(&P, input, weights, channels, output); no scratch
+        C:  tg_fully_connected_scalar_s8(&P, input, output); no scratch
     Write order: row by row, as the portable kernel (its overlap_gaps() stay valid).
 
 Constant arrays: emit `weights` and `channels` with their numpy dtypes (int32 arrays are 4-byte
 aligned by C, which the DSP kernels' LDRD/LDM need). They replace the filter, bias, multiplier
-and shift arrays of the portable kernels: flash grows by 4 bytes per output channel for a
-convolution (channel words) and by the zero padding of rows to multiples of 8 values.
+and shift arrays of the portable kernels: 12 bytes per output channel as those (the shift is
+encoded in the rounding word), plus the bias words of layers without a bias and the zero padding
+of rows to multiples of 8 values.
 
 `padding` may be any integer pair, negative included (patches); the predicates do not depend on
 it nor on the spatial dimensions, so one lowering serves every patch of a layer (pad_row holds a
@@ -80,20 +82,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import quant as Q
-from ..cstruct import HW, Range, cstruct
+from ..cstruct import HW, Dims, Range, cstruct
 
-#: int32 words per output channel in the `channels` array (bias, multiplier, round, shift)
-CH_WORDS = 4
-#: TG_CONV_DSP_MAX_SEGMENTS: runs of taps (inside the input / padded) a window may have
-MAX_SEGMENTS = 24
+#: int32 words per output channel in the `channels` array (bias, multiplier, round); the shift n is
+#: encoded in the rounding word round = (2 zp + 1) 2^(n-1) (its trailing zero bits, tg_fast.h)
+CH_WORDS = 3
 _LIM_ACC = 1 << 30
 _LIM_I32 = 1 << 31
 
 
 @cstruct("tg_conv_fast_params")
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConvFastParams:
-    """Mirror of tg_conv_fast_params."""
+    """Mirror of tg_conv_fast_params: geometry, shapes and the layer's constant arrays (emitted as
+    named constants in flash; None renders as NULL)."""
 
     filter: HW
     stride: HW
@@ -101,6 +103,11 @@ class ConvFastParams:
     dilation: HW
     pad_value: int
     activation: Range
+    input_dims: Dims
+    output_dims: Dims
+    weights: np.ndarray | None = None
+    channels: np.ndarray | None = None
+    pad_row: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -140,11 +147,12 @@ def row_words(w2d: np.ndarray, bias: np.ndarray | None, input_offset: int, outpu
               multiplier, shift, act_min: int, act_max: int, filter_offset: int = 0,
               allow_constant: bool = True) -> tuple[np.ndarray | None, str | None]:
     """Per row r of the weights w2d [rows, K] (int8, applied as w + filter_offset): the int32 words
-    (bias + input_offset * sum(w + filter_offset), multiplier, round, shift) of the fast
-    requantization ([rows, CH_WORDS]), or (None, reason) when it is not exact for some row.
+    (bias + input_offset * sum(w + filter_offset), multiplier, round) of the fast requantization
+    ([rows, CH_WORDS]; round = 2^(n-1) + output_offset 2^n also encodes the right shift n as its
+    trailing zero bits plus one), or (None, reason) when it is not exact for some row.
     multiplier/shift: one per row or one for all rows. With allow_constant, a row whose weights
-    (+ filter_offset) are all zero becomes the constant encoding (0, 0, 2 c + 1, 1) of its output c
-    whatever its multiplier; otherwise it must satisfy the bounds like any row."""
+    (+ filter_offset) are all zero becomes the constant encoding (0, 0, 2 c + 1) (n = 1) of its
+    output c whatever its multiplier; otherwise it must satisfy the bounds like any row."""
     rows, depth = w2d.shape
     w = w2d.astype(np.int64) + int(filter_offset)
     b = np.zeros(rows, np.int64) if bias is None else np.asarray(bias, np.int64).reshape(-1)
@@ -163,7 +171,7 @@ def row_words(w2d: np.ndarray, bias: np.ndarray | None, input_offset: int, outpu
             # acc == bias for every input: a constant output (the portable kernel cannot wrap)
             v = Q.multiply_by_quantized_multiplier(int(b[r]), m, s) + output_offset
             const = min(max(v, act_min), act_max)
-            out[r] = (0, 0, 2 * const + 1, 1)
+            out[r] = (0, 0, 2 * const + 1)
             continue
         n = -s
         if not 0 <= m < _LIM_I32:
@@ -177,7 +185,7 @@ def row_words(w2d: np.ndarray, bias: np.ndarray | None, input_offset: int, outpu
         if ((bound * m) >> 31) + 1 + abs(rnd) + 1 >= _LIM_I32:
             return None, f"row {r}: rounding term {rnd} overflows with shift {n}"
         folded = int(b[r]) + input_offset * int(w[r].sum())
-        out[r] = (folded, m, rnd, n)
+        out[r] = (folded, m, rnd)
     return out.astype(np.int32), None
 
 
@@ -185,12 +193,12 @@ def channel_words(w2d: np.ndarray, bias: np.ndarray | None, input_offset: int, o
                   multiplier, shift, act_min: int, act_max: int) -> tuple[np.ndarray | None, str | None]:
     """The convolution kernels' `channels` array: row_words() of every output channel, a dummy
     channel (constant 0, never stored) added to an odd count, laid out per channel pair as
-    [bias0, bias1, mult0, round0, shift0, mult1, round1, shift1]."""
+    [bias0, bias1, mult0, round0, mult1, round1]."""
     words, why = row_words(w2d, bias, input_offset, output_offset, multiplier, shift, act_min, act_max)
     if words is None:
         return None, why
     if words.shape[0] % 2:
-        words = np.concatenate([words, np.array([[0, 0, 1, 1]], np.int32)])
+        words = np.concatenate([words, np.array([[0, 0, 1]], np.int32)])
     pairs = words.reshape(-1, 2, CH_WORDS)
     out = np.concatenate([pairs[:, :, 0], pairs[:, 0, 1:], pairs[:, 1, 1:]], axis=1)
     return np.ascontiguousarray(out, dtype=np.int32).reshape(-1), None
@@ -211,9 +219,6 @@ def _conv_basic(layer: ConvLayer) -> str | None:
         return "stride and dilation must be >= 1"
     if np.asarray(layer.multiplier).size != cout or np.asarray(layer.shift).size != cout:
         return "one multiplier and shift per output channel expected"
-    segments = kh * (2 if layer.dilation[1] == 1 else kw + 1) + 1
-    if segments > MAX_SEGMENTS:
-        return f"a window may have {segments} runs of taps, more than the kernels' {MAX_SEGMENTS}"
     return None
 
 
@@ -238,11 +243,13 @@ def conv_scalar_unsupported(layer: ConvLayer) -> str | None:
     return why if why is not None else _conv_words(layer)[1]
 
 
-def _params(layer: ConvLayer) -> ConvFastParams:
+def _params(layer: ConvLayer, weights: np.ndarray, channels: np.ndarray, pad_row: np.ndarray) -> ConvFastParams:
     f = np.asarray(layer.filter)
     return ConvFastParams(filter=HW(int(f.shape[1]), int(f.shape[2])), stride=HW(*map(int, layer.stride)),
                           padding=HW(*map(int, layer.padding)), dilation=HW(*map(int, layer.dilation)),
-                          pad_value=-int(layer.input_offset), activation=Range(int(layer.act_min), int(layer.act_max)))
+                          pad_value=-int(layer.input_offset), activation=Range(int(layer.act_min), int(layer.act_max)),
+                          input_dims=Dims(*map(int, layer.input_dims)), output_dims=Dims(*map(int, layer.output_dims)),
+                          weights=weights, channels=channels, pad_row=pad_row)
 
 
 def _pad_row(layer: ConvLayer) -> np.ndarray:
@@ -271,8 +278,9 @@ def lower_conv_dsp(layer: ConvLayer) -> ConvLowering:
     if words is None:
         raise ValueError(f"tg_conv_dsp_s8 does not apply: {why2}")
     f = np.asarray(layer.filter)
-    return ConvLowering(params=_params(layer), weights=pack_conv_dsp_weights(f.reshape(f.shape[0], -1)),
-                        channels=words, pad_row=_pad_row(layer))
+    weights, pad_row = pack_conv_dsp_weights(f.reshape(f.shape[0], -1)), _pad_row(layer)
+    return ConvLowering(params=_params(layer, weights, words, pad_row), weights=weights, channels=words,
+                        pad_row=pad_row)
 
 
 def lower_conv_scalar(layer: ConvLayer) -> ConvLowering:
@@ -286,12 +294,14 @@ def lower_conv_scalar(layer: ConvLayer) -> ConvLowering:
     rows = f.reshape(f.shape[0], -1)
     w = np.zeros((rows.shape[0] + rows.shape[0] % 2, rows.shape[1]), np.int8)
     w[: rows.shape[0]] = rows
-    return ConvLowering(params=_params(layer), weights=w.reshape(-1), channels=words, pad_row=_pad_row(layer))
+    weights, pad_row = w.reshape(-1), _pad_row(layer)
+    return ConvLowering(params=_params(layer, weights, words, pad_row), weights=weights, channels=words,
+                        pad_row=pad_row)
 
 
 # -- FULLY_CONNECTED -------------------------------------------------------------------------------
 @cstruct("tg_fc_fast_params")
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FcFastParams:
     """Mirror of tg_fc_fast_params."""
 
@@ -300,8 +310,9 @@ class FcFastParams:
     out_features: int
     filter_offset: int
     per_channel: int
-    blocks6: int
     activation: Range
+    weights: np.ndarray | None = None
+    channels: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -325,11 +336,13 @@ class FcLayer:
 class FcLowering:
     params: FcFastParams
     weights: np.ndarray    # int32 words (dsp) or int8 rows (scalar)
-    channels: np.ndarray   # int32: R folded biases, then (multiplier, round, shift) per row or once
+    channels: np.ndarray   # int32: R folded biases, then (multiplier, round) per row or once
 
 
-#: the fully connected kernels' rows come in pairs (an odd count gets a zero row)
+#: the fully connected kernels' weight rows come in pairs (an odd count gets a zero row)
 FC_ROWS = 2
+#: their biases (and per-channel quantization words) are padded to whole passes of four rows
+FC_PASS = 4
 
 
 def _fc_words(layer: FcLayer) -> tuple[np.ndarray | None, str | None]:
@@ -349,11 +362,11 @@ def _fc_words(layer: FcLayer) -> tuple[np.ndarray | None, str | None]:
                            allow_constant=per_channel)
     if words is None:
         return None, why
-    padded = rows + rows % FC_ROWS
+    padded = -(-rows // FC_PASS) * FC_PASS
     bias = np.zeros(padded, np.int32)
     bias[:rows] = words[:, 0]
     if per_channel:
-        quant = np.tile(np.array([0, 1, 1], np.int32), (padded, 1))  # padding rows: constant 0
+        quant = np.tile(np.array([0, 1], np.int32), (padded, 1))  # padding rows: constant 0
         quant[:rows] = words[:, 1:]
     else:
         quant = words[:1, 1:]
@@ -362,6 +375,9 @@ def _fc_words(layer: FcLayer) -> tuple[np.ndarray | None, str | None]:
 
 def fc_dsp_unsupported(layer: FcLayer) -> str | None:
     """None if tg_fully_connected_dsp_s8 computes this layer bit-exactly, else the reason."""
+    depth = np.asarray(layer.weights).shape[-1]
+    if depth % 4:
+        return f"input features {depth} not a multiple of 4 (the DSP kernel reads whole words)"
     return _fc_words(layer)[1]
 
 
@@ -370,44 +386,30 @@ def fc_scalar_unsupported(layer: FcLayer) -> str | None:
     return _fc_words(layer)[1]
 
 
-def _fc_params(layer: FcLayer, blocks6: int = 0) -> FcFastParams:
+def _fc_params(layer: FcLayer, weights: np.ndarray, channels: np.ndarray) -> FcFastParams:
     rows, depth = np.asarray(layer.weights).shape
     return FcFastParams(batches=int(layer.batches), in_features=int(depth), out_features=int(rows),
                         filter_offset=int(layer.filter_offset),
-                        per_channel=int(np.asarray(layer.multiplier).size > 1), blocks6=int(blocks6),
-                        activation=Range(int(layer.act_min), int(layer.act_max)))
+                        per_channel=int(np.asarray(layer.multiplier).size > 1),
+                        activation=Range(int(layer.act_min), int(layer.act_max)), weights=weights, channels=channels)
 
 
-def fc_blocks6(rows: int, depth: int) -> int:
-    """Leading blocks of six rows tg_fully_connected_dsp_s8 runs six at a time (in_features % 4 == 0)."""
-    return rows // 6 if depth % 4 == 0 else 0
-
-
-def pack_fc_dsp_weights(w2d: np.ndarray, blocks6: int) -> np.ndarray:
-    """[rows, K] int8 -> the tg_fully_connected_dsp_s8 layout as int32 words: K padded with zeros to
-    a multiple of 8; the first 6 * blocks6 rows in blocks of six (per group g of four values, the
-    six rows' words), the remaining rows in the convolution's pair layout (pack_conv_dsp_weights)."""
-    rows, depth = w2d.shape
-    k8 = (depth + 7) // 8 * 8
-    head = np.zeros((6 * blocks6, k8), np.int8)
-    head[:, :depth] = w2d[: 6 * blocks6]
-    head = np.ascontiguousarray(head.reshape(blocks6, 6, k8 // 4, 4).transpose(0, 2, 1, 3)).reshape(-1)
-    parts = [head.view("<i4").astype(np.int32)]
-    if rows > 6 * blocks6:
-        parts.append(pack_conv_dsp_weights(w2d[6 * blocks6:]))
-    return np.concatenate(parts)
+def pack_fc_dsp_weights(w2d: np.ndarray) -> np.ndarray:
+    """[rows, K] int8 -> the tg_fully_connected_dsp_s8 layout: the convolution's pair layout
+    (pack_conv_dsp_weights: K padded with zeros to a multiple of 8, a zero row added to an odd
+    count; the kernel reads two pairs, four rows, per pass)."""
+    return pack_conv_dsp_weights(w2d)
 
 
 def lower_fc_dsp(layer: FcLayer) -> FcLowering:
     """Everything tg_fully_connected_dsp_s8 needs (raises ValueError where fc_dsp_unsupported says no):
-    the weights packed by pack_fc_dsp_weights, the channel words, the parameters (blocks6).
-    Call: tg_fully_connected_dsp_s8(&params, input, weights, channels, output); no scratch."""
+    the weights packed by pack_fc_dsp_weights, the channel words, the parameters.
+    Call: tg_fully_connected_dsp_s8(&params, input, output); no scratch."""
     words, why = _fc_words(layer)
     if words is None:
         raise ValueError(f"tg_fully_connected_dsp_s8 does not apply: {why}")
-    w = np.asarray(layer.weights)
-    blocks6 = fc_blocks6(*w.shape)
-    return FcLowering(params=_fc_params(layer, blocks6), weights=pack_fc_dsp_weights(w, blocks6), channels=words)
+    weights = pack_fc_dsp_weights(np.asarray(layer.weights))
+    return FcLowering(params=_fc_params(layer, weights, words), weights=weights, channels=words)
 
 
 def lower_fc_scalar(layer: FcLayer) -> FcLowering:
@@ -420,10 +422,11 @@ def lower_fc_scalar(layer: FcLayer) -> FcLowering:
     rows = w.shape[0]
     padded = np.zeros((rows + rows % 2, w.shape[1]), np.int8)
     padded[:rows] = w
-    return FcLowering(params=_fc_params(layer), weights=padded.reshape(-1), channels=words)
+    weights = padded.reshape(-1)
+    return FcLowering(params=_fc_params(layer, weights, words), weights=weights, channels=words)
 
 
 __all__ = ["CH_WORDS", "FC_ROWS", "ConvFastParams", "ConvLayer", "ConvLowering", "FcFastParams",
            "FcLayer", "FcLowering", "channel_words", "conv_dsp_unsupported", "conv_scalar_unsupported",
            "fc_dsp_unsupported", "fc_scalar_unsupported", "input_abs_max", "lower_conv_dsp", "lower_conv_scalar",
-           "fc_blocks6", "lower_fc_dsp", "lower_fc_scalar", "pack_conv_dsp_weights", "pack_fc_dsp_weights", "row_words"]
+           "lower_fc_dsp", "lower_fc_scalar", "pack_conv_dsp_weights", "pack_fc_dsp_weights", "row_words"]

@@ -2,14 +2,14 @@
 
 Kernels (kernels/include/tg_nn.h, sources in kernels/src/conv/):
 
-    tg_depthwise_conv_fast_s8(&params, &in_dims, input, packed, &out_dims, output)
+    tg_depthwise_conv_fast_s8(&params, input, output)
         normal variant, no scratch (tg_depthwise_conv_fast_s8_get_buffer_size() returns 0); output
         pixels in raster order, all channels of a pixel together: the write-order contract of
         tg_nn.h, so the operator's overlap_gaps() stay as they are.
-    tg_depthwise_conv_inplace_fast_s8(&ctx, &params, &in_dims, data, packed, &out_dims)
+    tg_depthwise_conv_inplace_fast_s8(&ctx, &params, data)
         the output overwrites the input in `data` (the planner's in-place placement, as for
         tg_depthwise_conv_inplace_s8, with the same preconditions OH <= H, OW <= W); scratch of
-        tg_depthwise_conv_inplace_fast_s8_get_buffer_size(&params, &in_dims, &out_dims) bytes (ask
+        tg_depthwise_conv_inplace_fast_s8_get_buffer_size(&params) bytes (ask
         the C function through the kernel query, as for the portable in-place kernel; it differs
         from the portable kernel's: 4 planar lines of (n - 1) * stride + 6 bytes for 3x3 layers with
         lines of 8+ outputs, else a ring of min(max(padding.h, 0) + 1, OH) output rows of OW * C
@@ -27,12 +27,11 @@ Interface for the operator definition (tinygen/ops/depthwise_conv2d.py), after p
     layer = dw_layer(op, args)               # tinygen.ops.depthwise_conv2d: the operator as a DwLayer
     if fdw.dw_fast_applicable(layer):        # fdw.dw_fast_check(layer) gives the reason if not
         low = fdw.lower_dw_fast(layer)       # low.params: DwFastParams (@cstruct tg_dw_fast_params)
-        # emit: static const int32_t packed[] = low.packed (4-byte aligned, flash);
-        #       tg_dw_fast_params params = render_initializer(low.params);
-        #       tg_dims in_dims = low.input_dims, out_dims = low.output_dims;
-        #       tg_depthwise_conv_fast_s8(&params, &in_dims, x, packed, &out_dims, y)
+        # emit: static const tg_dw_fast_params params = {...} (its dims, and its arrays packed and
+        #       pad as int32 constants in flash, 4-byte aligned: EmitContext.decl);
+        #       tg_depthwise_conv_fast_s8(&params, x, y)
         #   or, when the plan puts the output over the input (p.inplace):
-        #       tg_depthwise_conv_inplace_fast_s8(&ctx, &params, &in_dims, x, packed, &out_dims)
+        #       tg_depthwise_conv_inplace_fast_s8(&ctx, &params, x)
         #       with ctx the scratch of tg_depthwise_conv_inplace_fast_s8_get_buffer_size(...)
     The packed array replaces the weights, bias, multipliers and shifts of the portable call (its size
     is low.packed_bytes; the original weights are not needed any more). Padding may be any integer
@@ -70,15 +69,20 @@ _INT32_LIMIT = 1 << 31
 
 
 @cstruct("tg_dw_fast_params")
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DwFastParams:
-    """Mirror of tg_dw_fast_params (tg_nn.h)."""
+    """Mirror of tg_dw_fast_params (tg_nn.h): geometry, shapes and the constant arrays (emitted as
+    named constants in flash; None renders as NULL)."""
 
     stride: HW
     padding: HW
     dilation: HW
     filter: HW
     activation: Range
+    input_dims: Dims
+    output_dims: Dims
+    packed: np.ndarray | None = None
+    pad: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,13 @@ class DwFastLowering:
 
     params: DwFastParams
     packed: np.ndarray
+    pad: np.ndarray
     input_dims: Dims
     output_dims: Dims
 
     @property
     def packed_bytes(self) -> int:
-        return int(self.packed.nbytes)
+        return int(self.packed.nbytes + self.pad.nbytes)
 
 
 def _filter_matrix(layer: DwLayer) -> np.ndarray:
@@ -181,8 +186,8 @@ def dw_fast_applicable(layer: DwLayer) -> bool:
 
 
 def pack_dw_fast(layer: DwLayer) -> np.ndarray:
-    """The packed int32 array of tg_dw_fast.h: pad words, then per group of 4 channels the folded
-    biases, the tap words, (multiplier, rounding term) pairs and the shifts."""
+    """The packed int32 array of tg_dw_fast.h: per group of 4 channels the folded biases, the tap
+    words, (multiplier, rounding term) pairs and the shifts (the pad words: pad_dw_fast)."""
     c = layer.channels
     kh, kw = layer.filter_hw
     taps = kh * kw
@@ -200,8 +205,7 @@ def pack_dw_fast(layer: DwLayer) -> np.ndarray:
     nsh = np.concatenate([nsh, np.ones(cp - c, np.int64)])
     rnd = np.concatenate([rnd, np.zeros(cp - c, np.int64)])
 
-    zp = (-int(layer.input_offset)) & 0xFF
-    out = [np.full(groups, zp * 0x01010101, dtype=np.int64)]
+    out = []
     for g in range(groups):
         ch = slice(4 * g, 4 * g + 4)
         wb = (wm[ch] & 0xFF).astype(np.int64)           # [4, T] bytes
@@ -214,6 +218,13 @@ def pack_dw_fast(layer: DwLayer) -> np.ndarray:
     return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
+def pad_dw_fast(layer: DwLayer) -> np.ndarray:
+    """ceil(C / 4) int32 words holding the input zero point in each byte (read by padded taps)."""
+    zp = (-int(layer.input_offset)) & 0xFF
+    words = np.full((layer.channels + 3) // 4, zp * 0x01010101, dtype=np.int64)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+
+
 def lower_dw_fast(layer: DwLayer) -> DwFastLowering:
     """Lowering for tg_depthwise_conv_fast_s8 and tg_depthwise_conv_inplace_fast_s8 (same
     parameters and constants). Raises ValueError when the layer does not qualify."""
@@ -221,11 +232,13 @@ def lower_dw_fast(layer: DwLayer) -> DwFastLowering:
     if why is not None:
         raise ValueError(f"fast depthwise kernel not applicable: {why}")
     kh, kw = layer.filter_hw
+    packed, pad = pack_dw_fast(layer), pad_dw_fast(layer)
+    input_dims, output_dims = Dims(*map(int, layer.input_shape)), Dims(*map(int, layer.output_shape))
     params = DwFastParams(stride=HW(*layer.stride), padding=HW(*layer.padding), dilation=HW(*layer.dilation),
-                          filter=HW(kh, kw), activation=Range(layer.act_min, layer.act_max))
-    return DwFastLowering(params=params, packed=pack_dw_fast(layer), input_dims=Dims(*layer.input_shape),
-                          output_dims=Dims(*layer.output_shape))
+                          filter=HW(kh, kw), activation=Range(layer.act_min, layer.act_max),
+                          input_dims=input_dims, output_dims=output_dims, packed=packed, pad=pad)
+    return DwFastLowering(params=params, packed=packed, pad=pad, input_dims=input_dims, output_dims=output_dims)
 
 
 __all__ = ["DwFastLowering", "DwFastParams", "DwLayer", "GROUP_HEADER_WORDS", "dw_fast_applicable", "dw_fast_check",
-           "folded_bias", "lower_dw_fast", "pack_dw_fast"]
+           "folded_bias", "lower_dw_fast", "pack_dw_fast", "pad_dw_fast"]

@@ -6,7 +6,7 @@ arguments of their kernels (ConvArgs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,12 +78,9 @@ class ConvArgs:
 class ConvFastArgs:
     """Arguments of the fast convolution kernels (tg_conv_dsp_s8, tg_conv_scalar_s8)."""
 
-    params: ConvFastParams
-    weights: np.ndarray      # packed filter (tinygen.fast.conv)
-    channels: np.ndarray     # per channel: folded bias and requantization words
-    pad_row: np.ndarray | None  # the input zero point over a whole window; None where the kernel never reads it
-    input_dims: Dims
-    output_dims: Dims
+    params: ConvFastParams  # with the dims and the constant arrays: packed weights, channel words and
+    #                         pad_row (the input zero point over a whole window; None where the
+    #                         kernel never reads it)
 
 
 #: tg_conv_dsp_s8's scratch tiers, fastest first: the query of each (None: no scratch buffer)
@@ -226,18 +223,16 @@ class Conv2D(WindowConv):
                 if query is None:
                     if conv_dsp_unsupported(layer, scratch=False) is not None:
                         continue
-                    scratch, pad_row = 0, low.pad_row
+                    scratch, params = 0, low.params
                 else:
-                    scratch, pad_row = buffer_size(query, low.params, args.input_dims, args.output_dims), None
-                fa = ConvFastArgs(params=low.params, weights=low.weights, channels=low.channels, pad_row=pad_row,
-                                  input_dims=args.input_dims, output_dims=args.output_dims)
+                    scratch, params = buffer_size(query, low.params), replace(low.params, pad_row=None)
+                fa = ConvFastArgs(params=params)
                 out.append(self.kernel(op, fa, variant=variant, function="tg_conv_dsp_s8",
                                        template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
         elif not target.dsp and conv_scalar_unsupported(layer) is None:
             low = lower_conv_scalar(layer)
-            fa = ConvFastArgs(params=low.params, weights=low.weights, channels=low.channels, pad_row=low.pad_row,
-                              input_dims=args.input_dims, output_dims=args.output_dims)
-            scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params, args.input_dims, args.output_dims)
+            fa = ConvFastArgs(params=low.params)
+            scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params)
             out.append(self.kernel(op, fa, variant="scalar", function="tg_conv_scalar_s8",
                                    template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
         return out + [portable]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cstruct import HW, Dims, Range, cstruct
+from ..cstruct import HW, Range, cstruct
 from ..fast.depthwise import DwFastParams, DwLayer, dw_fast_check, lower_dw_fast
 from ..ir import Op, Target
 from ..kernel_library import buffer_size
@@ -50,10 +50,7 @@ class DepthwiseConvParams:
 class DepthwiseFastArgs:
     """Arguments of the fast depthwise kernels (tg_depthwise_conv_fast_s8 and its in-place twin)."""
 
-    params: DwFastParams
-    packed: np.ndarray   # weights, folded biases and requantization words (tinygen.fast.depthwise)
-    input_dims: Dims
-    output_dims: Dims
+    params: DwFastParams  # with the dims and the constant arrays (packed, pad: tinygen.fast.depthwise)
 
 
 def dw_layer(op: Op, args: ConvArgs) -> DwLayer:
@@ -119,8 +116,7 @@ class DepthwiseConv2D(WindowConv):
         if dw_fast_check(layer) is not None:
             return None
         low = lower_dw_fast(layer)
-        return DepthwiseFastArgs(params=low.params, packed=low.packed, input_dims=low.input_dims,
-                                 output_dims=low.output_dims)
+        return DepthwiseFastArgs(params=low.params)
 
     def variants(self, op, target: Target):
         """tg_depthwise_conv_fast_s8 where it applies (depth multiplier 1, up to 16 taps, the
@@ -135,8 +131,7 @@ class DepthwiseConv2D(WindowConv):
             return [portable]
         fast = self.kernel(op, fa, variant="fast", function="tg_depthwise_conv_fast_s8",
                            template="ops/depthwise_conv_2d_fast.c.j2",
-                           scratch_bytes=buffer_size("tg_depthwise_conv_fast_s8_get_buffer_size", fa.params,
-                                                     fa.input_dims, fa.output_dims))
+                           scratch_bytes=buffer_size("tg_depthwise_conv_fast_s8_get_buffer_size", fa.params))
         return [fast, portable]
 
     def inplace_variant(self, op, target):
@@ -150,8 +145,7 @@ class DepthwiseConv2D(WindowConv):
         fa = self._fast(op, target, self.prepare(op))
         if fa is None:
             return self.inplace_kernel(op)
-        scratch = buffer_size("tg_depthwise_conv_inplace_fast_s8_get_buffer_size", fa.params, fa.input_dims,
-                              fa.output_dims)
+        scratch = buffer_size("tg_depthwise_conv_inplace_fast_s8_get_buffer_size", fa.params)
         return self.kernel(op, fa, variant="inplace-fast", function="tg_depthwise_conv_inplace_fast_s8", inplace=True,
                            template="ops/depthwise_conv_2d_fast.c.j2", scratch_bytes=scratch, overlap=())
 

@@ -60,9 +60,7 @@ class FullyConnectedArgs:
 class FullyConnectedFastArgs:
     """Arguments of the fast fully connected kernels (tg_fully_connected_dsp_s8 / _scalar_s8)."""
 
-    params: FcFastParams
-    weights: np.ndarray    # packed (tinygen.fast.conv)
-    channels: np.ndarray   # folded biases and requantization words
+    params: FcFastParams  # with the packed weights and the channel words (tinygen.fast.conv)
 
 
 def per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
@@ -188,7 +186,7 @@ class FullyConnected(OpDef):
             query = "tg_fully_connected_scalar_s8_get_buffer_size"
         else:
             return [portable]
-        fast = self.kernel(op, FullyConnectedFastArgs(params=low.params, weights=low.weights, channels=low.channels),
+        fast = self.kernel(op, FullyConnectedFastArgs(params=low.params),
                            variant="dsp" if target.dsp else "scalar", function=fn,
                            template="ops/fully_connected_fast.c.j2",
                            scratch_bytes=buffer_size(query, low.params))

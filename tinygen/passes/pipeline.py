@@ -33,7 +33,8 @@ class Compilation:
 
 
 def run_pipeline(graph: Graph, options: CompileOptions) -> Compilation:
-    c = Compilation(graph=graph, options=options, target=Target(options.cpu))
+    # optimize="size": the portable kernels on any core (the least flash and stack)
+    c = Compilation(graph=graph, options=options, target=Target(None if options.optimize == "size" else options.cpu))
     check.run(graph)                                        # refuse unsupported ops/types/shapes, before any C
     validate.run(graph)                                     # IR invariants (topological order, single writer)
     if options.remove_noops:

@@ -9,12 +9,11 @@ layers in one program, so that one build serves many cases).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
-from ..cstruct import render_initializer
 from ..fast.conv import (
     ConvLayer,
     FcLayer,
@@ -24,7 +23,7 @@ from ..fast.conv import (
     lower_fc_scalar,
 )
 from ..ops import get_op_def
-from .kernels import arm_kernel_run, harness_overhead, host_kernels, ptr
+from .kernels import arm_kernel_run, c_struct_init, harness_overhead, host_kernels, ptr, struct_ptr
 
 
 def _dims(ffi, d):
@@ -32,17 +31,8 @@ def _dims(ffi, d):
 
 
 def _struct(ffi, ctype: str, obj):
-    """A cffi struct from a @cstruct dataclass."""
-    import dataclasses
-
-    def conv(v):
-        if dataclasses.is_dataclass(v):
-            return {f.name: conv(getattr(v, f.name)) for f in dataclasses.fields(v)}
-        if isinstance(v, tuple):
-            return [conv(e) for e in v]
-        return int(v)
-
-    return ffi.new(f"{ctype} *", conv(obj))
+    """A cffi struct from a @cstruct dataclass (its arrays as pointers: keep `obj` alive)."""
+    return struct_ptr(ffi, ctype, obj)
 
 
 # -- CONV_2D on the host ---------------------------------------------------------------------------
@@ -78,23 +68,21 @@ def conv_fast_host(layer: ConvLayer, x: np.ndarray, variant: str = "dsp", scratc
     tg_conv_scalar_s8 ("scalar")."""
     ffi, lib = host_kernels()
     low = lower_conv_dsp(layer) if variant == "dsp" else lower_conv_scalar(layer)
-    p = _struct(ffi, "tg_conv_fast_params", low.params)
-    din, dout = _dims(ffi, layer.input_dims), _dims(ffi, layer.output_dims)
+    params = low.params if variant != "dsp" or scratch == "none" else replace(low.params, pad_row=None)
+    p = _struct(ffi, "tg_conv_fast_params", params)
     y = np.zeros(int(np.prod(layer.output_dims)), np.int8) if out is None else out
     xs = np.ascontiguousarray(x, dtype=np.int8)
     keep = []
     if variant == "dsp":
         ctx = ffi.new("tg_context *")
         if SCRATCH_TIERS[scratch]:
-            n = getattr(lib, SCRATCH_TIERS[scratch])(p, din, dout)
+            n = getattr(lib, SCRATCH_TIERS[scratch])(p)
             buf = np.full((n + 3) // 4 + 1, 0x5A5A5A5A, np.int32)  # garbage, 4-byte aligned
             keep.append(buf)
             ctx.buf, ctx.size = ffi.from_buffer(buf), n
-        st = lib.tg_conv_dsp_s8(ctx, p, din, ptr(ffi, xs), ptr(ffi, low.weights), ptr(ffi, low.channels),
-                                ptr(ffi, low.pad_row), dout, ptr(ffi, y))
+        st = lib.tg_conv_dsp_s8(ctx, p, ptr(ffi, xs), ptr(ffi, y))
     else:
-        st = lib.tg_conv_scalar_s8(p, din, ptr(ffi, xs), ptr(ffi, low.weights), ptr(ffi, low.channels),
-                                   ptr(ffi, low.pad_row), dout, ptr(ffi, y))
+        st = lib.tg_conv_scalar_s8(p, ptr(ffi, xs), ptr(ffi, y))
     assert st == 0, f"kernel returned {st}"
     return y
 
@@ -127,7 +115,7 @@ def fc_fast_host(layer: FcLayer, x: np.ndarray, variant: str = "dsp") -> np.ndar
     y = np.zeros(layer.batches * layer.weights.shape[0], np.int8)
     xs = np.ascontiguousarray(x, dtype=np.int8)
     fn = lib.tg_fully_connected_dsp_s8 if variant == "dsp" else lib.tg_fully_connected_scalar_s8
-    st = fn(p, ptr(ffi, xs), ptr(ffi, low.weights), ptr(ffi, low.channels), ptr(ffi, y))
+    st = fn(p, ptr(ffi, xs), ptr(ffi, y))
     assert st == 0, f"kernel returned {st}"
     return y
 
@@ -159,8 +147,9 @@ class ArmBatch:
         out_n = int(np.prod(layer.output_dims))
         self.inputs[pre + "x"] = np.ascontiguousarray(x, dtype=np.int8).reshape(-1)
         self.outputs[pre + "y"] = ("int8", out_n)
-        d = [self._dims(pre + "din", layer.input_dims), self._dims(pre + "dout", layer.output_dims)]
+        d = []
         if variant == "portable":
+            d += [self._dims(pre + "din", layer.input_dims), self._dims(pre + "dout", layer.output_dims)]
             self.consts[pre + "w"] = f.reshape(-1)
             self.consts[pre + "mult"] = np.asarray(layer.multiplier, np.int32)
             self.consts[pre + "shift"] = np.asarray(layer.shift, np.int32)
@@ -182,19 +171,23 @@ class ArmBatch:
             self.consts[pre + "w"] = low.weights
             self.consts[pre + "ch"] = low.channels
             self.consts[pre + "pad"] = low.pad_row
-            d.append(f"static const tg_conv_fast_params {pre}p = {render_initializer(low.params)};")
+            needs_pad = variant != "dsp" or not SCRATCH_TIERS[scratch]
+            names = dict(weights=pre + "w", channels=pre + "ch")
+            if needs_pad:
+                names["pad_row"] = pre + "pad"
+            else:
+                del self.consts[pre + "pad"]
+            d.append(f"static const tg_conv_fast_params {pre}p = {c_struct_init(low.params, **names)};")
             if variant == "dsp":
                 if SCRATCH_TIERS[scratch]:
                     d.append(f"static int32_t {pre}buf[1024];")
-                    ctx = (f"tg_context {pre}ctx = {{ {pre}buf, {SCRATCH_TIERS[scratch]}(&{pre}p, &{pre}din, "
-                           f"&{pre}dout) }}; if ({pre}ctx.size > (int32_t)sizeof({pre}buf)) {{ status = -100; }} else ")
+                    ctx = (f"tg_context {pre}ctx = {{ {pre}buf, {SCRATCH_TIERS[scratch]}(&{pre}p) }}; "
+                           f"if ({pre}ctx.size > (int32_t)sizeof({pre}buf)) {{ status = -100; }} else ")
                 else:
                     ctx = f"tg_context {pre}ctx = {{ 0, 0 }}; "
-                call = (f"{{ {ctx}status = tg_conv_dsp_s8(&{pre}ctx, &{pre}p, &{pre}din, {pre}x, {pre}w, {pre}ch, "
-                        f"{pre}pad, &{pre}dout, {pre}y); }}")
+                call = f"{{ {ctx}status = tg_conv_dsp_s8(&{pre}ctx, &{pre}p, {pre}x, {pre}y); }}"
             else:
-                call = (f"status = tg_conv_scalar_s8(&{pre}p, &{pre}din, {pre}x, (const int8_t *){pre}w, {pre}ch, "
-                        f"{pre}pad, &{pre}dout, {pre}y);")
+                call = f"status = tg_conv_scalar_s8(&{pre}p, {pre}x, {pre}y);"
         self.decls += d
         self.calls.append(call)
         self.names.append(name)
@@ -227,10 +220,10 @@ class ArmBatch:
             low = lower_fc_dsp(layer) if variant == "dsp" else lower_fc_scalar(layer)
             self.consts[pre + "w"] = low.weights
             self.consts[pre + "ch"] = low.channels
-            d.append(f"static const tg_fc_fast_params {pre}p = {render_initializer(low.params)};")
+            d.append(f"static const tg_fc_fast_params {pre}p = "
+                     f"{c_struct_init(low.params, weights=pre + 'w', channels=pre + 'ch')};")
             fn = "tg_fully_connected_dsp_s8" if variant == "dsp" else "tg_fully_connected_scalar_s8"
-            cast = "" if variant == "dsp" else "(const int8_t *)"
-            call = f"status = {fn}(&{pre}p, {pre}x, {cast}{pre}w, {pre}ch, {pre}y);"
+            call = f"status = {fn}(&{pre}p, {pre}x, {pre}y);"
         self.decls += d
         self.calls.append(call)
         self.names.append(name)

@@ -21,7 +21,7 @@ from ..cstruct import Dims, render_initializer
 from ..fast import depthwise as fdw
 from ..fast import elementwise as few
 from ..fast import pooling as fpool
-from .kernels import arm_kernel_run, harness_overhead, host_kernels, ptr
+from .kernels import arm_kernel_run, c_struct_init, harness_overhead, host_kernels, ptr, struct_ptr
 
 
 @dataclass
@@ -78,13 +78,13 @@ DW_VARIANTS = {
 def dw_fast_call(layer: fdw.DwLayer, x: np.ndarray, variant: str = "fast") -> KernelCall:
     fn, inplace = DW_VARIANTS[variant]
     low = fdw.lower_dw_fast(layer)
-    decls = (f"static const tg_dw_fast_params P = {render_initializer(low.params)};\n"
-             f"static const tg_dims IN = {render_initializer(low.input_dims)}, OUT = {render_initializer(low.output_dims)};")
+    decls = f"static const tg_dw_fast_params P = {c_struct_init(low.params, packed='packed', pad='pad')};"
     n_out = int(np.prod(layer.output_shape))
+    consts = {"packed": low.packed, "pad": low.pad}
     if inplace:
-        return KernelCall(fn, decls, "&CTX, &P, &IN, x, packed, &OUT", {"packed": low.packed},
+        return KernelCall(fn, decls, "&CTX, &P, x", consts,
                           {"x": np.asarray(x, np.int8)}, "x", n_out, scratch=1, extra={"lowering": low})
-    return KernelCall(fn, decls, "&P, &IN, x, packed, &OUT, y", {"packed": low.packed},
+    return KernelCall(fn, decls, "&P, x, y", consts,
                       {"x": np.asarray(x, np.int8)}, "y", n_out, extra={"lowering": low})
 
 
@@ -145,7 +145,9 @@ def mean_fast_call(params: fpool.MeanHwParams, in_shape, x: np.ndarray) -> Kerne
 def _cstruct(ffi, ctype: str, obj):
     import dataclasses
 
-    return ffi.new(f"{ctype}*", dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj)
+    if dataclasses.is_dataclass(obj):
+        return struct_ptr(ffi, ctype, obj)
+    return ffi.new(f"{ctype}*", obj)
 
 
 def _dims(ffi, shape):
@@ -193,15 +195,13 @@ def dw_fast_host(layer: fdw.DwLayer, x: np.ndarray, variant: str = "fast",
     fn, inplace = DW_VARIANTS[variant]
     low = low or fdw.lower_dw_fast(layer)
     p = _cstruct(ffi, "tg_dw_fast_params", low.params)
-    ind, outd = _dims(ffi, low.input_dims), _dims(ffi, low.output_dims)
     n_out = int(np.prod(layer.output_shape))
-    packed = np.ascontiguousarray(low.packed)
     if inplace:
-        n = int(getattr(lib, fn + "_get_buffer_size")(p, ind, outd))
+        n = int(getattr(lib, fn + "_get_buffer_size")(p))
         buf = np.full(n + 2 * guard, 0x5A, np.int8)
         ctx = ffi.new("tg_context*", dict(buf=ffi.cast("int8_t*", ffi.from_buffer(buf)) + guard, size=n))
         data = np.concatenate([np.ascontiguousarray(x, np.int8).reshape(-1), np.full(guard, 0x33, np.int8)])
-        st = getattr(lib, fn)(ctx, p, ind, ptr(ffi, data), ptr(ffi, packed), outd)
+        st = getattr(lib, fn)(ctx, p, ptr(ffi, data))
         if guard and ((buf[:guard] != 0x5A).any() or (buf[guard + n:] != 0x5A).any()):
             raise AssertionError(f"{fn} wrote outside its scratch buffer")
         if guard and (data[data.size - guard:] != 0x33).any():
@@ -209,7 +209,7 @@ def dw_fast_host(layer: fdw.DwLayer, x: np.ndarray, variant: str = "fast",
         out = data[:n_out]
     else:
         out = np.full(n_out + guard, 0x33, np.int8)
-        st = getattr(lib, fn)(p, ind, ptr(ffi, np.ascontiguousarray(x, np.int8)), ptr(ffi, packed), outd, ptr(ffi, out))
+        st = getattr(lib, fn)(p, ptr(ffi, np.ascontiguousarray(x, np.int8)), ptr(ffi, out))
         if guard and (out[n_out:] != 0x33).any():
             raise AssertionError(f"{fn} wrote past its output")
         out = out[:n_out]
@@ -314,8 +314,7 @@ def scratch_bytes(call: KernelCall) -> int:
     low = call.extra.get("lowering")
     if low is not None:
         p = _cstruct(ffi, "tg_dw_fast_params", low.params)
-        return int(getattr(lib, call.function + "_get_buffer_size")(p, _dims(ffi, low.input_dims),
-                                                                   _dims(ffi, low.output_dims)))
+        return int(getattr(lib, call.function + "_get_buffer_size")(p))
     layer = call.extra["layer"]
     p = ffi.new("tg_dw_conv_params*", dict(ch_mult=1, stride=dict(h=layer.stride[0], w=layer.stride[1]),
                                            padding=dict(h=layer.padding[0], w=layer.padding[1]),

@@ -46,6 +46,38 @@ def ptr(ffi, a: np.ndarray):
     return ffi.from_buffer(f"{c_type(dtype)}[]", a)
 
 
+def struct_ptr(ffi, ctype: str, obj):
+    """A pointer to a new C struct from a @cstruct dataclass instance: nested structs and tuples
+    converted, numpy arrays passed as pointers to their data (the caller keeps them alive), None as
+    NULL."""
+    import dataclasses
+
+    def conv(v):
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {f.name: conv(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, (tuple, list)):
+            return [conv(e) for e in v]
+        if isinstance(v, np.ndarray):
+            return ffi.cast("void *", ptr(ffi, v))
+        if v is None:
+            return ffi.NULL
+        return v if isinstance(v, (float, np.floating)) else int(v)
+
+    return ffi.new(f"{ctype} *", conv(obj))
+
+
+def c_struct_init(obj, **names: str) -> str:
+    """A C99 initializer of a @cstruct dataclass instance whose array fields are given as the names
+    of C arrays (e.g. weights="k0_w"); array fields not named render as NULL."""
+    import dataclasses
+
+    from ..cstruct import render_initializer
+
+    fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    repl = {k: names.get(k) for k, v in fields.items() if isinstance(v, np.ndarray) or k in names}
+    return render_initializer(dataclasses.replace(obj, **repl))
+
+
 # -- on the emulated target -----------------------------------------------------------------------
 
 _PROGRAM = """\

@@ -5,19 +5,13 @@
 #include "tg_nn.h"
 #include "tg_dw_fast.h"
 
-TG_DWF_FUNC tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params,
-                                                       const tg_dims *input_dims, const int8_t *input,
-                                                       const int32_t *packed,
-                                                       const tg_dims *output_dims, int8_t *output)
+TG_DWF_FUNC tg_status tg_depthwise_conv_fast_scalar_s8(const tg_dw_fast_params *params, const int8_t *input, int8_t *output)
 {
-    return tg_dwf_run(params, input_dims, input, packed, output_dims, output, 1);
+    return tg_dwf_run_normal(params, input, output, 1);
 }
 
-int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
-                                                         const tg_dims *output_dims)
+int32_t tg_depthwise_conv_fast_scalar_s8_get_buffer_size(const tg_dw_fast_params *params)
 {
     (void)params;
-    (void)input_dims;
-    (void)output_dims;
     return 0;
 }

@@ -7,15 +7,12 @@
 #include "tg_dw_fast.h"
 
 TG_DWF_FUNC tg_status tg_depthwise_conv_inplace_fast_s8(const tg_context *ctx, const tg_dw_fast_params *params,
-                                                        const tg_dims *input_dims, int8_t *data,
-                                                        const int32_t *packed,
-                                                        const tg_dims *output_dims)
+                                                        int8_t *data)
 {
-    return tg_dwf_run_inplace(ctx, params, input_dims, data, packed, output_dims, TG_DWF_AUTO_SCALAR);
+    return tg_dwf_run_inplace(ctx, params, data, TG_DWF_AUTO_SCALAR);
 }
 
-int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params, const tg_dims *input_dims,
-                                                          const tg_dims *output_dims)
+int32_t tg_depthwise_conv_inplace_fast_s8_get_buffer_size(const tg_dw_fast_params *params)
 {
-    return tg_dwf_inplace_scratch(params, input_dims, output_dims);
+    return tg_dwf_inplace_scratch(params);
 }

@@ -4,12 +4,12 @@
  * and tg_depthwise_conv_inplace_fast_scalar_s8 (not part of the public API).
  *
  * Everything that does not depend on the input is computed by the compiler
- * (tinygen/fast/depthwise.py) and handed over as one int32 array, `packed`:
+ * (tinygen/fast/depthwise.py) and handed over in the parameter struct:
  *
- *   packed[0 .. G-1]   pad words: 4 * G bytes holding the input zero point; padded taps read these
- *                      (G = ceil(C / 4) groups of 4 channels)
- *   then, for each group g of channels 4g .. 4g+3 (missing channels of the last group are zero),
- *   TG_DWF_GROUP_WORDS(T) words (T = KH * KW taps):
+ *   pad     G = ceil(C / 4) words holding the input zero point; padded taps read these (an array of
+ *           its own, so that layers with the same zero point and depth share it)
+ *   packed  for each group g of channels 4g .. 4g+3 (missing channels of the last group are zero),
+ *           TG_DWF_GROUP_WORDS(T) words (T = KH * KW taps):
  *     B[4]   folded bias: bias + input_offset * (sum of the channel's weights), so that the inner
  *            loops multiply raw int8 values and a padded tap (value = zero point) adds nothing
  *     W[T]   one word per tap, taps in row-major order (ky, kx); byte j = weight of channel 4g + j
@@ -23,6 +23,10 @@
  * and v = floor((2 acc M + 2^31) / 2^32) is SMMLAR(2 acc, M, 0). Adding the bracket inside the
  * SMMLAR accumulator gives out = SMMLAR(2 acc, M, R - [acc < 0]) >> n (for n >= 1, [v < 0] may be
  * replaced by [acc < 0]: they differ only when v = 0, where both give 0).
+ *
+ * Stack: a call goes at most two functions deep below the public one (the row loop, then the group
+ * loop or the planar line), and the loops read their constants through the one struct they share
+ * rather than from copies in their own frames.
  */
 #ifndef TG_DW_FAST_H
 #define TG_DW_FAST_H
@@ -33,7 +37,7 @@
 
 /* GCC's first scheduling pass (before register allocation, on by default at -O2 for Arm) hoists
  * the loads of the 9 unrolled taps and runs out of registers in the inner loop (stack spills); the
- * public functions of the fast depthwise kernels turn it off for themselves. */
+ * functions of the fast depthwise kernels turn it off for themselves. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__arm__)
 #define TG_DWF_FUNC __attribute__((optimize("no-schedule-insns")))
 #else
@@ -49,7 +53,18 @@
 #define TG_DWF_AUTO_SCALAR 0
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+/* The hand-scheduled loop needs every register; unoptimized builds (r7 the frame pointer) use C. */
+#if TG_SIMD_NATIVE && defined(__OPTIMIZE__)
+#define TG_DWF_ASM 1
+#else
+#define TG_DWF_ASM 0
+#endif
+
+/* Out-of-line helpers keep their arguments as written (no IPA-SRA splitting of a struct pointer
+ * into more arguments, some on the stack). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TG_DWF_NOINLINE static __attribute__((noinline, noipa))
+#elif defined(__clang__)
 #define TG_DWF_NOINLINE static __attribute__((noinline))
 #else
 #define TG_DWF_NOINLINE static
@@ -59,7 +74,7 @@
 #define TG_DWF_GROUP_WORDS(T) (13 + (T))
 /* taps of a 3x3 filter (the unrolled group loop) */
 #define TG_DWF_TAPS_3X3 9
-/* the largest filter the fast kernels take (KH * KW taps): the size of a tap offset table */
+/* the largest filter the fast kernels take (KH * KW taps) */
 #define TG_DWF_MAX_TABLE 16
 
 /* One requantized output: acc -> int8 range (before the activation clamp); mr: (M, R). */
@@ -76,38 +91,26 @@ TG_INLINE int32_t tg_dwf_clamp(int32_t v, const tg_range *act)
     return v < act->min ? act->min : (v > act->max ? act->max : v);
 }
 
+/* A range narrower than int8 (an average of the outputs' clamps is not needed otherwise). */
+TG_INLINE int tg_dwf_narrow(const tg_range *act)
+{
+    return act->min > -128 || act->max < 127;
+}
+
 /* Requantizes the 4 accumulators of a full group (q points at the group's M[0]) and writes them
- * to out[0..3], clamped to the activation range when clamp is set. */
-TG_INLINE void tg_dwf_store4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int clamp,
-                             const tg_range *act, int8_t *out)
+ * to out[0..3], saturated to int8 (a narrower activation range is clamped afterwards). */
+TG_INLINE void tg_dwf_store4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q, int8_t *out)
 {
     /* (M_j, R_j) pairs: one LDRD each */
     const uint32_t nn = (uint32_t)q[8];
-    int32_t v0 = tg_dwf_requant(a0, q, nn & 31u);
-    int32_t v1 = tg_dwf_requant(a1, q + 2, (nn >> 8) & 31u);
-    int32_t v2 = tg_dwf_requant(a2, q + 4, (nn >> 16) & 31u);
-    int32_t v3 = tg_dwf_requant(a3, q + 6, nn >> 24);
-    if (clamp) {
-        v0 = tg_dwf_clamp(v0, act);
-        v1 = tg_dwf_clamp(v1, act);
-        v2 = tg_dwf_clamp(v2, act);
-        v3 = tg_dwf_clamp(v3, act);
-    }
+    const int32_t v0 = tg_dwf_requant(a0, q, nn & 31u);
+    const int32_t v1 = tg_dwf_requant(a1, q + 2, (nn >> 8) & 31u);
+    const int32_t v2 = tg_dwf_requant(a2, q + 4, (nn >> 16) & 31u);
+    const int32_t v3 = tg_dwf_requant(a3, q + 6, nn >> 24);
     out[0] = (int8_t)v0;
     out[1] = (int8_t)v1;
     out[2] = (int8_t)v2;
     out[3] = (int8_t)v3;
-}
-
-/* The same for the first `count` (1..3) channels of a partial group. */
-TG_INLINE void tg_dwf_store_partial(const int32_t acc[4], const int32_t *q, int32_t count, const tg_range *act,
-                                    int8_t *out)
-{
-    int32_t j;
-    for (j = 0; j < count; ++j) {
-        const int32_t v = tg_dwf_requant(acc[j], q + 2 * j, ((uint32_t)q[8] >> (8 * j)) & 31u);
-        out[j] = (int8_t)tg_dwf_clamp(v, act);
-    }
 }
 
 /* -- the multiply-accumulate cores ------------------------------------------------------------ */
@@ -150,21 +153,14 @@ TG_INLINE void tg_dwf_tap(const int8_t *x, int32_t w, tg_dwf_acc *a, int scalar)
     }
 }
 
-TG_INLINE void tg_dwf_bias(tg_dwf_acc *a, const int32_t *q)
-{
-    a->a0 = q[0];
-    a->a1 = q[1];
-    a->a2 = q[2];
-    a->a3 = q[3];
-}
-
 /* The argument checks shared by the kernels. */
-TG_INLINE tg_status tg_dwf_check(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+TG_INLINE tg_status tg_dwf_check(const tg_dw_fast_params *p)
 {
+    const tg_dims *in_d = &p->input_dims, *out_d = &p->output_dims;
     if (in_d->n != out_d->n || out_d->c != in_d->c || in_d->c <= 0 || p->filter.h <= 0 || p->filter.w <= 0 ||
         p->filter.h * p->filter.w > TG_DWF_MAX_TABLE || p->stride.h <= 0 || p->stride.w <= 0 ||
         p->dilation.h <= 0 || p->dilation.w <= 0 || p->activation.min > p->activation.max ||
-        p->activation.min < -128 || p->activation.max > 127) {
+        p->activation.min < -128 || p->activation.max > 127 || p->packed == NULL || p->pad == NULL) {
         return TG_ERR_ARG;
     }
     return TG_OK;
@@ -173,78 +169,123 @@ TG_INLINE tg_status tg_dwf_check(const tg_dw_fast_params *p, const tg_dims *in_d
 /*
  * Tap addressing: tap t of group g of a pixel reads the 4 bytes at base + off[t] + 4 g, where off is
  * a table of byte offsets. For a window inside the input, base is its top-left tap and the table is
- * the same for every such pixel (computed once per call); at the borders base is the image and the
+ * the same for every such pixel (computed once per run); at the borders base is the image and the
  * table holds each tap's own offset, or the offset of the pad words for a tap outside the input.
- * Offsets to the pad words are differences of addresses (intptr_t).
  */
 
-TG_INLINE const int8_t *tg_dwf_at(intptr_t base, int32_t off)
-{
-    return (const int8_t *)(base + off);
-}
-
-/* A run of output pixels for the group loops (one struct instead of a dozen arguments: less stack). */
+/* A run of output pixels for the group loops (the DSP loop reads it at these offsets). */
 typedef struct {
-    intptr_t base;           /* the first pixel's window: its taps at base + off[t] */
-    const int32_t *off;      /* tap offsets */
-    const int32_t *q;        /* constants of the first group */
-    int32_t count;           /* full groups per pixel (>= 1) */
-    int8_t *out;             /* the first pixel's first group */
-    int32_t pixels;          /* pixels in the run (>= 1) */
-    int32_t pix_step;        /* input bytes from one window to the next */
-    int32_t out_step;        /* output bytes from one pixel to the next */
-    int32_t taps;            /* filter taps */
-    int32_t clamp;           /* clamp to *act (a range narrower than int8) */
-    const tg_range *act;
-} tg_dwf_run_args;
+    intptr_t base;           /* [0]  the first pixel's window: its taps at base + off[t] */
+    const intptr_t *off;     /* [4]  tap offsets */
+    const int32_t *q;        /* [8]  the packed constants (first group) */
+    int8_t *out;             /* [12] the first pixel's outputs */
+    int32_t groups;          /* [16] full groups per pixel (>= 1) */
+    int32_t pix_step;        /* [20] input bytes from one window to the next */
+    int32_t out_step;        /* [24] output bytes from one pixel to the next (C) */
+    int32_t pixels;          /* [28] pixels in the run (>= 1) */
+    int32_t y0, x0;          /* the first window's top-left tap (other filters than 3x3) */
+} tg_dwf_run;
 
 /*
  * The row loops (tg_dwf_rows_simd / tg_dwf_rows_scalar) are shared by the normal and the in-place
  * kernels: they are compiled once, in tg_dw_fast_rows.c (which defines TG_DWF_ROWS_IMPL), so a model
- * that uses both kernels holds one copy.
+ * that uses both kernels holds one copy. Output rows [oy0, oy1) (rows = oy0 | oy1 << 16) of one
+ * image (in_b), row oy written to out + (oy - oy0) * OW * C, its pixels C bytes apart; rows == 0:
+ * every row of every image (the normal kernel). Returns TG_OK.
  */
-void tg_dwf_rows_simd(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d, const int8_t *in_b,
-                      const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0, int32_t grp1, int8_t *out,
-                      int32_t row_step, int32_t pix_step);
-void tg_dwf_rows_scalar(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d, const int8_t *in_b,
-                        const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0, int32_t grp1, int8_t *out,
-                        int32_t row_step, int32_t pix_step);
+tg_status tg_dwf_rows_simd(const tg_dw_fast_params *p, const int8_t *in_b, int8_t *out, int32_t rows);
+tg_status tg_dwf_rows_scalar(const tg_dw_fast_params *p, const int8_t *in_b, int8_t *out, int32_t rows);
 
-/*
- * Output rows [oy0, oy1) of one image (in_b), groups [grp0, grp1) of every pixel (grp1 == groups
- * includes the partial group), group grp of pixel ox of row oy written to
- * out + (oy - oy0) * row_step + ox * pix_step + 4 * (grp - grp0); scalar selects the core (a
- * constant at each call).
- */
-TG_INLINE void tg_dwf_rows(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                           const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0,
-                           int32_t grp1, int8_t *out, int32_t row_step, int32_t pix_step, int scalar)
+/* scalar selects the core (a constant at each call) */
+TG_INLINE tg_status tg_dwf_rows(const tg_dw_fast_params *p, const int8_t *in_b, int8_t *out, int32_t rows,
+                                int scalar)
 {
-    if (scalar) {
-        tg_dwf_rows_scalar(p, in_d, out_d, in_b, packed, oy0, oy1, grp0, grp1, out, row_step, pix_step);
-    } else {
-        tg_dwf_rows_simd(p, in_d, out_d, in_b, packed, oy0, oy1, grp0, grp1, out, row_step, pix_step);
-    }
+    return scalar ? tg_dwf_rows_scalar(p, in_b, out, rows) : tg_dwf_rows_simd(p, in_b, out, rows);
 }
 
 #ifdef TG_DWF_ROWS_IMPL
 
-/* A run of pixels (see tg_dwf_run_args), 3x3 filters: `count` groups per pixel written to out[0..3],
- * out[4..7], ... (the body of tg_dwf_groups9_simd / _scalar: functions of their own, the hot loop
- * gets all the registers). */
-TG_INLINE void tg_dwf_groups9(const tg_dwf_run_args *ra, int scalar)
+/* A run of pixels, 3x3 filters: all full groups of each pixel. DSP: one inline-assembly loop over
+ * the run's pixels and groups (its state in ra, nothing else live across it: the row loop around it
+ * keeps a small frame); the outputs are saturated to int8, the caller clamps a narrower activation
+ * range afterwards. Elsewhere the plain-C loop (tg_simd.h models on the host, the scalar core). */
+#if TG_DWF_ASM
+/* Tap K of a group: r1-r4 accumulators, r5 the window, r6 the offsets, r7 the constants (advanced);
+ * temporaries r10-r12, lr. 11 instructions for 4 multiply-accumulates. */
+#define TG__DWF_TAP(K)                    \
+    "ldr    r10, [r6, #" #K "]\n\t"       \
+    "ldr    r10, [r5, r10]\n\t"           \
+    "ldr    r11, [r7], #4\n\t"            \
+    "sxtb16 r12, r10\n\t"                 \
+    "sxtb16 lr, r11\n\t"                  \
+    "smlabb r1, r12, lr, r1\n\t"          \
+    "smlatt r3, r12, lr, r3\n\t"          \
+    "sxtb16 r10, r10, ror #8\n\t"         \
+    "sxtb16 r11, r11, ror #8\n\t"         \
+    "smlabb r2, r10, r11, r2\n\t"         \
+    "smlatt r4, r10, r11, r4\n\t"
+/* Requantize accumulator A with the next (M, R) at r7 (advanced) and the shift in r12 (r10, r11 free). */
+#define TG__DWF_REQUANT(A)                     \
+    "ldrd   r10, r11, [r7], #8\n\t"            \
+    "add    r11, r11, " A ", asr #31\n\t"      \
+    "lsl    " A ", " A ", #1\n\t"              \
+    "smmlar " A ", " A ", r10, r11\n\t"        \
+    "asr    " A ", " A ", r12\n\t"             \
+    "ssat   " A ", #8, " A "\n\t"
+#endif
+
+TG_INLINE void tg_dwf_groups9(tg_dwf_run *ra, int scalar)
 {
-    const int32_t *off = ra->off, *q0 = ra->q;
-    const int32_t count = ra->count, pix_step = ra->pix_step, out_step = ra->out_step, clamp = ra->clamp;
-    const tg_range *act = ra->act;
-    intptr_t base = ra->base;
-    int8_t *out = ra->out;
-    int32_t pixels = ra->pixels;
+#if TG_DWF_ASM
+    if (!scalar) {
+        register tg_dwf_run *r0 __asm__("r0") = ra;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldm    r0, {r5, r6, r7, r8, r9}\n\t"  /* base, off, packed, out, groups */
+            "2:\n\t"
+            "ldmia  r7!, {r1, r2, r3, r4}\n\t"     /* folded biases */
+            TG__DWF_TAP(0) TG__DWF_TAP(4) TG__DWF_TAP(8) TG__DWF_TAP(12) TG__DWF_TAP(16)
+            TG__DWF_TAP(20) TG__DWF_TAP(24) TG__DWF_TAP(28) TG__DWF_TAP(32)
+            "ldr    lr, [r7, #32]\n\t"             /* the shifts, after the (M, R) pairs */
+            "and    r12, lr, #31\n\t"
+            TG__DWF_REQUANT("r1")
+            "ubfx   r12, lr, #8, #5\n\t"
+            TG__DWF_REQUANT("r2")
+            "ubfx   r12, lr, #16, #5\n\t"
+            TG__DWF_REQUANT("r3")
+            "lsr    r12, lr, #24\n\t"
+            TG__DWF_REQUANT("r4")
+            "add    r7, r7, #4\n\t"
+            "strb   r1, [r8], #1\n\t"
+            "strb   r2, [r8], #1\n\t"
+            "strb   r3, [r8], #1\n\t"
+            "strb   r4, [r8], #1\n\t"
+            "add    r5, r5, #4\n\t"
+            "subs   r9, r9, #1\n\t"
+            "bne    2b\n\t"
+            "ldrd   r10, r11, [r0, #20]\n\t"       /* pix_step, out_step */
+            "ldr    r12, [r0]\n\t"
+            "add    r12, r12, r10\n\t"
+            "str    r12, [r0]\n\t"
+            "ldr    r12, [r0, #12]\n\t"
+            "add    r12, r12, r11\n\t"
+            "str    r12, [r0, #12]\n\t"
+            "ldr    r12, [r0, #28]\n\t"
+            "subs   r12, r12, #1\n\t"
+            "str    r12, [r0, #28]\n\t"
+            "bne    1b\n\t"
+            : "+r"(r0)
+            :
+            : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+        return;
+    }
+#endif
     do {
-        const int32_t *q = q0;
-        intptr_t b = base;
-        int8_t *o = out;
-        int32_t n = count;
+        const intptr_t *off = ra->off;
+        const int32_t *q = ra->q;
+        intptr_t b = ra->base;
+        int8_t *o = ra->out;
+        int32_t n = ra->groups;
         do {
             /* loads in adjacent pairs (the compiler merges them into LDRD) */
             int32_t w0 = q[4], w1 = q[5];
@@ -253,98 +294,111 @@ TG_INLINE void tg_dwf_groups9(const tg_dwf_run_args *ra, int scalar)
             a.a1 = q[1];
             a.a2 = q[2];
             a.a3 = q[3];
-            tg_dwf_tap(tg_dwf_at(b, off[0]), w0, &a, scalar);
-            tg_dwf_tap(tg_dwf_at(b, off[1]), w1, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[0]), w0, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[1]), w1, &a, scalar);
             w0 = q[6];
             w1 = q[7];
-            tg_dwf_tap(tg_dwf_at(b, off[2]), w0, &a, scalar);
-            tg_dwf_tap(tg_dwf_at(b, off[3]), w1, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[2]), w0, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[3]), w1, &a, scalar);
             w0 = q[8];
             w1 = q[9];
-            tg_dwf_tap(tg_dwf_at(b, off[4]), w0, &a, scalar);
-            tg_dwf_tap(tg_dwf_at(b, off[5]), w1, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[4]), w0, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[5]), w1, &a, scalar);
             w0 = q[10];
             w1 = q[11];
-            tg_dwf_tap(tg_dwf_at(b, off[6]), w0, &a, scalar);
-            tg_dwf_tap(tg_dwf_at(b, off[7]), w1, &a, scalar);
-            tg_dwf_tap(tg_dwf_at(b, off[8]), q[12], &a, scalar);
-            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q + 13, clamp, act, o);
+            tg_dwf_tap((const int8_t *)(b + off[6]), w0, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[7]), w1, &a, scalar);
+            tg_dwf_tap((const int8_t *)(b + off[8]), q[12], &a, scalar);
+            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q + 13, o);
             b += 4;
             o += 4;
             q += TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
         } while (--n > 0);
-        base += pix_step;
-        out += out_step;
-    } while (--pixels > 0);
+        ra->base += ra->pix_step;
+        ra->out += ra->out_step;
+    } while (--ra->pixels > 0);
 }
 
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9_simd(const tg_dwf_run_args *ra)
+/* The same for other filters (up to TG_DWF_MAX_TABLE taps), in C, the tap addresses computed on
+ * the fly (no offset table; by increments for a window inside the input, checked tap by tap at the
+ * borders): the window of the run's first pixel has its top-left tap at input row
+ * ra->y0, column ra->x0 of the image at ra->base; a tap outside the input reads the pad words.
+ * Outputs saturated to int8 only, as above. */
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups(const tg_dw_fast_params *p, tg_dwf_run *ra, int scalar)
 {
-    tg_dwf_groups9(ra, 0);
-}
-
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups9_scalar(const tg_dwf_run_args *ra)
-{
-    tg_dwf_groups9(ra, 1);
-}
-
-/* The same for any number of taps (<= TG_DWF_MAX_TABLE). */
-TG_INLINE void tg_dwf_groups(const tg_dwf_run_args *ra, int scalar)
-{
-    const int32_t *off = ra->off, *q0 = ra->q;
-    const int32_t count = ra->count, taps = ra->taps, clamp = ra->clamp;
-    intptr_t base = ra->base;
-    int8_t *out = ra->out;
-    int32_t pixels = ra->pixels, t;
     do {
-        const int32_t *q = q0;
-        intptr_t b = base;
-        int8_t *o = out;
-        int32_t n = count;
-        do {
+        const int32_t *q = ra->q;
+        const int inside = ra->y0 >= 0 && ra->y0 + (p->filter.h - 1) * p->dilation.h < p->input_dims.h &&
+                           ra->x0 >= 0 && ra->x0 + (p->filter.w - 1) * p->dilation.w < p->input_dims.w;
+        int32_t g;
+        for (g = 0; g < ra->groups; ++g, q += 9) {
             tg_dwf_acc a;
-            tg_dwf_bias(&a, q);
+            int32_t ky, kx;
+            a.a0 = q[0];
+            a.a1 = q[1];
+            a.a2 = q[2];
+            a.a3 = q[3];
             q += 4;
-            for (t = 0; t < taps; ++t) {
-                tg_dwf_tap(tg_dwf_at(b, off[t]), *q++, &a, scalar);
+            if (inside) {  /* the taps by increments from the window's top-left one */
+                const int32_t ystep = p->dilation.h * p->input_dims.w * p->input_dims.c;
+                const int32_t xstep = p->dilation.w * p->input_dims.c;
+                const int8_t *row = (const int8_t *)ra->base + (ra->y0 * p->input_dims.w + ra->x0) * p->input_dims.c +
+                                    4 * g;
+                for (ky = 0; ky < p->filter.h; ++ky, row += ystep) {
+                    const int8_t *src = row;
+                    for (kx = 0; kx < p->filter.w; ++kx, src += xstep) {
+                        tg_dwf_tap(src, *q++, &a, scalar);
+                    }
+                }
+            } else {
+                for (ky = 0; ky < p->filter.h; ++ky) {
+                    const int32_t y = ra->y0 + ky * p->dilation.h;
+                    for (kx = 0; kx < p->filter.w; ++kx) {
+                        const int32_t x = ra->x0 + kx * p->dilation.w;
+                        const int8_t *src = (uint32_t)y < (uint32_t)p->input_dims.h &&
+                                                    (uint32_t)x < (uint32_t)p->input_dims.w
+                                                ? (const int8_t *)ra->base + (y * p->input_dims.w + x) * p->input_dims.c
+                                                : (const int8_t *)p->pad;
+                        tg_dwf_tap(src + 4 * g, *q++, &a, scalar);
+                    }
+                }
             }
-            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q, clamp, ra->act, o);
-            q += 9;
-            b += 4;
-            o += 4;
-        } while (--n > 0);
-        base += ra->pix_step;
-        out += ra->out_step;
-    } while (--pixels > 0);
-}
-
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups_simd(const tg_dwf_run_args *ra)
-{
-    tg_dwf_groups(ra, 0);
-}
-
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_groups_scalar(const tg_dwf_run_args *ra)
-{
-    tg_dwf_groups(ra, 1);
-}
-
-/* The partial last group (rem = C % 4 channels, 1..3) at base: byte by byte, never reading past the
- * channels of a pixel. */
-TG_DWF_NOINLINE void tg_dwf_partial(const tg_dwf_run_args *ra, int32_t gwords, int32_t rem)
-{
-    const int32_t full = ra->count > 0 ? ra->count : 0;
-    const int32_t *q = ra->q + full * gwords;
-    int32_t acc[4], j, t, px;
-    for (px = 0; px < ra->pixels; ++px) {
-        const intptr_t base = ra->base + 4 * full + px * ra->pix_step;
-        for (j = 0; j < rem; ++j) {
-            int32_t a = q[j];
-            for (t = 0; t < ra->taps; ++t) {
-                a += (int32_t)tg_dwf_at(base, ra->off[t])[j] * (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t] >> (8 * j));
-            }
-            acc[j] = a;
+            tg_dwf_store4(a.a0, a.a1, a.a2, a.a3, q, ra->out + 4 * g);
         }
-        tg_dwf_store_partial(acc, q + 4 + ra->taps, rem, ra->act, ra->out + 4 * full + px * ra->out_step);
+        ra->x0 += p->stride.w;
+        ra->out += p->input_dims.c;
+    } while (--ra->pixels > 0);
+}
+
+/* The partial last group (rem = C % 4 channels, 1..3) of one pixel (window at ra->y0, ra->x0 of the
+ * image at ra->base, outputs at ra->out): byte by byte, never reading past the channels of a pixel. */
+TG_DWF_NOINLINE void tg_dwf_partial(const tg_dw_fast_params *p, const tg_dwf_run *ra)
+{
+    const int32_t full = p->input_dims.c >> 2, taps = p->filter.h * p->filter.w;
+    const int32_t *q = p->packed + full * TG_DWF_GROUP_WORDS(taps);
+    int32_t j, t;
+    for (j = 0; j < (p->input_dims.c & 3); ++j) {
+        int32_t a = q[j];
+        for (t = 0; t < taps; ++t) {
+            const int32_t y = ra->y0 + (t / p->filter.w) * p->dilation.h, x = ra->x0 + (t % p->filter.w) * p->dilation.w;
+            const int8_t *src = (uint32_t)y < (uint32_t)p->input_dims.h && (uint32_t)x < (uint32_t)p->input_dims.w
+                                    ? (const int8_t *)ra->base + (y * p->input_dims.w + x) * p->input_dims.c
+                                    : (const int8_t *)p->pad;
+            a += (int32_t)src[4 * full + j] * (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t] >> (8 * j));
+        }
+        a = tg_dwf_requant(a, q + 4 + taps + 2 * j, ((uint32_t)q[12 + taps] >> (8 * j)) & 31u);
+        ra->out[4 * full + j] = (int8_t)tg_dwf_clamp(a, &p->activation);
+    }
+}
+
+/* Clamps the full groups of `pixels` pixels (C bytes apart) at out to a range narrower than int8. */
+TG_DWF_NOINLINE void tg_dwf_clamp_run(const tg_dw_fast_params *p, int8_t *out, int32_t pixels)
+{
+    for (; pixels > 0; --pixels, out += p->input_dims.c) {
+        int32_t j;
+        for (j = 0; j < (p->input_dims.c & ~3); ++j) {
+            out[j] = (int8_t)tg_dwf_clamp(out[j], &p->activation);
+        }
     }
 }
 
@@ -359,93 +413,92 @@ TG_INLINE void tg_dwf_inner_range(int32_t out_n, int32_t stride, int32_t pad, in
     *hi = last < 0 ? -1 : TG_MIN(out_n - 1, last / stride);
 }
 
-/* The body of tg_dwf_rows_simd / _scalar (see tg_dwf_rows): one function holds the loops and the
- * single tap offset table (the stack: everything else is read through the pointers). */
-TG_INLINE void tg_dwf_rows_body(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                                const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0,
-                                int32_t grp1, int8_t *out, int32_t row_step, int32_t pix_step, int scalar)
+/* The body of tg_dwf_rows_simd / _scalar (see tg_dwf_rows). The parameters are read through p
+ * where they are used (after the group loop's inline assembly they are reloaded, not kept in stack
+ * slots): what is live across the loop is the row and column, the pointers and the run. */
+TG_INLINE tg_status tg_dwf_rows_body(const tg_dw_fast_params *p, const int8_t *in_b, int8_t *out, int32_t rows,
+                                     int scalar)
 {
-    const int32_t ch = in_d->c, taps = p->filter.h * p->filter.w;
-    const int32_t full_all = ch / 4, gwords = TG_DWF_GROUP_WORDS(taps);
-    const intptr_t img = (intptr_t)(in_b + 4 * grp0);
-    int32_t off[TG_DWF_MAX_TABLE];
-    tg_dwf_run_args ra;
-    int32_t y_lo, y_hi, x_lo, x_hi, oy, ox, ky, kx, t;
-    tg_dwf_inner_range(out_d->h, p->stride.h, p->padding.h, p->filter.h, p->dilation.h, in_d->h, &y_lo, &y_hi);
-    tg_dwf_inner_range(out_d->w, p->stride.w, p->padding.w, p->filter.w, p->dilation.w, in_d->w, &x_lo, &x_hi);
-    ra.off = off;
-    ra.q = packed + (ch + 3) / 4 + grp0 * gwords;
-    ra.count = TG_MIN(grp1, full_all) - grp0;
-    ra.pix_step = p->stride.w * ch;
-    ra.out_step = pix_step;
-    ra.taps = taps;
-    ra.clamp = p->activation.min > -128 || p->activation.max < 127;
-    ra.act = &p->activation;
-    for (oy = oy0; oy < oy1; ++oy, out += row_step) {
-        const int32_t y0 = oy * p->stride.h - p->padding.h;
-        for (ox = 0; ox < out_d->w; ox += ra.pixels) {
-            const int32_t x0 = ox * p->stride.w - p->padding.w;
-            /* each tap's offset from the image, or the pad words' for a tap outside the input */
-            const int32_t pad_off = (int32_t)((intptr_t)packed - (intptr_t)in_b);
-            t = 0;
-            for (ky = 0; ky < p->filter.h; ++ky) {
-                const int32_t y = y0 + ky * p->dilation.h;
-                for (kx = 0; kx < p->filter.w; ++kx, ++t) {
-                    const int32_t x = x0 + kx * p->dilation.w;
-                    off[t] = ((uint32_t)y < (uint32_t)in_d->h && (uint32_t)x < (uint32_t)in_d->w) ? (y * in_d->w + x) * ch
-                                                                                                  : pad_off;
-                }
-            }
-            ra.base = img;
+    intptr_t off[TG_DWF_TAPS_3X3];  /* 3x3 filters: tap offsets */
+    tg_dwf_run ra;
+    int32_t oy, ox;
+    if (rows == 0) {  /* every image: its rows one after the other */
+        rows = (p->output_dims.n * p->output_dims.h) << 16;
+    }
+    for (oy = rows & 0xFFFF; oy < (rows >> 16); ++oy, out += p->output_dims.w * p->output_dims.c) {
+        if (oy > 0 && oy % p->output_dims.h == 0) {  /* the next image */
+            in_b += p->input_dims.h * p->input_dims.w * p->input_dims.c;
+        }
+        for (ox = 0; ox < p->output_dims.w; ox += ra.pixels) {
+            ra.y0 = (oy % p->output_dims.h) * p->stride.h - p->padding.h;
+            ra.x0 = ox * p->stride.w - p->padding.w;
+            ra.base = (intptr_t)in_b;
+            ra.off = off;
+            ra.q = p->packed;
+            ra.out = out + ox * p->input_dims.c;
+            ra.groups = p->input_dims.c >> 2;
+            ra.pix_step = p->stride.w * p->input_dims.c;
+            ra.out_step = p->input_dims.c;
             ra.pixels = 1;
-            ra.out = out + ox * pix_step;
-            if (oy >= y_lo && oy <= y_hi && ox >= x_lo && ox <= x_hi) {
-                /* the inner pixels of the row: one run, offsets from the run's first window (a pixel
-                 * at a time when there is a partial group: all channels of a pixel are written before
-                 * the next pixel's, the write order the memory planner's overlap rule relies on) */
-                ra.pixels = grp1 > full_all ? 1 : x_hi - ox + 1;
-                ra.base += off[0];
-                for (t = taps - 1; t >= 0; --t) {
-                    off[t] -= off[0];
-                }
+            if (ra.y0 >= 0 && ra.y0 + (p->filter.h - 1) * p->dilation.h < p->input_dims.h && ra.x0 >= 0 &&
+                ra.x0 + (p->filter.w - 1) * p->dilation.w < p->input_dims.w && (p->input_dims.c & 3) == 0) {
+                /* a window inside the input: a run of the following pixels whose windows are inside
+                 * too (with a partial group a pixel at a time: all channels of a pixel are written
+                 * before the next pixel's, the write order the memory planner's overlap rule relies
+                 * on) */
+                ra.pixels = TG_MIN(p->output_dims.w - ox,
+                                   (p->input_dims.w - 1 - ra.x0 - (p->filter.w - 1) * p->dilation.w) / p->stride.w + 1);
             }
-            if (ra.count <= 0) {
-                /* only the partial group */
-            } else if (taps == TG_DWF_TAPS_3X3) {
-                if (scalar) {
-                    tg_dwf_groups9_scalar(&ra);
+            if (ra.groups > 0) {
+                const int32_t pixels = ra.pixels;
+                if (p->filter.h * p->filter.w == TG_DWF_TAPS_3X3) {
+                    /* each tap's offset from the image, or the pad words' for a tap outside the input;
+                     * a run: offsets from its first window */
+                    int32_t t;
+                    for (t = 0; t < TG_DWF_TAPS_3X3; ++t) {
+                        const int32_t y = ra.y0 + (t / 3) * p->dilation.h, x = ra.x0 + (t % 3) * p->dilation.w;
+                        off[t] = ((uint32_t)y < (uint32_t)p->input_dims.h && (uint32_t)x < (uint32_t)p->input_dims.w)
+                                     ? (intptr_t)(y * p->input_dims.w + x) * p->input_dims.c
+                                     : (intptr_t)p->pad - (intptr_t)in_b;
+                    }
+                    if (pixels > 1) {
+                        ra.base += off[0];
+                        for (t = TG_DWF_TAPS_3X3 - 1; t >= 0; --t) {
+                            off[t] -= off[0];
+                        }
+                    }
+                    tg_dwf_groups9(&ra, scalar);
                 } else {
-                    tg_dwf_groups9_simd(&ra);
+                    tg_dwf_groups(p, &ra, scalar);
                 }
-            } else if (scalar) {
-                tg_dwf_groups_scalar(&ra);
-            } else {
-                tg_dwf_groups_simd(&ra);
+                ra.pixels = pixels;
+                if (tg_dwf_narrow(&p->activation)) {
+                    tg_dwf_clamp_run(p, out + ox * p->input_dims.c, pixels);
+                }
             }
-            if (grp1 > full_all) {
-                tg_dwf_partial(&ra, gwords, ch % 4);
+            if (p->input_dims.c & 3) {  /* one pixel */
+                ra.base = (intptr_t)in_b;
+                ra.y0 = (oy % p->output_dims.h) * p->stride.h - p->padding.h;
+                ra.x0 = ox * p->stride.w - p->padding.w;
+                ra.out = out + ox * p->input_dims.c;
+                tg_dwf_partial(p, &ra);
             }
         }
     }
+    return TG_OK;
 }
 
 #endif /* TG_DWF_ROWS_IMPL */
 
-/* The normal kernel: output pixels in raster order, all channels of a pixel together. */
-TG_INLINE tg_status tg_dwf_run(const tg_dw_fast_params *p, const tg_dims *in_d, const int8_t *input,
-                               const int32_t *packed, const tg_dims *out_d, int8_t *output, int scalar)
+/* The normal kernel: output pixels in raster order, all channels of a pixel together (a tail call
+ * of the row loops: no frame of its own on the stack below them). */
+TG_INLINE tg_status tg_dwf_run_normal(const tg_dw_fast_params *p, const int8_t *input, int8_t *output, int scalar)
 {
-    int32_t b;
-    const tg_status st = tg_dwf_check(p, in_d, out_d);
+    const tg_status st = tg_dwf_check(p);
     if (st != TG_OK) {
         return st;
     }
-    for (b = 0; b < in_d->n; ++b) {
-        tg_dwf_rows(p, in_d, out_d, input + b * in_d->h * in_d->w * in_d->c, packed, 0, out_d->h, 0,
-                    (in_d->c + 3) / 4, output + b * out_d->h * out_d->w * out_d->c, out_d->w * out_d->c, out_d->c,
-                    scalar);
-    }
-    return TG_OK;
+    return tg_dwf_rows(p, input, output, 0, scalar);
 }
 
 /* -- in place, 3x3: planar lines, one channel at a time ---------------------------------------------
@@ -468,33 +521,38 @@ TG_INLINE tg_status tg_dwf_run(const tg_dw_fast_params *p, const tg_dims *in_d, 
  */
 
 /* Lines are columns (the image is processed transposed). */
-TG_INLINE int tg_dwf_planar_columns(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+TG_INLINE int tg_dwf_planar_columns(const tg_dw_fast_params *p)
 {
-    return in_d->w < in_d->h && out_d->w == in_d->w && p->padding.w <= 2 && (p->stride.h == 1 || p->stride.h == 2);
+    const tg_dims *in_d = &p->input_dims;
+    return in_d->w < in_d->h && p->output_dims.w == in_d->w && p->padding.w <= 2 &&
+           (p->stride.h == 1 || p->stride.h == 2);
 }
 
 /* outputs per line below which the planar path's per-line work outweighs its faster inner loop */
 #define TG_DWF_PLANAR_MIN_LINE 8
 
 /* The planar path applies (the same answer on every core: the scratch size depends on it). */
-TG_INLINE int tg_dwf_planar(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+TG_INLINE int tg_dwf_planar(const tg_dw_fast_params *p)
 {
     if (p->filter.h != 3 || p->filter.w != 3 || p->dilation.h != 1 || p->dilation.w != 1) {
         return 0;
     }
-    if (tg_dwf_planar_columns(p, in_d, out_d)) {
-        return out_d->h >= TG_DWF_PLANAR_MIN_LINE;
+    if (tg_dwf_planar_columns(p)) {
+        return p->output_dims.h >= TG_DWF_PLANAR_MIN_LINE;
     }
-    return (p->stride.w == 1 || p->stride.w == 2) && p->padding.h <= 2 && out_d->w >= TG_DWF_PLANAR_MIN_LINE;
+    return (p->stride.w == 1 || p->stride.w == 2) && p->padding.h <= 2 && p->output_dims.w >= TG_DWF_PLANAR_MIN_LINE;
 }
 
 /* Bytes of a planar line: the positions of the line's windows, and room for the last word read. */
-TG_INLINE int32_t tg_dwf_planar_len(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+TG_INLINE int32_t tg_dwf_planar_len(const tg_dw_fast_params *p)
 {
-    return tg_dwf_planar_columns(p, in_d, out_d) ? (out_d->h - 1) * p->stride.h + 6 : (out_d->w - 1) * p->stride.w + 6;
+    return tg_dwf_planar_columns(p) ? (p->output_dims.h - 1) * p->stride.h + 6
+                                    : (p->output_dims.w - 1) * p->stride.w + 6;
 }
 
-/* One channel's constants for the planar lines (w: the 3x3 weights, transposed for columns). */
+/* The planar path's state: the geometry of the image as lines of positions (rows of columns, or,
+ * transposed, columns of rows), and the constants of the current channel (the 3x3 weights as
+ * halfword pairs, transposed for columns). One struct, read through a pointer by the line loop. */
 typedef struct {
     uint32_t w02[3];   /* (w(i, 0), w(i, 2)) halfword pairs, i = line of the window */
     uint32_t w1a;      /* (w(0, 1), w(1, 1)) */
@@ -502,36 +560,42 @@ typedef struct {
     int32_t bias;      /* folded bias */
     int32_t mr[2];     /* multiplier, rounding term */
     uint32_t n;        /* right shift */
-    int32_t clamp;     /* the activation range is narrower than int8 */
-    tg_range act;
     int32_t out_step;  /* bytes between consecutive outputs of a line */
     int32_t count;     /* outputs per line */
     int32_t stride;    /* positions between consecutive windows of a line */
-} tg_dwf_chan;
+    int32_t lines, line_step, pos_step;  /* input lines, bytes between lines / positions */
+    int32_t out_lines, out_line_step;    /* output lines, bytes between them */
+    int32_t stride_line, pad_line;       /* window step and padding across lines */
+    int32_t len, col0, pos_count;        /* planar line bytes; input positions [0, pos_count) of a line
+                                            go to planar positions [col0, col0 + pos_count) */
+    int8_t *ring;                        /* 3 planar lines, then the zero-point line */
+    const tg_range *act;
+} tg_dwf_plane;
 
-TG_INLINE void tg_dwf_chan_load(const int32_t *packed, int32_t groups, int32_t c, int transpose, tg_dwf_chan *k)
+/* Channel c's constants into pl. */
+TG_INLINE void tg_dwf_chan_load(const int32_t *packed, int32_t c, int transpose, tg_dwf_plane *pl)
 {
-    const int32_t *q = packed + groups + (c / 4) * TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
+    const int32_t *q = packed + (c / 4) * TG_DWF_GROUP_WORDS(TG_DWF_TAPS_3X3);
     const int32_t j = c % 4;
-    int32_t w[TG_DWF_TAPS_3X3], t;
-    for (t = 0; t < TG_DWF_TAPS_3X3; ++t) {
-        const int32_t tap = transpose ? 3 * (t % 3) + t / 3 : t;
-        w[t] = (int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + tap] >> (8 * j));
-    }
+    int32_t t;
     for (t = 0; t < 3; ++t) {
-        k->w02[t] = tg_pkhbt((uint32_t)w[3 * t], (uint32_t)w[3 * t + 2], 16);
+        /* taps (i, 0) and (i, 2) of line i: row-major taps 3i, 3i + 2, or columns i, i + 6 */
+        const int32_t t0 = transpose ? t : 3 * t, t2 = transpose ? t + 6 : 3 * t + 2;
+        pl->w02[t] = tg_pkhbt((uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t0] >> (8 * j)),
+                              (uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + t2] >> (8 * j)), 16);
     }
-    k->w1a = tg_pkhbt((uint32_t)w[1], (uint32_t)w[4], 16);
-    k->w1b = (uint32_t)w[7] & 0xFFFFu;
-    k->bias = q[j];
-    k->mr[0] = q[13 + 2 * j];
-    k->mr[1] = q[14 + 2 * j];
-    k->n = ((uint32_t)q[21] >> (8 * j)) & 31u;
+    /* the middle taps (0, 1), (1, 1), (2, 1): row-major 1, 4, 7, or columns 3, 4, 5 */
+    pl->w1a = tg_pkhbt((uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + (transpose ? 3 : 1)] >> (8 * j)),
+                       (uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)q[8] >> (8 * j)), 16);
+    pl->w1b = (uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)q[4 + (transpose ? 5 : 7)] >> (8 * j)) & 0xFFFFu;
+    pl->bias = q[j];
+    pl->mr[0] = q[13 + 2 * j];
+    pl->mr[1] = q[14 + 2 * j];
+    pl->n = ((uint32_t)q[21] >> (8 * j)) & 31u;
 }
 
 /* n bytes from src, step bytes apart, to dst (4 at a time as one word store; dst is a planar line
- * with room for a whole last word, and the copy is word-aligned where the line's input part
- * starts aligned). */
+ * with room for a whole last word). */
 TG_DWF_NOINLINE void tg_dwf_gather(int8_t *dst, const int8_t *src, int32_t n, int32_t step)
 {
     for (; n >= 4; n -= 4, dst += 4, src += 4 * step) {
@@ -544,124 +608,111 @@ TG_DWF_NOINLINE void tg_dwf_gather(int8_t *dst, const int8_t *src, int32_t n, in
     }
 }
 
-/* One output line of one channel from the planar lines r0..r2: k->count outputs, output x to
- * out[x * k->out_step], windows k->stride positions apart. */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_planar_line(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                                                    const tg_dwf_chan *k, int8_t *out, int scalar)
+/* One output line of one channel from the planar lines r0..r2: pl->count outputs, output x to
+ * out[x * pl->out_step], windows pl->stride positions apart. The constants are read through pl
+ * (the output stores may alias them for the compiler, so it reloads them instead of keeping copies
+ * on the stack). */
+TG_INLINE void tg_dwf_planar_line(const int8_t *r0, const int8_t *r1, const int8_t *r2, const tg_dwf_plane *pl,
+                                  int8_t *out, int scalar)
 {
-    const int32_t bias = k->bias, clamp = k->clamp, out_step = k->out_step, n = k->count, stride = k->stride;
-    const uint32_t sh = k->n;
     int32_t x = 0;
     if (scalar) {
-        /* the weights from their halfword pairs: w(i, 0), w(i, 2) in w02[i], w(0..2, 1) in w1a, w1b */
-        const int32_t w00 = tg__lo16(k->w02[0]), w02 = tg__hi16(k->w02[0]), w10 = tg__lo16(k->w02[1]);
-        const int32_t w12 = tg__hi16(k->w02[1]), w20 = tg__lo16(k->w02[2]), w22 = tg__hi16(k->w02[2]);
-        const int32_t w01 = tg__lo16(k->w1a), w11 = tg__hi16(k->w1a), w21 = tg__lo16(k->w1b);
-        for (; x < n; ++x, out += out_step, r0 += stride, r1 += stride, r2 += stride) {
-            int32_t a = bias;
-            a += r0[0] * w00 + r0[1] * w01 + r0[2] * w02;
-            a += r1[0] * w10 + r1[1] * w11 + r1[2] * w12;
-            a += r2[0] * w20 + r2[1] * w21 + r2[2] * w22;
-            a = tg_dwf_requant(a, k->mr, sh);
-            *out = (int8_t)(clamp ? tg_dwf_clamp(a, &k->act) : a);
+        for (; x < pl->count; ++x, out += pl->out_step, r0 += pl->stride, r1 += pl->stride, r2 += pl->stride) {
+            int32_t a = pl->bias;
+            a += r0[0] * tg__lo16(pl->w02[0]) + r0[1] * tg__lo16(pl->w1a) + r0[2] * tg__hi16(pl->w02[0]);
+            a += r1[0] * tg__lo16(pl->w02[1]) + r1[1] * tg__hi16(pl->w1a) + r1[2] * tg__hi16(pl->w02[1]);
+            a += r2[0] * tg__lo16(pl->w02[2]) + r2[1] * tg__lo16(pl->w1b) + r2[2] * tg__hi16(pl->w02[2]);
+            a = tg_dwf_requant(a, pl->mr, pl->n);
+            *out = (int8_t)(tg_dwf_narrow(pl->act) ? tg_dwf_clamp(a, pl->act) : a);
         }
         return;
     }
-    if (stride == 1 && n >= 2) {
+    if (pl->stride == 1 && pl->count >= 2) {
         /* rows as one pointer and two offsets; the clamp (if any) in a pass of its own below */
-        const uint32_t w00 = k->w02[0], w01 = k->w02[1], w02 = k->w02[2], w1a = k->w1a, w1b = k->w1b;
         const intptr_t d1 = r1 - r0, d2 = r2 - r0;
         const int8_t *s0 = r0;
         int8_t *o = out;
-        int32_t pairs = n / 2;
+        int32_t pairs = pl->count / 2;
         do {
+            const int32_t bias = pl->bias;
             uint32_t v, e, od;
             int32_t a, b;
             v = tg_read_s8x4(s0);
             e = tg_sxtb16(v);
             od = tg_sxtb16_ror8(v);
-            a = tg_smlad(e, w00, bias);
-            b = tg_smlad(od, w00, bias);
-            a = tg_smlabb(od, w1a, a);
-            b = tg_smlatb(e, w1a, b);
+            a = tg_smlad(e, pl->w02[0], bias);
+            b = tg_smlad(od, pl->w02[0], bias);
+            a = tg_smlabb(od, pl->w1a, a);
+            b = tg_smlatb(e, pl->w1a, b);
             v = tg_read_s8x4(s0 + d1);
             e = tg_sxtb16(v);
             od = tg_sxtb16_ror8(v);
-            a = tg_smlad(e, w01, a);
-            b = tg_smlad(od, w01, b);
-            a = tg_smlabt(od, w1a, a);
-            b = tg_smlatt(e, w1a, b);
+            a = tg_smlad(e, pl->w02[1], a);
+            b = tg_smlad(od, pl->w02[1], b);
+            a = tg_smlabt(od, pl->w1a, a);
+            b = tg_smlatt(e, pl->w1a, b);
             v = tg_read_s8x4(s0 + d2);
             e = tg_sxtb16(v);
             od = tg_sxtb16_ror8(v);
-            a = tg_smlad(e, w02, a);
-            b = tg_smlad(od, w02, b);
-            a = tg_smlabb(od, w1b, a);
-            b = tg_smlatb(e, w1b, b);
-            o[0] = (int8_t)tg_dwf_requant(a, k->mr, sh);
-            o[out_step] = (int8_t)tg_dwf_requant(b, k->mr, sh);
-            o += 2 * out_step;
+            a = tg_smlad(e, pl->w02[2], a);
+            b = tg_smlad(od, pl->w02[2], b);
+            a = tg_smlabb(od, pl->w1b, a);
+            b = tg_smlatb(e, pl->w1b, b);
+            a = tg_dwf_requant(a, pl->mr, pl->n);
+            b = tg_dwf_requant(b, pl->mr, pl->n);
+            o[0] = (int8_t)a;
+            o[pl->out_step] = (int8_t)b;
+            o += 2 * pl->out_step;
             s0 += 2;
         } while (--pairs > 0);
-        x = n & ~1;
-        if (clamp) {
+        x = pl->count & ~1;
+        if (tg_dwf_narrow(pl->act)) {
             int8_t *c = out;
             int32_t i;
-            for (i = 0; i < x; ++i, c += out_step) {
-                *c = (int8_t)tg_dwf_clamp(*c, &k->act);
+            for (i = 0; i < x; ++i, c += pl->out_step) {
+                *c = (int8_t)tg_dwf_clamp(*c, pl->act);
             }
         }
         out = o;
     }
-    for (; x < n; ++x, out += out_step) {
+    for (; x < pl->count; ++x, out += pl->out_step) {
         /* stride 2, or the last output of an odd line: positions x * stride .. + 2 */
-        const int32_t i = x * stride;
+        const int32_t i = x * pl->stride;
         uint32_t v;
         int32_t a;
         v = tg_read_s8x4(r0 + i);
-        a = tg_smlad(tg_sxtb16(v), k->w02[0], bias);
-        a = tg_smlabb(tg_sxtb16_ror8(v), k->w1a, a);
+        a = tg_smlad(tg_sxtb16(v), pl->w02[0], pl->bias);
+        a = tg_smlabb(tg_sxtb16_ror8(v), pl->w1a, a);
         v = tg_read_s8x4(r1 + i);
-        a = tg_smlad(tg_sxtb16(v), k->w02[1], a);
-        a = tg_smlabt(tg_sxtb16_ror8(v), k->w1a, a);
+        a = tg_smlad(tg_sxtb16(v), pl->w02[1], a);
+        a = tg_smlabt(tg_sxtb16_ror8(v), pl->w1a, a);
         v = tg_read_s8x4(r2 + i);
-        a = tg_smlad(tg_sxtb16(v), k->w02[2], a);
-        a = tg_smlabb(tg_sxtb16_ror8(v), k->w1b, a);
-        a = tg_dwf_requant(a, k->mr, sh);
-        *out = (int8_t)(clamp ? tg_dwf_clamp(a, &k->act) : a);
+        a = tg_smlad(tg_sxtb16(v), pl->w02[2], a);
+        a = tg_smlabb(tg_sxtb16_ror8(v), pl->w1b, a);
+        a = tg_dwf_requant(a, pl->mr, pl->n);
+        *out = (int8_t)(tg_dwf_narrow(pl->act) ? tg_dwf_clamp(a, pl->act) : a);
     }
 }
 
-TG_INLINE void tg_dwf_fill_bytes(int8_t *dst, int32_t n, int8_t v)
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_planar_line_simd(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                                         const tg_dwf_plane *pl, int8_t *out)
 {
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        dst[i] = v;
-    }
+    tg_dwf_planar_line(r0, r1, r2, pl, out, 0);
 }
 
-/* Geometry of the planar path: the image as lines of positions (rows of columns, or, transposed,
- * columns of rows). */
-typedef struct {
-    int32_t lines, line_step, pos_step;  /* input lines, bytes between lines / positions */
-    int32_t out_lines, out_line_step;    /* output lines, bytes between them */
-    int32_t stride_line, pad_line;       /* window step and padding across lines */
-    int32_t len, col0, count;            /* planar line bytes; input positions [0, count) of a line
-                                            (from `first`) go to planar positions [col0, col0 + count) */
-    int8_t *ring;                        /* 3 planar lines, then the zero-point line */
-} tg_dwf_plane;
+TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_planar_line_scalar(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                                           const tg_dwf_plane *pl, int8_t *out)
+{
+    tg_dwf_planar_line(r0, r1, r2, pl, out, 1);
+}
 
 /* All output lines of one channel: img points at the channel's first input position of line 0,
  * out at the channel's first output. */
-TG_INLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const tg_dwf_chan *k, const int8_t *img,
-                                           int8_t *out, int scalar)
+TG_INLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const int8_t *img, int8_t *out, int scalar)
 {
-    const int32_t lines = pl->lines, line_step = pl->line_step, pos_step = pl->pos_step, count = pl->count;
-    const int32_t out_lines = pl->out_lines, out_line_step = pl->out_line_step, stride_line = pl->stride_line;
     int8_t *slot0 = pl->ring, *slot1 = pl->ring + pl->len, *slot2 = pl->ring + 2 * pl->len;
-    const int8_t *zline = pl->ring + 3 * pl->len;
     int32_t ol, top = -pl->pad_line, next = INT32_MIN;
-    for (ol = 0; ol < out_lines; ++ol, top += stride_line, out += out_line_step) {
+    for (ol = 0; ol < pl->out_lines; ++ol, top += pl->stride_line, out += pl->out_line_step) {
         if (next < top) {
             next = top;
         }
@@ -671,60 +722,75 @@ TG_INLINE void tg_dwf_planar_channel(const tg_dwf_plane *pl, const tg_dwf_chan *
             slot0 = slot1;
             slot1 = slot2;
             slot2 = t;
-            if ((uint32_t)next < (uint32_t)lines) {
-                tg_dwf_gather(t + pl->col0, img + next * line_step, count, pos_step);
+            if ((uint32_t)next < (uint32_t)pl->lines) {
+                tg_dwf_gather(t + pl->col0, img + next * pl->line_step, pl->pos_count, pl->pos_step);
             }
         }
-        tg_dwf_planar_line((uint32_t)top < (uint32_t)lines ? slot0 : zline,
-                           (uint32_t)(top + 1) < (uint32_t)lines ? slot1 : zline,
-                           (uint32_t)(top + 2) < (uint32_t)lines ? slot2 : zline, k, out, scalar);
+        {
+            const int8_t *const r0 = (uint32_t)top < (uint32_t)pl->lines ? slot0 : pl->ring + 3 * pl->len;
+            const int8_t *const r1 = (uint32_t)(top + 1) < (uint32_t)pl->lines ? slot1 : pl->ring + 3 * pl->len;
+            const int8_t *const r2 = (uint32_t)(top + 2) < (uint32_t)pl->lines ? slot2 : pl->ring + 3 * pl->len;
+            if (scalar) {
+                tg_dwf_planar_line_scalar(r0, r1, r2, pl, out);
+            } else {
+                tg_dwf_planar_line_simd(r0, r1, r2, pl, out);
+            }
+        }
     }
 }
 
 /* The in-place planar path (see above). */
-TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_run_planar(const tg_dw_fast_params *p, const tg_dims *in_d,
-                                                   const tg_dims *out_d, int8_t *data, const int32_t *packed,
-                                                   int8_t *ring, int scalar)
+TG_INLINE tg_status tg_dwf_run_planar(const tg_dw_fast_params *p, int8_t *data, int8_t *ring, int scalar)
 {
-    const int tr = tg_dwf_planar_columns(p, in_d, out_d);
-    const int8_t zp = ((const int8_t *)packed)[0];
-    const int32_t ch = in_d->c;
-    const int32_t pos = tr ? in_d->h : in_d->w, pad_pos = tr ? p->padding.h : p->padding.w;
+    const int tr = tg_dwf_planar_columns(p);
+    const int32_t ch = p->input_dims.c;
+    const int32_t pos = tr ? p->input_dims.h : p->input_dims.w, pad_pos = tr ? p->padding.h : p->padding.w;
     const int32_t first = TG_MAX(0, -pad_pos);
     tg_dwf_plane pl;
-    tg_dwf_chan k;
-    int32_t b, c;
-    pl.len = tg_dwf_planar_len(p, in_d, out_d);
-    pl.lines = tr ? in_d->w : in_d->h;
-    pl.line_step = tr ? ch : in_d->w * ch;
-    pl.pos_step = tr ? in_d->w * ch : ch;
-    pl.out_lines = tr ? out_d->w : out_d->h;
-    pl.out_line_step = tr ? ch : out_d->w * ch;
+    int32_t b, c, i;
+    pl.len = tg_dwf_planar_len(p);
+    pl.lines = tr ? p->input_dims.w : p->input_dims.h;
+    pl.line_step = tr ? ch : p->input_dims.w * ch;
+    pl.pos_step = tr ? p->input_dims.w * ch : ch;
+    pl.out_lines = tr ? p->output_dims.w : p->output_dims.h;
+    pl.out_line_step = tr ? ch : p->output_dims.w * ch;
     pl.stride_line = tr ? p->stride.w : p->stride.h;
     pl.pad_line = tr ? p->padding.w : p->padding.h;
     /* planar position j holds input position j - pad_pos */
     pl.col0 = TG_MAX(0, pad_pos);
-    pl.count = TG_MAX(0, TG_MIN(pos, pl.len - pad_pos) - first);
+    pl.pos_count = TG_MAX(0, TG_MIN(pos, pl.len - pad_pos) - first);
     pl.ring = ring;
-    k.clamp = p->activation.min > -128 || p->activation.max < 127;
-    k.act = p->activation;
-    k.out_step = tr ? out_d->w * ch : ch;
-    k.count = tr ? out_d->h : out_d->w;
-    k.stride = tr ? p->stride.h : p->stride.w;
+    pl.act = &p->activation;
+    pl.out_step = tr ? p->output_dims.w * ch : ch;
+    pl.count = tr ? p->output_dims.h : p->output_dims.w;
+    pl.stride = tr ? p->stride.h : p->stride.w;
     /* the zero point everywhere: the input positions of the 3 ring lines are rewritten line by line,
      * the padding positions and the 4th line stay */
-    tg_dwf_fill_bytes(ring, 4 * pl.len, zp);
-    if (pl.count <= 0) {
+    for (i = 0; i < 4 * pl.len; ++i) {
+        ring[i] = ((const int8_t *)p->pad)[0];
+    }
+    if (pl.pos_count <= 0) {
         pl.lines = 0; /* no input position inside the planar lines: every line is padding */
     }
-    for (b = 0; b < in_d->n; ++b) {
-        const int8_t *img = data + b * in_d->h * in_d->w * ch + first * pl.pos_step;
-        int8_t *out_b = data + b * out_d->h * out_d->w * ch;
+    for (b = 0; b < p->input_dims.n; ++b) {
         for (c = 0; c < ch; ++c) {
-            tg_dwf_chan_load(packed, (ch + 3) / 4, c, tr, &k);
-            tg_dwf_planar_channel(&pl, &k, img + c, out_b + c, scalar);
+            tg_dwf_chan_load(p->packed, c, tr, &pl);
+            tg_dwf_planar_channel(&pl, data + b * p->input_dims.h * p->input_dims.w * ch + first * pl.pos_step + c,
+                                  data + b * p->output_dims.h * p->output_dims.w * ch + c, scalar);
         }
     }
+    return TG_OK;
+}
+
+TG_DWF_NOINLINE TG_DWF_FUNC tg_status tg_dwf_run_planar_simd(const tg_dw_fast_params *p, int8_t *data, int8_t *ring)
+{
+    return tg_dwf_run_planar(p, data, ring, 0);
+}
+
+TG_DWF_NOINLINE TG_DWF_FUNC tg_status tg_dwf_run_planar_scalar(const tg_dw_fast_params *p, int8_t *data,
+                                                               int8_t *ring)
+{
+    return tg_dwf_run_planar(p, data, ring, 1);
 }
 
 /* -- in place, other layers: a ring of output rows -------------------------------------------------
@@ -734,18 +800,18 @@ TG_DWF_NOINLINE TG_DWF_FUNC void tg_dwf_run_planar(const tg_dw_fast_params *p, c
  * after output row floor((r + padding.h) / stride.h) has been computed (output row r covers input
  * rows <= r, as OW <= W). At most R = min(max(padding.h, 0) + 1, OH) rows wait.
  */
-TG_INLINE int32_t tg_dwf_ring_rows(const tg_dw_fast_params *p, const tg_dims *out_d)
+TG_INLINE int32_t tg_dwf_ring_rows(const tg_dw_fast_params *p)
 {
-    return TG_MAX(1, TG_MIN(TG_MAX(p->padding.h, 0) + 1, out_d->h));
+    return TG_MAX(1, TG_MIN(TG_MAX(p->padding.h, 0) + 1, p->output_dims.h));
 }
 
 /* Scratch bytes of the in-place kernel. */
-TG_INLINE int32_t tg_dwf_inplace_scratch(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d)
+TG_INLINE int32_t tg_dwf_inplace_scratch(const tg_dw_fast_params *p)
 {
-    if (tg_dwf_planar(p, in_d, out_d)) {
-        return 4 * tg_dwf_planar_len(p, in_d, out_d);
+    if (tg_dwf_planar(p)) {
+        return 4 * tg_dwf_planar_len(p);
     }
-    return tg_dwf_ring_rows(p, out_d) * out_d->w * out_d->c;
+    return tg_dwf_ring_rows(p) * p->output_dims.w * p->output_dims.c;
 }
 
 TG_INLINE void tg_dwf_copy(int8_t *dst, const int8_t *src, int32_t n)
@@ -758,51 +824,61 @@ TG_INLINE void tg_dwf_copy(int8_t *dst, const int8_t *src, int32_t n)
     }
 }
 
-/* The in-place ring-of-rows path (see above). */
-TG_DWF_NOINLINE void tg_dwf_run_ring(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                                     int8_t *data, const int32_t *packed, int8_t *ring, int scalar)
+/* The in-place ring-of-rows path (see above). The state between the calls of the row loop is
+ * read back from p and recomputed rather than kept: the frame holds the loop counters only. */
+TG_INLINE tg_status tg_dwf_run_ring(const tg_dw_fast_params *p, int8_t *data, int8_t *ring, int scalar)
 {
-    const int32_t row_bytes = out_d->w * out_d->c, ring_rows = tg_dwf_ring_rows(p, out_d);
     int32_t b, oy, next;
-    for (b = 0; b < in_d->n; ++b) {
-        const int8_t *in_b = data + b * in_d->h * in_d->w * in_d->c;
-        int8_t *out_b = data + b * out_d->h * row_bytes;
+    for (b = 0; b < p->input_dims.n; ++b) {
         next = 0; /* the first output row not yet written back */
-        for (oy = 0; oy < out_d->h; ++oy) {
-            tg_dwf_rows(p, in_d, out_d, in_b, packed, oy, oy + 1, 0, (in_d->c + 3) / 4,
-                        ring + (oy % ring_rows) * row_bytes, row_bytes, out_d->c, scalar);
-            /* C division truncates: (next + pad) / stride <= oy holds for every negative numerator too */
-            while (next <= oy && (next + p->padding.h) / p->stride.h <= oy) {
-                tg_dwf_copy(out_b + next * row_bytes, ring + (next % ring_rows) * row_bytes, row_bytes);
+        for (oy = 0; oy <= p->output_dims.h; ++oy) {
+            const int32_t row_bytes = p->output_dims.w * p->output_dims.c, ring_rows = tg_dwf_ring_rows(p);
+            if (oy < p->output_dims.h) {
+                tg_dwf_rows(p, data + b * p->input_dims.h * p->input_dims.w * p->input_dims.c,
+                            ring + (oy % ring_rows) * row_bytes, oy | ((oy + 1) << 16), scalar);
+            }
+            /* C division truncates: (next + pad) / stride <= oy holds for every negative numerator too;
+             * after the last row (oy == OH) every row left goes back */
+            while (next < p->output_dims.h && (oy == p->output_dims.h ||
+                                              (next <= oy && (next + p->padding.h) / p->stride.h <= oy))) {
+                tg_dwf_copy(data + (b * p->output_dims.h + next) * row_bytes, ring + (next % ring_rows) * row_bytes,
+                            row_bytes);
                 ++next;
             }
         }
-        for (; next < out_d->h; ++next) {
-            tg_dwf_copy(out_b + next * row_bytes, ring + (next % ring_rows) * row_bytes, row_bytes);
-        }
     }
+    return TG_OK;
 }
 
-/* The in-place kernel. */
-TG_INLINE tg_status tg_dwf_run_inplace(const tg_context *ctx, const tg_dw_fast_params *p, const tg_dims *in_d,
-                                       int8_t *data, const int32_t *packed, const tg_dims *out_d, int scalar)
+TG_DWF_NOINLINE tg_status tg_dwf_run_ring_simd(const tg_dw_fast_params *p, int8_t *data, int8_t *ring)
 {
-    const tg_status st = tg_dwf_check(p, in_d, out_d);
+    return tg_dwf_run_ring(p, data, ring, 0);
+}
+
+TG_DWF_NOINLINE tg_status tg_dwf_run_ring_scalar(const tg_dw_fast_params *p, int8_t *data, int8_t *ring)
+{
+    return tg_dwf_run_ring(p, data, ring, 1);
+}
+
+/* The in-place kernel (tail calls of its two paths). */
+TG_INLINE tg_status tg_dwf_run_inplace(const tg_context *ctx, const tg_dw_fast_params *p, int8_t *data, int scalar)
+{
+    const tg_status st = tg_dwf_check(p);
     if (st != TG_OK) {
         return st;
     }
-    if (out_d->h > in_d->h || out_d->w > in_d->w) {
+    if (p->output_dims.h > p->input_dims.h || p->output_dims.w > p->input_dims.w) {
         return TG_ERR_ARG;
     }
-    if (ctx == NULL || ctx->buf == NULL || ctx->size < tg_dwf_inplace_scratch(p, in_d, out_d)) {
+    if (ctx == NULL || ctx->buf == NULL || ctx->size < tg_dwf_inplace_scratch(p)) {
         return TG_ERR_BUFFER;
     }
-    if (tg_dwf_planar(p, in_d, out_d)) {
-        tg_dwf_run_planar(p, in_d, out_d, data, packed, (int8_t *)ctx->buf, scalar);
-    } else {
-        tg_dwf_run_ring(p, in_d, out_d, data, packed, (int8_t *)ctx->buf, scalar);
+    if (tg_dwf_planar(p)) {
+        return scalar ? tg_dwf_run_planar_scalar(p, data, (int8_t *)ctx->buf)
+                      : tg_dwf_run_planar_simd(p, data, (int8_t *)ctx->buf);
     }
-    return TG_OK;
+    return scalar ? tg_dwf_run_ring_scalar(p, data, (int8_t *)ctx->buf)
+                  : tg_dwf_run_ring_simd(p, data, (int8_t *)ctx->buf);
 }
 
 #endif /* TG_DW_FAST_H */

@@ -7,16 +7,12 @@
 #include "tg_nn.h"
 #include "tg_dw_fast.h"
 
-TG_DWF_FUNC void tg_dwf_rows_simd(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                                  const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1, int32_t grp0,
-                                  int32_t grp1, int8_t *out, int32_t row_step, int32_t pix_step)
+TG_DWF_FUNC tg_status tg_dwf_rows_simd(const tg_dw_fast_params *p, const int8_t *in_b, int8_t *out, int32_t rows)
 {
-    tg_dwf_rows_body(p, in_d, out_d, in_b, packed, oy0, oy1, grp0, grp1, out, row_step, pix_step, 0);
+    return tg_dwf_rows_body(p, in_b, out, rows, 0);
 }
 
-TG_DWF_FUNC void tg_dwf_rows_scalar(const tg_dw_fast_params *p, const tg_dims *in_d, const tg_dims *out_d,
-                                    const int8_t *in_b, const int32_t *packed, int32_t oy0, int32_t oy1,
-                                    int32_t grp0, int32_t grp1, int8_t *out, int32_t row_step, int32_t pix_step)
+TG_DWF_FUNC tg_status tg_dwf_rows_scalar(const tg_dw_fast_params *p, const int8_t *in_b, int8_t *out, int32_t rows)
 {
-    tg_dwf_rows_body(p, in_d, out_d, in_b, packed, oy0, oy1, grp0, grp1, out, row_step, pix_step, 1);
+    return tg_dwf_rows_body(p, in_b, out, rows, 1);
 }

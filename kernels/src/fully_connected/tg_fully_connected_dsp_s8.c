@@ -1,8 +1,11 @@
 /*
- * tg_fully_connected_dsp_s8.c - int8 fully connected layer for cores with the DSP extension: six
- * output features per pass over the input row (then two for the remaining rows), SMLAD on
- * SXTB16-unpacked pairs (the loops of tg_fast.h), offsets folded into the bias at compile time,
- * the fast exact requantization of tg_fast.h. See tg_nn.h for the weight layout.
+ * tg_fully_connected_dsp_s8.c - int8 fully connected layer for cores with the DSP extension: four
+ * output features per pass over the input row (the two channel pairs of the convolution's weight
+ * layout, one SXTB16-unpacked input word for both), SMLAD, offsets folded into the bias at compile
+ * time, the fast exact requantization of tg_fast.h. See tg_nn.h for the weight layout.
+ *
+ * The passes run in one inline-assembly loop whose state lives in a small struct (nothing else is
+ * live across it), so the kernel's stack is its saved registers and these nine words.
  */
 #include "tg_nn.h"
 #include "../tg_internal.h"
@@ -15,79 +18,217 @@ int32_t tg_fully_connected_dsp_s8_get_buffer_size(const tg_fc_fast_params *param
     return 0;
 }
 
-/* Rows r and r + 1 (n = 1 or 2) of one batch row, the general case: any depth (the last depth % 4
- * values come from tail, zero-padded); w: the pair's weights in the pair layout. */
-TG_NOINLINE static void fc_pair(const tg_fc_fast_params *p, const int8_t *input, const int8_t *tail,
-                                const uint32_t *w, const int32_t *bias, const int32_t *q, int32_t qstep,
-                                int32_t sx, int32_t n, int8_t *y)
+/* The passes over one input row. Rows r .. r + 3 of pass k: weights of rows r, r + 1 at w (their
+ * pair), of rows r + 2, r + 3 at w + 8 * G bytes (G = n rounded up to even: the groups per row in
+ * the weights), unless fewer than three rows are left (then the first pair again, its results
+ * dropped in the C model; the assembly runs a last pass of one or two rows on their pair alone). */
+typedef struct {
+    const uint32_t *w;  /* [0]  weights of the next pass */
+    const int8_t *x;    /* [4]  the input row: n groups of four values */
+    int32_t n;          /* [8]  groups in the input row (in_features / 4, >= 1) */
+    int32_t qstep;      /* [12] bytes from one row's (multiplier, round) to the next: 8, or 0 (per tensor) */
+    const int32_t *b;   /* [16] folded biases of the next pass (advanced by 4) */
+    const int32_t *q;   /* [20] (multiplier, round) of the next pass's first row (advanced) */
+    int8_t *y;          /* [24] next output (advanced) */
+    int8_t *y_end;      /* [28] end of the row's outputs */
+    int32_t sx;         /* [32] added to every accumulator (filter offset times the row's sum) */
+    const tg_fc_fast_params *p;  /* [36] the layer (the batch loop keeps nothing else across the passes) */
+    int32_t batch;      /* [40] input rows left */
+} fc_state;
+
+#if TG_FAST_ASM
+/* One group: r1-r4 accumulators, r6 x, r5 and r9 the two pairs' weights; temporaries r10-r12, lr,
+ * r0. 21 instructions for 16 multiply-accumulates. */
+#define FC_GROUP                              \
+    "ldr    r11, [r6], #4\n\t"                \
+    "sxtb16 r10, r11\n\t"                     \
+    "sxtb16 r11, r11, ror #8\n\t"             \
+    "ldrd   r12, lr, [r5], #8\n\t"            \
+    "sxtb16 r0, r12\n\t"                      \
+    "sxtb16 r12, r12, ror #8\n\t"             \
+    "smlad  r1, r10, r0, r1\n\t"              \
+    "smlad  r1, r11, r12, r1\n\t"             \
+    "sxtb16 r0, lr\n\t"                       \
+    "sxtb16 lr, lr, ror #8\n\t"               \
+    "smlad  r2, r10, r0, r2\n\t"              \
+    "smlad  r2, r11, lr, r2\n\t"              \
+    "ldrd   r12, lr, [r9], #8\n\t"            \
+    "sxtb16 r0, r12\n\t"                      \
+    "sxtb16 r12, r12, ror #8\n\t"             \
+    "smlad  r3, r10, r0, r3\n\t"              \
+    "smlad  r3, r11, r12, r3\n\t"             \
+    "sxtb16 r0, lr\n\t"                       \
+    "sxtb16 lr, lr, ror #8\n\t"               \
+    "smlad  r4, r10, r0, r4\n\t"              \
+    "smlad  r4, r11, lr, r4\n\t"
+/* One group of the last pass when at most two rows are left: r1, r2 accumulators, r6 x, r5 the
+ * pair's weights; temporaries r9-r12, lr. 12 instructions for 8 multiply-accumulates. */
+#define FC_GROUP2                             \
+    "ldr    r11, [r6], #4\n\t"                \
+    "sxtb16 r10, r11\n\t"                     \
+    "sxtb16 r11, r11, ror #8\n\t"             \
+    "ldrd   r12, lr, [r5], #8\n\t"            \
+    "sxtb16 r9, r12\n\t"                      \
+    "sxtb16 r12, r12, ror #8\n\t"             \
+    "smlad  r1, r10, r9, r1\n\t"              \
+    "smlad  r1, r11, r12, r1\n\t"             \
+    "sxtb16 r9, lr\n\t"                       \
+    "sxtb16 lr, lr, ror #8\n\t"               \
+    "smlad  r2, r10, r9, r2\n\t"              \
+    "smlad  r2, r11, lr, r2\n\t"
+/* Requantize accumulator A with the (multiplier, round) at lr, then lr += r12 (temporaries r7-r10). */
+#define FC_REQUANT(A)                         \
+    "ldrd   r7, r8, [lr]\n\t"                 \
+    "add    lr, lr, r12\n\t"                  \
+    "rbit   r9, r8\n\t"                       \
+    "clz    r9, r9\n\t"                       \
+    "add    r10, r8, " A ", asr #31\n\t"      \
+    "lsl    " A ", " A ", #1\n\t"             \
+    "smmlar " A ", " A ", r7, r10\n\t"        \
+    "asr    " A ", " A ", r9\n\t"             \
+    "ssat   " A ", #8, " A ", asr #1\n\t"
+#endif
+
+/* All passes of one input row (st->y != st->y_end). */
+static inline void fc_passes(fc_state *st)
 {
-    const int32_t groups = ((p->in_features + 7) & ~7) / 4, full = p->in_features / 4;
-    const int8_t *x = input;
-    int32_t a0 = bias[0] + sx, a1 = bias[1] + sx;
-    int32_t k;
-    for (k = 0; k < 2; ++k) {  /* the row's full groups, then the zero-padded tail (if any) */
-        tg_fast_mac1x2(&x, &w, k == 0 ? full : (p->in_features & 3) != 0 ? groups - full : 0, &a0, &a1);
-        x = tail;
+#if TG_FAST_ASM
+    register fc_state *r0 __asm__("r0") = st;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldm    r0, {r5, r6, r7}\n\t"             /* w, x, n */
+        "ldr    r10, [r0, #16]\n\t"
+        "ldm    r10, {r1, r2, r3, r4}\n\t"        /* biases */
+        "ldr    r11, [r0, #32]\n\t"
+        "add    r1, r1, r11\n\t"
+        "add    r2, r2, r11\n\t"
+        "add    r3, r3, r11\n\t"
+        "add    r4, r4, r11\n\t"
+        "adds   r9, r7, #1\n\t"                   /* the second pair: 8 * (n rounded up to even) on */
+        "bic    r9, r9, #1\n\t"
+        "lsl    r9, r9, #3\n\t"
+        "ldrd   r10, r11, [r0, #24]\n\t"
+        "sub    r10, r11, r10\n\t"
+        "cmp    r10, #2\n\t"                      /* at most two rows left: the last pass, one pair */
+        "ble    5f\n\t"
+        "add    r9, r5, r9\n\t"
+        "push   {r0}\n\t"
+        "lsrs   r7, r7, #1\n\t"                   /* two groups per iteration; odd: enter at 3 */
+        "bcc    2f\n\t"
+        "adds   r7, r7, #1\n\t"
+        "b      3f\n\t"
+        "2:\n\t"
+        FC_GROUP
+        "3:\n\t"
+        FC_GROUP
+        "subs   r7, r7, #1\n\t"
+        "bne    2b\n\t"
+        "pop    {r0}\n\t"
+        "ldr    r7, [r0, #8]\n\t"                 /* the next pass: past the second pair's groups */
+        "and    r7, r7, #1\n\t"                   /* (and its zero group when n is odd) */
+        "add    r9, r9, r7, lsl #3\n\t"
+        "str    r9, [r0]\n\t"
+        "ldr    lr, [r0, #20]\n\t"
+        "ldr    r12, [r0, #12]\n\t"
+        FC_REQUANT("r1") FC_REQUANT("r2") FC_REQUANT("r3") FC_REQUANT("r4")
+        "str    lr, [r0, #20]\n\t"
+        "ldr    r10, [r0, #16]\n\t"
+        "add    r10, r10, #16\n\t"
+        "str    r10, [r0, #16]\n\t"
+        "ldrd   r10, r11, [r0, #24]\n\t"          /* y, y_end: store up to four outputs */
+        "strb   r1, [r10], #1\n\t"
+        "cmp    r10, r11\n\t"
+        "beq    4f\n\t"
+        "strb   r2, [r10], #1\n\t"
+        "cmp    r10, r11\n\t"
+        "beq    4f\n\t"
+        "strb   r3, [r10], #1\n\t"
+        "cmp    r10, r11\n\t"
+        "beq    4f\n\t"
+        "strb   r4, [r10], #1\n\t"
+        "str    r10, [r0, #24]\n\t"
+        "cmp    r10, r11\n\t"
+        "bne    1b\n\t"
+        "b      4f\n\t"
+        "5:\n\t"                                  /* one or two rows: their pair only */
+        FC_GROUP2
+        "subs   r7, r7, #1\n\t"
+        "bne    5b\n\t"
+        "ldr    lr, [r0, #20]\n\t"
+        "ldr    r12, [r0, #12]\n\t"
+        FC_REQUANT("r1") FC_REQUANT("r2")
+        "ldrd   r10, r11, [r0, #24]\n\t"
+        "strb   r1, [r10], #1\n\t"
+        "cmp    r10, r11\n\t"
+        "it     ne\n\t"
+        "strbne r2, [r10]\n\t"
+        "4:\n\t"
+        : "+r"(r0)
+        :
+        : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+#else
+    const int32_t pstride = 2 * ((st->n + 1) & ~1);  /* words from the first pair to the second */
+    while (st->y != st->y_end) {
+        const int32_t left = (int32_t)(st->y_end - st->y), rows = left < 4 ? left : 4;
+        const uint32_t *w = st->w, *v = w + (left > 2 ? pstride : 0);
+        const int8_t *x = st->x;
+        int32_t a[4], g, r;
+        for (r = 0; r < 4; ++r) {
+            a[r] = st->b[r] + st->sx;
+        }
+        for (g = 0; g < st->n; ++g, w += 2, v += 2) {
+            const uint32_t xv = tg_read_s8x4_ia(&x);
+            const uint32_t xe = tg_sxtb16(xv), xo = tg_sxtb16_ror8(xv);
+            for (r = 0; r < 4; ++r) {
+                const uint32_t wv = r < 2 ? w[r] : v[r - 2];
+                a[r] = tg_smlad(xe, tg_sxtb16(wv), a[r]);
+                a[r] = tg_smlad(xo, tg_sxtb16_ror8(wv), a[r]);
+            }
+        }
+        st->w = v + 2 * (st->n & 1);
+        st->b += 4;
+        for (r = 0; r < rows; ++r) {
+            const int32_t *q = (const int32_t *)((const int8_t *)st->q + r * st->qstep);
+            *st->y++ = (int8_t)tg_ssat8(tg_fast_requant(a[r], q[0], q[1], tg_fast_shift1(q[1])));
+        }
+        st->q = (const int32_t *)((const int8_t *)st->q + 4 * st->qstep);
     }
-    tg_fast_store4(y, n, a0, a1, 0, 0, q, q + (n > 1) * qstep, q, q, p->activation.min, p->activation.max);
+#endif
 }
 
-/* Clamp n outputs to an activation range narrower than int8. */
-TG_NOINLINE static void clamp_outputs(int8_t *y, int32_t n, int32_t lo, int32_t hi)
+tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input, int8_t *output)
 {
-    for (; n > 0; --n, ++y) {
-        *y = (int8_t)tg_fast_clamp(*y, lo, hi);
-    }
-}
+    fc_state st;
 
-tg_status tg_fully_connected_dsp_s8(const tg_fc_fast_params *params, const int8_t *input,
-                                    const int32_t *weights, const int32_t *channels, int8_t *output)
-{
-    const int32_t depth = params->in_features, rows = params->out_features;
-    const int32_t groups = ((depth + 7) & ~7) / 4;  /* per row, in the weights */
-    const int32_t padded = (rows + 1) & ~1;
-    const int32_t *const quant = channels + padded;
-    const int32_t qstep = params->per_channel ? 3 : 0;
-    const int32_t head = 6 * params->blocks6;       /* rows in blocks of six */
-    int32_t b, r, k;
-    int8_t tail[8];
-
-    if (params->batches < 0 || depth <= 0 || rows <= 0 || head < 0 || head > rows ||
-        (head > 0 && (depth & 3) != 0)) {
+    if (params->batches < 0 || params->in_features <= 0 || (params->in_features & 3) != 0 ||
+        params->out_features <= 0) {
         return TG_ERR_ARG;
     }
-    for (b = 0; b < params->batches; ++b, input += depth) {
-        const int32_t sx = params->filter_offset != 0 ? params->filter_offset * tg_fast_sum_s8(input, depth) : 0;
-        const uint32_t *rest = (const uint32_t *)weights + (int32_t)head * groups;  /* the pair layout */
-        const int32_t *q = quant + head * qstep;
-        if ((depth & 3) != 0) {
-            for (k = 0; k < 8; ++k) {
-                tail[k] = 4 * (depth / 4) + k < depth ? input[4 * (depth / 4) + k] : 0;
+    /* everything the loop needs after the passes is read back from st (in memory): no other value
+     * lives across the assembly, so none takes a stack slot of its own */
+    st.p = params;
+    st.x = input;
+    st.y = output;
+    for (st.batch = params->batches; st.batch > 0; --st.batch) {
+        const tg_fc_fast_params *p = st.p;
+        const int32_t depth = p->in_features, rows = p->out_features;
+        st.w = (const uint32_t *)p->weights;
+        st.n = depth >> 2;
+        st.qstep = p->per_channel ? 8 : 0;
+        st.b = p->channels;
+        st.q = p->channels + ((rows + 3) & ~3);
+        st.y_end = st.y + rows;
+        st.sx = p->filter_offset != 0 ? p->filter_offset * tg_fast_sum_s8(st.x, depth) : 0;
+        fc_passes(&st);
+        p = st.p;
+        if (p->activation.min != -128 || p->activation.max != 127) {
+            int8_t *y;
+            for (y = st.y_end - p->out_features; y != st.y_end; ++y) {
+                *y = (int8_t)tg_fast_clamp(*y, p->activation.min, p->activation.max);
             }
         }
-        if (head > 0) {
-            tg_fast_rows6_state st;
-            st.wp = (const uint32_t *)weights;
-            st.x = input;
-            st.groups = depth / 4;
-            st.skip = 24 * (groups - depth / 4);
-            st.bias = channels;
-            st.q = quant;
-            st.qstep = 4 * qstep;
-            st.y = output;
-            st.bias_end = channels + head;
-            st.sx = sx;
-            tg_fast_rows6(&st);
-            if (params->activation.min != -128 || params->activation.max != 127) {
-                clamp_outputs(output, head, params->activation.min, params->activation.max);
-            }
-        }
-        output += head;
-        for (r = head; r < rows; r += 2, q += 2 * qstep) {
-            const int32_t n = rows - r < 2 ? rows - r : 2;
-            fc_pair(params, input, tail, rest + (int32_t)(r - head) * groups, channels + r, q, qstep, sx, n, output);
-            output += n;
-        }
+        st.x += p->in_features;
+        st.y = st.y_end;
     }
     return TG_OK;
 }
