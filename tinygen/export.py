@@ -139,10 +139,13 @@ def export_project(model: str | Path, board: str | Board, out_dir: str | Path, f
               "tg_sample.h": render("tg_sample.h.j2"), "tg_sample.c": render("tg_sample.c.j2"),
               "tg_report.h": render("tg_report.h.j2"), "tg_report.c": render("tg_report.c.j2")}
     kernel_headers = sorted(q.relative_to(KERNELS_DIR / "src") for q in (KERNELS_DIR / "src").rglob("*.h"))
+    #: tg_nn.h and the headers it includes (tg_nn_precision.h)
+    public_headers = sorted((KERNELS_DIR / "include").glob("*.h"))
     if fmt == "cmake":
         for f, text in cm.files.items():
             files[f"model/{f}"] = text
-        files["kernels/include/tg_nn.h"] = (KERNELS_DIR / "include" / "tg_nn.h").read_bytes()
+        for h in public_headers:
+            files[f"kernels/include/{h.name}"] = h.read_bytes()
         for rel in kernel_headers + kernels:
             files[f"kernels/src/{rel.as_posix()}"] = (KERNELS_DIR / "src" / rel).read_bytes()
         support = render_support_sources(b, None, int(stack_bytes or b.stack_bytes))
@@ -167,7 +170,8 @@ def export_project(model: str | Path, board: str | Board, out_dir: str | Path, f
                                               LIB_GUARD=re.sub(r"\W", "_", lib).upper() + "_H")
         for f, text in cm.files.items():
             files[f"{root}/src/{f}"] = text
-        files[f"{root}/src/tg_nn.h"] = (KERNELS_DIR / "include" / "tg_nn.h").read_bytes()
+        for h in public_headers:
+            files[f"{root}/src/{h.name}"] = h.read_bytes()
         for rel in kernel_headers + kernels:
             files[f"{root}/src/{rel.as_posix()}"] = (KERNELS_DIR / "src" / rel).read_bytes()
         for f, text in common.items():

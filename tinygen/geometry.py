@@ -157,3 +157,23 @@ def window_gap(in_shape: tuple[int, ...], out_shape: tuple[int, ...], stride: tu
     written = (np.arange(low.size, dtype=np.int64) + 1) * oc * out_itemsize
     return int(max(0, (written - suffix_min).max()))
 
+
+
+def window_gap_steps(in_shape: tuple[int, ...], out_shape: tuple[int, ...], stride: tuple[int, int],
+                     pad: tuple[int, int], kernel: tuple[int, int], dilation: tuple[int, int],
+                     in_itemsize: int = 1, out_itemsize: int = 1, step: int = 1) -> int:
+    """The gap for a kernel that computes output pixels in raster order `step` at a time and reads
+    (copies) every window of a step before writing any of the step's outputs (the DSP kernels with
+    scratch): when a step ending at pixel e is written, only the windows of pixels >= e are still
+    needed, so gap = max over steps of (e * out_pixel_bytes - min_{q >= e} lowest_read(q)) (compare
+    window_gap, where a pixel's own window is still being read while it is written)."""
+    n, h, w, c = in_shape
+    _, oh, ow, oc = out_shape
+    rows = _lowest_taps(oh, stride[0], pad[0], kernel[0], dilation[0], h)
+    cols = _lowest_taps(ow, stride[1], pad[1], kernel[1], dilation[1], w)
+    low = ((rows[:, None] * w + np.minimum(cols[None, :], w - 1)) * c * in_itemsize).reshape(-1)
+    low = np.concatenate([low + b * h * w * c * in_itemsize for b in range(n)])
+    suffix_min = np.append(np.minimum.accumulate(low[::-1])[::-1], np.iinfo(np.int64).max)
+    ends = np.minimum(np.arange(step, low.size + step, step, dtype=np.int64), low.size)
+    gaps = ends * oc * out_itemsize - suffix_min[ends]
+    return int(max(0, gaps.max()))

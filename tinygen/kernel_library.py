@@ -31,6 +31,8 @@ from .paths import KERNELS_INCLUDE
 from .toolchain.host import HOST_CC, _run, build_kernel_library
 
 HEADER = KERNELS_INCLUDE / "tg_nn.h"
+#: the public headers: tg_nn.h and the ones it includes (their #defines are read too)
+HEADERS = (HEADER, KERNELS_INCLUDE / "tg_nn_precision.h")
 
 
 @lru_cache(maxsize=None)
@@ -45,7 +47,7 @@ def _declarations() -> str:
         raise ToolchainError(f"preprocessing {HEADER.name} failed: {r.stderr.strip()[:300]}")
     text = r.stdout
     start = text.find("typedef enum")  # skip the standard headers' declarations
-    defines = re.findall(r"^#define (TG_[A-Z0-9_]+) (\d+)\s*$", HEADER.read_text(), flags=re.M)
+    defines = [d for h in HEADERS for d in re.findall(r"^#define (TG_[A-Z0-9_]+) (\d+)\s*$", h.read_text(), flags=re.M)]
     return "\n".join(f"#define {n} {v}" for n, v in defines) + "\n" + text[start:]
 
 

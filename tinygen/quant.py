@@ -148,3 +148,48 @@ def expf(x: float) -> float:
         except (OSError, AttributeError):  # pragma: no cover - no C math library
             _EXPF = lambda v: float(np.exp(np.float32(v)))  # noqa: E731
     return float(np.float32(_EXPF(float(np.float32(x)))))
+
+
+# -- int16 lookup tables (TFLite's LUTPopulate<int16_t>, float arithmetic) ---------------------------
+def _round_f32(x: np.float32) -> np.float32:
+    """TfLiteRound on a float: halves away from zero."""
+    return np.float32(round_half_away(float(x)))
+
+
+def lut_int16(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+              transform: str) -> np.ndarray:
+    """The 513-entry int16 table of TFLite's LUTPopulateInt16<float> for `transform` ("exp" or
+    "one_over_one_plus_x"), step by step in float32 as the C++ code computes it."""
+    f32 = np.float32
+    if transform == "exp":
+        def fn(v):
+            return np.float32(expf(float(v)))
+    elif transform == "one_over_one_plus_x":
+        def fn(v):
+            return f32(f32(1.0) / f32(f32(1.0) + f32(v)))
+    else:
+        raise ValueError(transform)
+    with np.errstate(all="ignore"):
+        s_in, s_out = f32(input_scale), f32(output_scale)
+        input_min = f32(s_in * f32(INT16_MIN - input_zero_point))
+        input_max = f32(s_in * f32(INT16_MAX - input_zero_point))
+        output_min = f32(s_out * f32(INT16_MIN - output_zero_point))
+        output_max = f32(s_out * f32(INT16_MAX - output_zero_point))
+        steps = 512
+        step = f32(f32(input_max - input_min) / f32(steps))
+        half = f32(step / f32(2))
+        inv = f32(f32(INT16_MAX - INT16_MIN + 1) / f32(output_max - output_min))
+        lut = np.zeros(steps + 1, np.int16)
+        for i in range(steps):
+            at = f32(input_min + f32(f32(i) * step))
+            val = fn(at)
+            val_mid = fn(f32(at + half))
+            val_next = fn(f32(input_min + f32(f32(i + 1) * step)))
+            sample = _round_f32(f32(val * inv))
+            mid_interp = _round_f32(f32(f32(f32(val_next * inv) + _round_f32(f32(val * inv))) / f32(2)))
+            mid_val = _round_f32(f32(val_mid * inv))
+            bias = _round_f32(f32(f32(mid_interp - mid_val) / f32(2)))
+            lut[i] = int(min(max(float(f32(sample - bias)), INT16_MIN), INT16_MAX))
+        last = _round_f32(f32(fn(input_max) * inv))
+        lut[steps] = int(min(max(float(last), INT16_MIN), INT16_MAX))
+    return lut

@@ -27,6 +27,7 @@ TENSOR_TYPE_NAMES: dict[int, str] = {
 #: TFLite TensorType -> IR dtype (types tinygen can hold in a graph)
 TFLITE_TO_DTYPE: dict[str, str] = {
     "INT8": "int8",
+    "INT4": "int4",
     "UINT8": "uint8",
     "INT16": "int16",
     "INT32": "int32",

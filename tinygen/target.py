@@ -467,6 +467,14 @@ def check_models_on_board(models: Sequence[bytes], board: str | Board, n_random:
     cms = [compile_model(bytes(d), replace(options[i], name=f"m{i}", alignment=b.arena_alignment)
                          if options is not None else CompileOptions(name=f"m{i}", alignment=b.arena_alignment))
            for i, d in enumerate(models)]
+    return check_compiled_on_board(cms, models, b, n_random=n_random, seed=seed, opt=opt)
+
+
+def check_compiled_on_board(cms: Sequence[CompiledModel], models: Sequence[bytes], board: str | Board,
+                            n_random: int = 1, seed: int = 0, opt: str = "O2") -> list[dict]:
+    """check_models_on_board() for models compiled already (with distinct names and the board's
+    arena alignment), `models` their .tflite bytes (the TFLM oracle's input)."""
+    b = load_board(board)
     sources: dict[str, str] = {}
     for cm in cms:
         sources.update(cm.files)
@@ -635,5 +643,6 @@ def print_run_report(rep: RunReport, console=None) -> None:
         console.print(f"[green]fits[/green] {rep.board}: flash {rep.flash_percent:.1f} %, SRAM {rep.sram_percent:.1f} %")
 
 
-__all__ = ["RunReport", "TargetOptions", "profile_table", "profile_operators", "cycle_estimate", "check_models_on_board", "flash_breakdown", "print_run_report", "raise_for_report", "report_table",
+__all__ = ["RunReport", "TargetOptions", "profile_table", "profile_operators", "cycle_estimate", "check_models_on_board",
+           "check_compiled_on_board", "flash_breakdown", "print_run_report", "raise_for_report", "report_table",
            "run_and_print", "run_on_board"]

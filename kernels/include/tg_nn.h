@@ -1295,4 +1295,7 @@ tg_status tg_dynamic_update_slice(const tg_dus_params *params, const void *opera
 }
 #endif
 
+/* int16 activations (16x8) and packed int4 weights: tg_nn_precision.h */
+#include "tg_nn_precision.h"
+
 #endif /* TG_NN_H */

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 
 from ..cstruct import ctype_of, render_initializer
-from ..ir import Op, Tensor, c_type, np_dtype
+from ..ir import Op, Tensor, c_type, np_dtype, pack_int4
 from ..kernel_library import check_struct
 from ..ops import op_def
 from ..sanitize import c_comment, c_identifier
@@ -163,7 +163,11 @@ class EmitContext:
     def const_tensor(self, t: Tensor) -> str:
         name = self._by_tensor.get(id(t))
         if name is None:
-            name = self.const(t.data, t.dtype, comment=f"tensor {t.source_index}: {t.name} {list(t.shape)}",
+            data, dtype = t.data, t.dtype
+            if dtype == "int4":  # packed two per byte in TFLite's order, as the int4 kernels read it
+                data, dtype = pack_int4(t.data), "uint8"
+            name = self.const(data, dtype, comment=f"tensor {t.source_index}: {t.name} {list(t.shape)}"
+                              + (" int4, packed" if t.dtype == "int4" else ""),
                               role=self._role(t))
             self._by_tensor[id(t)] = name
         return name

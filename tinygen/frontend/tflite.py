@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ModelFormatError, TinygenError, UnsupportedError
 from ..ir import Graph, ModelSource, Op, Quant, Tensor
-from ..ir.tensor import np_dtype
+from ..ir.tensor import PACKED_BITS, np_dtype, unpack_int4
 from ..ops import get_op_def, unsupported
 from ..sanitize import quote_name
 from ..schema import (
@@ -209,7 +209,9 @@ class _Reader:
         dtype = TFLITE_TO_DTYPE.get(tname)
         if dtype is None:
             raise UnsupportedError(f"tensor {i} ({quote_name(name)}) has element type {tname}, which tinygen does not support")
-        nbytes = int(np.prod(shape, dtype=object)) * np_dtype(dtype).itemsize if shape else np_dtype(dtype).itemsize
+        count = int(np.prod(shape, dtype=object)) if shape else 1
+        bits = PACKED_BITS.get(dtype)
+        nbytes = (count * bits + 7) // 8 if bits else count * np_dtype(dtype).itemsize
         if nbytes > MAX_TENSOR_BYTES:
             raise UnsupportedError(f"tensor {i} ({quote_name(name)}) with shape {list(shape)} needs {nbytes} bytes, far beyond any microcontroller")
         quant = None
@@ -239,7 +241,10 @@ class _Reader:
             if raw is not None and len(raw):
                 if len(raw) != nbytes:
                     raise ModelFormatError(f"{self.where}: tensor {i} ({quote_name(name)}) has {len(raw)} bytes of data but shape {list(shape)} x {dtype} needs {nbytes}")
-                data = np.frombuffer(raw, dtype=np_dtype(dtype)).reshape(shape).copy()
+                if dtype == "int4":  # two values per byte (TFLite's packing), held unpacked in the IR
+                    data = unpack_int4(np.frombuffer(raw, dtype=np.uint8), count).reshape(shape)
+                else:
+                    data = np.frombuffer(raw, dtype=np_dtype(dtype)).reshape(shape).copy()
         return Tensor(name=name, shape=shape, dtype=dtype, quant=quant, data=data, source_index=i,
                       is_variable=is_variable)
 

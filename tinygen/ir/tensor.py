@@ -9,6 +9,9 @@ import numpy as np
 #: element type name -> (numpy dtype, C type)
 DTYPES: dict[str, tuple[np.dtype, str]] = {
     "int8": (np.dtype(np.int8), "int8_t"),
+    # packed 4-bit weights (TFLite TensorType.INT4): held unpacked as int8 values in [-8, 7] in the
+    # IR; stored two per byte (see PACKED_BITS, Tensor.nbytes, pack_int4/unpack_int4)
+    "int4": (np.dtype(np.int8), "int8_t"),
     "uint8": (np.dtype(np.uint8), "uint8_t"),
     "int16": (np.dtype(np.int16), "int16_t"),
     "int32": (np.dtype(np.int32), "int32_t"),
@@ -16,6 +19,32 @@ DTYPES: dict[str, tuple[np.dtype, str]] = {
     "float32": (np.dtype(np.float32), "float"),
     "bool": (np.dtype(np.bool_), "uint8_t"),
 }
+
+
+#: element types stored with fewer than 8 bits per value, packed: dtype -> bits per value
+PACKED_BITS: dict[str, int] = {"int4": 4}
+
+
+def pack_int4(values: np.ndarray) -> np.ndarray:
+    """int4 values (int8 in [-8, 7], flattened in order) -> TFLite's packed bytes: value 2i in the
+    low nibble of byte i, value 2i + 1 in the high nibble; an odd count leaves the last high nibble
+    zero (what TFLite Micro's UnpackDenseInt4IntoInt8 reads)."""
+    v = np.asarray(values).astype(np.int16).reshape(-1)
+    if v.size and (v.min() < -8 or v.max() > 7):
+        raise ValueError("int4 values must lie in [-8, 7]")
+    if v.size % 2:
+        v = np.concatenate([v, np.zeros(1, np.int16)])
+    nib = (v & 0xF).astype(np.uint8)
+    return (nib[0::2] | (nib[1::2] << 4)).astype(np.uint8)
+
+
+def unpack_int4(packed: np.ndarray, count: int) -> np.ndarray:
+    """TFLite's packed int4 bytes -> `count` int8 values (low nibble first, sign-extended)."""
+    b = np.asarray(packed, dtype=np.uint8).reshape(-1)
+    out = np.empty(b.size * 2, np.int8)
+    out[0::2] = ((b & 0xF).astype(np.int8) << 4) >> 4
+    out[1::2] = b.view(np.int8) >> 4
+    return out[:count]
 
 
 def np_dtype(dtype: str) -> np.dtype:
@@ -106,6 +135,9 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
+        bits = PACKED_BITS.get(self.dtype)
+        if bits is not None:  # packed (int4): whole bytes holding size values
+            return (self.size * bits + 7) // 8
         return self.size * self.itemsize
 
     @property

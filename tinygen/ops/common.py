@@ -23,9 +23,13 @@ def dims4(shape: tuple[int, ...]) -> Dims:
     return Dims(*(int(d) for d in shape))
 
 
+#: the value range of each integer activation type
+INT_RANGES = {"int8": (Q.INT8_MIN, Q.INT8_MAX), "int16": (Q.INT16_MIN, Q.INT16_MAX)}
+
+
 def activation_range(activation: str, t: Tensor) -> Range:
-    """The clamp range of a fused activation on the quantized output tensor t."""
-    lo, hi = Q.activation_range(activation, t.quant.s, t.quant.zp)
+    """The clamp range of a fused activation on the quantized output tensor t (int8 or int16)."""
+    lo, hi = Q.activation_range(activation, t.quant.s, t.quant.zp, *INT_RANGES.get(t.dtype, INT_RANGES["int8"]))
     return Range(lo, hi)
 
 
@@ -75,6 +79,17 @@ def per_tensor(op: Op, t: Tensor, what: str = "tensor") -> Quant:
     q = quant(op, t, what)
     if q.per_channel:
         raise unsupported(op, f"{what} {t.name!r} is quantized per channel; this operator needs per-tensor quantization")
+    return q
+
+
+def check_int16_activation(op: Op, t: Tensor, what: str) -> Quant:
+    """An int16 activation of a 16x8 operator: per-tensor and symmetric (zero point 0, as the TFLite
+    converter's 16x8 mode makes them; TFLite Micro ignores or refuses other zero points)."""
+    check_dtype(op, t, "int16", what=what)
+    q = per_tensor(op, t, what)
+    if q.zp != 0:
+        raise unsupported(op, f"{what} {t.name!r} is int16 with zero point {q.zp}; int16 activations must be "
+                              "symmetric (zero point 0)")
     return q
 
 

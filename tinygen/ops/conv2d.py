@@ -18,15 +18,14 @@ from ..fast.conv import ConvFastParams, ConvLayer, conv_dsp_unsupported, conv_sc
 from ..ir import Op, Target
 from ..kernel_library import buffer_size
 from ..schema import schema
+from . import precision
 from .base import register, unsupported
 from .common import (
     WindowedOp,
     check_padding,
     window_out_hw,
     activation_range,
-    check_dtype,
     check_fused,
-    check_int8_activation,
     check_rank,
     check_shape,
     dims4,
@@ -48,6 +47,9 @@ class Conv2DAttrs:
     stride: tuple[int, int] = (1, 1)    # (h, w)
     dilation: tuple[int, int] = (1, 1)  # (h, w)
     activation: str = "NONE"            # fused activation
+    #: TensorType code of the options' quantized_bias_type (16x8 without a bias: INT32 picks TFLite
+    #: Micro's int32 accumulator); 0 when unset
+    quantized_bias_type: int = 0
 
 
 @cstruct("tg_conv_params")
@@ -118,18 +120,17 @@ def per_channel_multipliers(op: Op, input_scale: float, filter_q, output_scale: 
 
 
 def check_window_conv(op: Op, out_channels_axis: int) -> None:
-    """Checks CONV_2D and DEPTHWISE_CONV_2D share: int8 input/output, a constant int8 4-D filter,
-    an optional constant int32 bias of one value per output channel, SAME/VALID padding, positive
-    strides and dilations, a supported fused activation."""
+    """Checks CONV_2D and DEPTHWISE_CONV_2D share: int8 input/output with int8 or int4 weights and an
+    int32 bias, or int16 input/output with int8 weights and an int64/int32 bias (tinygen.ops.precision),
+    a constant 4-D filter, an optional constant bias of one value per output channel, SAME/VALID
+    padding, positive strides and dilations, a supported fused activation."""
     a = op.attrs
     if len(op.inputs) not in (2, 3) or len(op.outputs) != 1 or op.inputs[0] is None or op.inputs[1] is None:
         raise unsupported(op, "expects input, filter, optional bias and one output")
     x, w = op.inputs[0], op.inputs[1]
     b = op.inputs[2] if len(op.inputs) > 2 else None
     y = op.outputs[0]
-    check_int8_activation(op, x, "input")
-    check_int8_activation(op, y, "output")
-    check_dtype(op, w, "int8", what="filter")
+    precision.check_types(op, depthwise=out_channels_axis == 3)
     check_rank(op, x, 4, what="input")
     check_rank(op, y, 4, what="output")
     check_rank(op, w, 4, what="filter")
@@ -138,7 +139,6 @@ def check_window_conv(op: Op, out_channels_axis: int) -> None:
     quant(op, w, "filter")
     out_c = w.shape[out_channels_axis]
     if b is not None:
-        check_dtype(op, b, "int32", what="bias")
         if not b.is_const or b.size != out_c:
             raise unsupported(op, f"bias {b.name!r} must be a constant of {out_c} values")
     check_padding(op, a.padding)
@@ -182,10 +182,14 @@ class Conv2D(WindowConv):
     function = "tg_conv_s8"
 
     def parse(self, opts, inputs, outputs):
-        return Conv2DAttrs() if opts is None else Conv2DAttrs(**window_options(opts))
+        if opts is None:
+            return Conv2DAttrs()
+        return Conv2DAttrs(**window_options(opts), quantized_bias_type=int(getattr(opts, "quantizedBiasType", 0) or 0))
 
     def write_options(self, a: Conv2DAttrs):
-        return write_window_options(schema.Conv2DOptionsT(), a)
+        o = write_window_options(schema.Conv2DOptionsT(), a)
+        o.quantizedBiasType = int(a.quantized_bias_type)
+        return o
 
     def check(self, op):
         check_window_conv(op, out_channels_axis=0)
@@ -205,6 +209,8 @@ class Conv2D(WindowConv):
         per step with both windows widened, then with less scratch, then one pixel at a time); on
         Cortex-M0/M0+, tg_conv_scalar_s8; last, the portable tg_conv_s8 (every layer, no scratch)."""
         args = self.prepare(op)
+        if precision.is_s4(op) or precision.is_s16(op):
+            return precision.conv_variants(self, op, target, args)
         portable = self.kernel(op, args, scratch_bytes=buffer_size("tg_conv_s8_get_buffer_size", args.input_dims,
                                                                    args.filter_dims))
         if target.cpu is None:

@@ -13,6 +13,7 @@ from ..fast.depthwise import DwFastParams, DwLayer, dw_fast_check, lower_dw_fast
 from ..ir import Op, Target
 from ..kernel_library import buffer_size
 from ..schema import schema
+from . import precision
 from .base import register, unsupported
 from .common import check_shape, quant
 from .conv2d import (
@@ -121,6 +122,8 @@ class DepthwiseConv2D(WindowConv):
         """tg_depthwise_conv_fast_s8 where it applies (depth multiplier 1, up to 16 taps, the
         requantization bounds of tinygen.fast.depthwise), then the portable kernel."""
         args = self.prepare(op)
+        if precision.is_s4(op) or precision.is_s16(op):
+            return precision.dw_variants(self, op, target, args)
         portable = self.kernel(op, args, scratch_bytes=buffer_size("tg_depthwise_conv_s8_get_buffer_size",
                                                                    args.params, args.input_dims, args.output_dims))
         fa = self._fast(op, target, args)
@@ -137,6 +140,8 @@ class DepthwiseConv2D(WindowConv):
         x, y = op.inputs[0], op.outputs[0]
         if op.attrs.depth_multiplier != 1 or x.shape[0] != 1 or y.shape[1] > x.shape[1] or y.shape[2] > x.shape[2]:
             return None
+        if precision.is_s4(op) or precision.is_s16(op):  # 16x8: the DSP ring kernel; int4: none
+            return precision.dw_inplace_variant(self, op, target, self.prepare(op))
         fa = self._fast(op, target, self.prepare(op))
         if fa is None:
             return self.inplace_kernel(op)

@@ -13,12 +13,11 @@ from ..fast.conv import FcFastParams, FcLayer, fc_dsp_unsupported, fc_scalar_uns
 from ..ir import Op, Target
 from ..kernel_library import buffer_size
 from ..schema import schema
+from . import precision
 from .base import OpDef, register, unsupported
 from .common import (
     activation_range,
-    check_dtype,
     check_fused,
-    check_int8_activation,
     check_rank,
     fused_activation,
     fused_activation_code,
@@ -34,6 +33,8 @@ class FullyConnectedAttrs:
     activation: str = "NONE"
     keep_num_dims: bool = False
     weights_format: int = _WEIGHTS_DEFAULT
+    #: TensorType code of quantized_bias_type (16x8 without a bias: INT32 picks the int32 path)
+    quantized_bias_type: int = 0
 
 
 @cstruct("tg_fc_params")
@@ -89,6 +90,7 @@ class FullyConnected(OpDef):
             activation=fused_activation(opts.fusedActivationFunction),
             keep_num_dims=bool(opts.keepNumDims),
             weights_format=int(opts.weightsFormat or 0),
+            quantized_bias_type=int(getattr(opts, "quantizedBiasType", 0) or 0),
         )
 
     def write_options(self, a: FullyConnectedAttrs):
@@ -96,6 +98,7 @@ class FullyConnected(OpDef):
         o.fusedActivationFunction = fused_activation_code(a.activation)
         o.keepNumDims = bool(a.keep_num_dims)
         o.weightsFormat = a.weights_format
+        o.quantizedBiasType = int(a.quantized_bias_type)
         return o
 
     def infer(self, op):
@@ -112,9 +115,8 @@ class FullyConnected(OpDef):
         x, w = op.inputs[0], op.inputs[1]
         b = op.inputs[2] if len(op.inputs) > 2 else None
         y = op.outputs[0]
-        qx = check_int8_activation(op, x, "input")
-        qy = check_int8_activation(op, y, "output")
-        check_dtype(op, w, "int8", what="weights")
+        precision.check_types(op, per_channel_int4=False)
+        qx, qy = x.quant, y.quant
         check_rank(op, w, 2, what="weights")
         if not w.is_const:
             raise unsupported(op, f"weights {w.name!r} are not constant; tinygen keeps weights in flash")
@@ -136,7 +138,6 @@ class FullyConnected(OpDef):
         elif not -128 <= qw.zp <= 127:
             raise unsupported(op, f"weights {w.name!r} have zero point {qw.zp} outside int8 range")
         if b is not None:
-            check_dtype(op, b, "int32", what="bias")
             if not b.is_const or b.size != units:
                 raise unsupported(op, f"bias {b.name!r} must be a constant of {units} values")
             if not qw.per_channel:
@@ -172,6 +173,8 @@ class FullyConnected(OpDef):
         """tg_fully_connected_dsp_s8 on cores with the DSP extension, tg_fully_connected_scalar_s8
         on Cortex-M0/M0+ (both without scratch, same write order), then the portable kernel."""
         args = self.prepare(op)
+        if precision.is_s4(op) or precision.is_s16(op):
+            return precision.fc_variants(self, op, target, args)
         portable = self.kernel(op, args)
         if target.cpu is None:
             return [portable]
@@ -196,11 +199,12 @@ class FullyConnected(OpDef):
     def overlap_gaps(self, op):
         """Rows in order; every output of row r is written after row r is read in full and before
         row r + 1 is read (the kernel's documented order): the output may start
-        max_r((r + 1) * O - r * I) bytes below the input."""
-        x, w = op.inputs[0], op.inputs[1]
+        max_r((r + 1) * O - r * I) bytes below the input (O, I: a row's bytes, int8 or int16)."""
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         i_feat, o_feat = w.shape[1], w.shape[0]
         rows = x.size // i_feat
-        return [(0, 0, max(o_feat + r * (o_feat - i_feat) for r in range(rows)))]
+        i_row, o_row = i_feat * x.itemsize, o_feat * y.itemsize
+        return [(0, 0, max(o_row + r * (o_row - i_row) for r in range(rows)))]
 
 
 def fc_layer(op: Op, args: FullyConnectedArgs) -> FcLayer:

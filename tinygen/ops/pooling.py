@@ -1,5 +1,5 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D: int8 pooling, input and output sharing one quantization
-(kernels: tg_avgpool_s8, tg_maxpool_s8)."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D: int8 or int16 pooling, input and output sharing one
+quantization (kernels: tg_avgpool_s8, tg_maxpool_s8; tg_avgpool_s16, tg_maxpool_s16)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .common import (
     check_padding,
     check_fused,
     check_int8_activation,
+    check_int16_activation,
     check_rank,
     check_shape,
     dims4,
@@ -87,8 +88,10 @@ class _Pool2D(WindowedOp):
         if len(op.inputs) != 1 or len(op.outputs) != 1:
             raise unsupported(op, "expects one input and one output")
         x, y = op.inputs[0], op.outputs[0]
-        qx = check_int8_activation(op, x, "input")
-        qy = check_int8_activation(op, y, "output")
+        if x.dtype == "int16":  # TFLite Micro's int16 pooling (zero points 0)
+            qx, qy = check_int16_activation(op, x, "input"), check_int16_activation(op, y, "output")
+        else:
+            qx, qy = check_int8_activation(op, x, "input"), check_int8_activation(op, y, "output")
         check_rank(op, x, 4, what="input")
         check_rank(op, y, 4, what="output")
         # TFLM's Prepare: |input scale - output scale| (in float32) <= 1e-6 and equal zero points
@@ -114,7 +117,9 @@ class _Pool2D(WindowedOp):
         return self.variants(op, target)[0]
 
     def variants(self, op, target):
-        return [self.kernel(op, self.prepare(op), template="ops/pool_2d.c.j2")]
+        s16 = op.inputs[0].dtype == "int16"
+        return [self.kernel(op, self.prepare(op), template="ops/pool_2d.c.j2",
+                            function=self.function.replace("_s8", "_s16") if s16 else None)]
 
 
 @register
@@ -126,7 +131,7 @@ class AveragePool2D(_Pool2D):
         """tg_avgpool_fast_s8 on a Cortex-M (same parameters, write order and no scratch; SXTAB16
         sums, one instruction with the DSP extension), then the portable kernel."""
         portable, = super().variants(op, target)
-        if target.cpu is None or avgpool_fast_check(portable.args.params) is not None:
+        if target.cpu is None or op.inputs[0].dtype != "int8" or avgpool_fast_check(portable.args.params) is not None:
             return [portable]
         a = portable.args
         return [self.kernel(op, a, variant="fast", function="tg_avgpool_fast_s8", template="ops/pool_2d.c.j2",

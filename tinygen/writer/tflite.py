@@ -8,7 +8,7 @@ from __future__ import annotations
 import flatbuffers
 import numpy as np
 
-from ..ir import Graph, Tensor
+from ..ir import Graph, Tensor, pack_int4
 from ..ops import get_op_def
 from ..schema import BUILTIN_CODES, DTYPE_TO_TFLITE, OPTIONS_CODES, schema
 
@@ -43,7 +43,8 @@ def write_tflite(graph: Graph, description: str = "written by tinygen") -> bytes
         b = schema.BufferT()
         if t.is_const:
             # a uint8 ndarray, or Pack() writes the vector byte by byte
-            b.data = np.frombuffer(np.ascontiguousarray(t.data).tobytes(), dtype=np.uint8)
+            raw = pack_int4(t.data) if t.dtype == "int4" else np.ascontiguousarray(t.data).tobytes()
+            b.data = np.frombuffer(bytes(raw), dtype=np.uint8)
         m.buffers.append(b)  # every tensor has its own buffer; non-constant ones stay empty
         index[id(t)] = len(sg.tensors)
         sg.tensors.append(_tensor_t(t, len(m.buffers) - 1))

@@ -1,0 +1,71 @@
+/*
+ * tg_conv_s4.c - 2-D convolution, int8 activations, packed int4 weights read in place (portable C).
+ */
+#include "tg_nn.h"
+#include "../tg_lowbit.h"
+
+tg_status tg_conv_s4(const tg_context *ctx, const tg_conv_params *params, const tg_pc_quant *quant,
+                     const tg_dims *input_dims, const int8_t *input,
+                     const tg_dims *filter_dims, const uint8_t *filter,
+                     const int32_t *bias,
+                     const tg_dims *output_dims, int8_t *output)
+{
+    const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
+    const int32_t k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
+    const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
+    const int32_t groups = k_c > 0 ? in_c / k_c : 0;
+    int32_t b, oy, ox, oc;
+
+    (void)ctx;
+    if (groups <= 0 || groups * k_c != in_c || out_c % groups != 0 || filter_dims->n != out_c ||
+        input_dims->n != output_dims->n) {
+        return TG_ERR_ARG;
+    }
+    for (b = 0; b < input_dims->n; ++b) {
+        const int8_t *in_b = input + (int32_t)b * in_h * in_w * in_c;
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t y0 = oy * params->stride.h - params->padding.h;
+            for (ox = 0; ox < out_w; ++ox) {
+                const int32_t x0 = ox * params->stride.w - params->padding.w;
+                for (oc = 0; oc < out_c; ++oc) {
+                    const int32_t g = oc / (out_c / groups);
+                    const int32_t f0 = oc * k_h * k_w * k_c;
+                    int32_t acc = 0;
+                    int32_t ky, kx, ic;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t y = y0 + ky * params->dilation.h;
+                        if (y < 0 || y >= in_h) {
+                            continue;
+                        }
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const int32_t x = x0 + kx * params->dilation.w;
+                            const int8_t *src;
+                            int32_t f;
+                            if (x < 0 || x >= in_w) {
+                                continue;
+                            }
+                            src = in_b + (y * in_w + x) * in_c + g * k_c;
+                            f = f0 + (ky * k_w + kx) * k_c;
+                            for (ic = 0; ic < k_c; ++ic) {
+                                acc += tg_s4_at(filter, f + ic) * ((int32_t)src[ic] + params->input_offset);
+                            }
+                        }
+                    }
+                    if (bias != NULL) {
+                        acc += bias[oc];
+                    }
+                    acc = tg_requantize(acc, quant->multiplier[oc], quant->shift[oc]) + params->output_offset;
+                    *output++ = (int8_t)tg_clamp(acc, params->activation.min, params->activation.max);
+                }
+            }
+        }
+    }
+    return TG_OK;
+}
+
+int32_t tg_conv_s4_get_buffer_size(const tg_dims *input_dims, const tg_dims *filter_dims)
+{
+    (void)input_dims;
+    (void)filter_dims;
+    return 0;
+}
