@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..schema import schema
-from .add_sub import Broadcast, infer_binary, plan_broadcast
-from .base import register, unsupported
-from .common import ElementwiseOp
-from .logical import BROADCAST_RANK
-from .maximum_minimum import check_broadcast_binary
+from .add_sub import Broadcast, plan_broadcast
+from .base import register
+from .logical import BroadcastBinaryOp
 
 
 @dataclass(frozen=True)
@@ -33,28 +30,12 @@ class FloorModArgs:
     bcast: Broadcast
 
 
-class _FloorBinary(ElementwiseOp):
+class _FloorBinary(BroadcastBinaryOp):
     float_types = True
-    options_class = ""
-
-    def write_options(self, a):
-        return getattr(schema, self.options_class)()
-
-    def infer(self, op):
-        return infer_binary(op)
-
-    def check(self, op):
-        check_broadcast_binary(op, ("float32",))
-        x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        if tuple(x1.shape) != tuple(x2.shape) and max(x1.rank, x2.rank, y.rank) > BROADCAST_RANK:
-            raise unsupported(op, f"broadcasting {list(x1.shape)} against {list(x2.shape)}: TFLite Micro "
-                                  f"broadcasts correctly at most {BROADCAST_RANK} dimensions")
+    dtypes = ("float32",)
 
     def bcast(self, op) -> Broadcast:
         return plan_broadcast(op.inputs[0].shape, op.inputs[1].shape, op.outputs[0].shape)
-
-    def macs(self, op):
-        return op.outputs[0].size
 
 
 @register

@@ -33,8 +33,12 @@ class LogicalNotArgs:
     size: int
 
 
-class _LogicalBinary(ElementwiseOp):
+class BroadcastBinaryOp(ElementwiseOp):
+    """A two-input operator of one element type (`dtypes`) broadcast up to BROADCAST_RANK
+    dimensions, with an empty options table (`options_class`)."""
+
     options_class = ""
+    dtypes: tuple[str, ...] = ()
 
     def write_options(self, a):
         return getattr(schema, self.options_class)()
@@ -43,11 +47,18 @@ class _LogicalBinary(ElementwiseOp):
         return infer_binary(op)
 
     def check(self, op):
-        check_broadcast_binary(op, ("bool",))
+        check_broadcast_binary(op, self.dtypes)
         x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
         if tuple(x1.shape) != tuple(x2.shape) and max(x1.rank, x2.rank, y.rank) > BROADCAST_RANK:
             raise unsupported(op, f"broadcasting {list(x1.shape)} against {list(x2.shape)}: TFLite Micro "
                                   f"broadcasts correctly at most {BROADCAST_RANK} dimensions")
+
+    def macs(self, op):
+        return op.outputs[0].size
+
+
+class _LogicalBinary(BroadcastBinaryOp):
+    dtypes = ("bool",)
 
     def prepare(self, op):
         x1, x2, y = op.inputs[0], op.inputs[1], op.outputs[0]
@@ -55,9 +66,6 @@ class _LogicalBinary(ElementwiseOp):
 
     def lower(self, op, target):
         return self.kernel(op, self.prepare(op), template="ops/logical.c.j2")
-
-    def macs(self, op):
-        return op.outputs[0].size
 
 
 @register
