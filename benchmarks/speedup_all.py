@@ -33,9 +33,9 @@ def measure(model: Path, board: str) -> dict:
                 bit_exact=bool(fast.outputs_match_reference and fast.outputs_match_host
                                and port.outputs_match_reference and port.outputs_match_host),
                 fast=dict(instructions=fast.instructions, flash=fast.flash_bytes, sram_peak=fast.sram_peak_bytes,
-                          stack=fast.stack_bytes),
+                          stack=fast.stack_peak_bytes),
                 portable=dict(instructions=port.instructions, flash=port.flash_bytes,
-                              sram_peak=port.sram_peak_bytes, stack=port.stack_bytes))
+                              sram_peak=port.sram_peak_bytes, stack=port.stack_peak_bytes))
 
 
 def markdown(rows: list[dict]) -> str:

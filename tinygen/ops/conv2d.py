@@ -215,31 +215,37 @@ class Conv2D(WindowConv):
                                                                    args.filter_dims))
         if target.cpu is None:
             return [portable]
-        layer = conv_layer(op, args)
-        out = []
-        if target.dsp and conv_dsp_unsupported(layer, scratch=True) is None:
-            low = lower_conv_dsp(layer)
-            for variant, query in DSP_TIERS:
-                if query is None:
-                    if conv_dsp_unsupported(layer, scratch=False) is not None:
-                        continue
-                    scratch, params = 0, low.params
-                else:
-                    scratch, params = buffer_size(query, low.params), replace(low.params, pad_row=None)
-                fa = ConvFastArgs(params=params)
-                out.append(self.kernel(op, fa, variant=variant, function="tg_conv_dsp_s8",
-                                       template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
-        elif not target.dsp and conv_scalar_unsupported(layer) is None:
-            low = lower_conv_scalar(layer)
-            fa = ConvFastArgs(params=low.params)
-            scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params)
-            out.append(self.kernel(op, fa, variant="scalar", function="tg_conv_scalar_s8",
-                                   template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
-        return out + [portable]
+        return fast_conv_kernels(self, op, target, conv_layer(op, args)) + [portable]
 
     def macs(self, op):
         w, y = op.inputs[1], op.outputs[0]
         return y.size * w.shape[1] * w.shape[2] * w.shape[3]
+
+
+def fast_conv_kernels(opdef: WindowConv, op: Op, target: Target, layer: ConvLayer) -> list:
+    """The fast convolution kernels computing `layer` for `op`, fastest first: on cores with the
+    DSP extension tg_conv_dsp_s8 with its scratch tiers (two output pixels per step with both
+    windows widened, then with less scratch, then one pixel at a time); on Cortex-M0/M0+
+    tg_conv_scalar_s8; none where they are not exact. (DEPTHWISE_CONV_2D over one input channel
+    is such a convolution too.)"""
+    out = []
+    if target.dsp and conv_dsp_unsupported(layer, scratch=True) is None:
+        low = lower_conv_dsp(layer)
+        for variant, query in DSP_TIERS:
+            if query is None:
+                if conv_dsp_unsupported(layer, scratch=False) is not None:
+                    continue
+                scratch, params = 0, low.params
+            else:
+                scratch, params = buffer_size(query, low.params), replace(low.params, pad_row=None)
+            out.append(opdef.kernel(op, ConvFastArgs(params=params), variant=variant, function="tg_conv_dsp_s8",
+                                    template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
+    elif not target.dsp and conv_scalar_unsupported(layer) is None:
+        low = lower_conv_scalar(layer)
+        scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params)
+        out.append(opdef.kernel(op, ConvFastArgs(params=low.params), variant="scalar", function="tg_conv_scalar_s8",
+                                template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
+    return out
 
 
 def conv_layer(op: Op, args: ConvArgs) -> ConvLayer:

@@ -4,11 +4,12 @@ input, as an in-place variant)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..cstruct import HW, Range, cstruct
+from ..fast.conv import ConvLayer
 from ..fast.depthwise import DwFastParams, DwLayer, dw_fast_check, lower_dw_fast
 from ..ir import Op, Target
 from ..kernel_library import buffer_size
@@ -21,6 +22,8 @@ from .conv2d import (
     ConvArgs,
     WindowConv,
     check_window_conv,
+    conv_layer,
+    fast_conv_kernels,
     window_options,
     write_window_options,
 )
@@ -64,6 +67,14 @@ def dw_layer(op: Op, args: ConvArgs) -> DwLayer:
                    output_offset=p.output_offset, act_min=p.activation.min, act_max=p.activation.max,
                    multiplier=np.asarray(q.multiplier, np.int64), shift=np.asarray(q.shift, np.int64),
                    weights=op.inputs[1].data, bias=None if b is None else b.data.astype(np.int32).reshape(-1))
+
+
+def single_channel_conv_layer(op: Op, args: ConvArgs) -> ConvLayer:
+    """A DEPTHWISE_CONV_2D over one input channel as the CONV_2D computing the same sums: its
+    filter [1, KH, KW, M] becomes M output channels of depth 1 ([M, KH, KW, 1]); the per-channel
+    requantization and biases are those of the M outputs already."""
+    layer = conv_layer(op, args)
+    return replace(layer, filter=np.ascontiguousarray(op.inputs[1].data.transpose(3, 1, 2, 0)))
 
 
 @register
@@ -128,6 +139,10 @@ class DepthwiseConv2D(WindowConv):
                                                                    args.params, args.input_dims, args.output_dims))
         fa = self._fast(op, target, args)
         if fa is None:
+            if target.cpu is not None and op.inputs[0].shape[3] == 1:
+                # one input channel (e.g. micro_speech's first layer, depth multiplier 8): a plain
+                # convolution with the multiplier's outputs as its output channels
+                return fast_conv_kernels(self, op, target, single_channel_conv_layer(op, args)) + [portable]
             return [portable]
         fast = self.kernel(op, fa, variant="fast", function="tg_depthwise_conv_fast_s8",
                            template="ops/depthwise_conv_2d_fast.c.j2",
