@@ -1,7 +1,7 @@
 """DEPTHWISE_CONV_2D over one input channel (depth multiplier M) runs on the fast convolution
 kernels as the CONV_2D with M output channels of depth 1 (micro_speech's first layer: 10x8,
 stride 2, multiplier 8; with M = 1 the fast depthwise kernel applies). Every forced variant is bit-exact with TFLM on the host build (the
-kernels' plain-C intrinsics) and on the emulated Cortex-M0+ (scalar) and M4 (DSP tiers)."""
+kernels' plain-C intrinsics) and on the emulated Cortex-M0+ (scalar) and M4 (DSP tiers and the scalar fallback)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tinygen.testing import GraphBuilder
 from tinygen.testing.variants import compile_forced
 
 N_CASES = 24
-VARIANTS = {"cortex-m0plus": ["scalar"], "cortex-m4": ["dsp", "dsp-mid", "dsp-min"]}
+VARIANTS = {"cortex-m0plus": ["scalar"], "cortex-m4": ["dsp", "dsp-mid", "dsp-min", "scalar"]}
 BOARDS = {"cortex-m0plus": "generic-m0plus", "cortex-m4": "generic-m4"}
 
 
@@ -67,13 +67,15 @@ def test_single_channel_depthwise_as_fast_convolution(cpu):
 
 
 def test_the_compiler_picks_it_where_the_arena_allows():
-    """On the M0+ the scalar kernel needs no scratch: micro_speech-like layers take it."""
+    """The scalar kernel needs no scratch: micro_speech-like layers take it on the M0+, and on the
+    M4, where the DSP tiers' scratch would grow the arena."""
     from tinygen.compiler import compile_model
 
     b = GraphBuilder("speech", seed=7)
     x = b.input((1, 49, 40, 1))
     m = b.tflite([b.depthwise_conv2d(x, multiplier=8, kernel=(10, 8), stride=(2, 2), activation="RELU")])
-    cm = compile_model(m, CompileOptions(cpu="cortex-m0plus"))
-    assert [op.kernel.function for op in cm.graph.ops] == ["tg_conv_scalar_s8"]
     portable = compile_model(m, CompileOptions(cpu="generic"))
-    assert cm.arena_bytes == portable.arena_bytes
+    for cpu in ("cortex-m0plus", "cortex-m4"):
+        cm = compile_model(m, CompileOptions(cpu=cpu))
+        assert [op.kernel.function for op in cm.graph.ops] == ["tg_conv_scalar_s8"], cpu
+        assert cm.arena_bytes == portable.arena_bytes

@@ -225,8 +225,8 @@ class Conv2D(WindowConv):
 def fast_conv_kernels(opdef: WindowConv, op: Op, target: Target, layer: ConvLayer) -> list:
     """The fast convolution kernels computing `layer` for `op`, fastest first: on cores with the
     DSP extension tg_conv_dsp_s8 with its scratch tiers (two output pixels per step with both
-    windows widened, then with less scratch, then one pixel at a time); on Cortex-M0/M0+
-    tg_conv_scalar_s8; none where they are not exact. (DEPTHWISE_CONV_2D over one input channel
+    windows widened, then with less scratch, then one pixel at a time); then tg_conv_scalar_s8
+    (the Cortex-M0/M0+ kernel, also the DSP cores' fallback); none where they are not exact. (DEPTHWISE_CONV_2D over one input channel
     is such a convolution too.)"""
     out = []
     if target.dsp and conv_dsp_unsupported(layer, scratch=True) is None:
@@ -240,7 +240,9 @@ def fast_conv_kernels(opdef: WindowConv, op: Op, target: Target, layer: ConvLaye
                 scratch, params = buffer_size(query, low.params), replace(low.params, pad_row=None)
             out.append(opdef.kernel(op, ConvFastArgs(params=params), variant=variant, function="tg_conv_dsp_s8",
                                     template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
-    elif not target.dsp and conv_scalar_unsupported(layer) is None:
+    if conv_scalar_unsupported(layer) is None:
+        # the M0/M0+ kernel; on DSP cores the fallback for layers whose DSP tiers need scratch the
+        # arena has no room for (it needs none) or that they cannot compute
         low = lower_conv_scalar(layer)
         scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params)
         out.append(opdef.kernel(op, ConvFastArgs(params=low.params), variant="scalar", function="tg_conv_scalar_s8",

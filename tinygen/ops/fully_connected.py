@@ -171,7 +171,8 @@ class FullyConnected(OpDef):
 
     def variants(self, op, target: Target):
         """tg_fully_connected_dsp_s8 on cores with the DSP extension, tg_fully_connected_scalar_s8
-        on Cortex-M0/M0+ (both without scratch, same write order), then the portable kernel."""
+        on Cortex-M0/M0+ and where the DSP kernel does not apply (both without scratch, same write
+        order), then the portable kernel."""
         args = self.prepare(op)
         if precision.is_s4(op) or precision.is_s16(op):
             return precision.fc_variants(self, op, target, args)
@@ -181,13 +182,13 @@ class FullyConnected(OpDef):
         layer = fc_layer(op, args)
         if target.dsp and fc_dsp_unsupported(layer) is None:
             low, fn, query = lower_fc_dsp(layer), "tg_fully_connected_dsp_s8", "tg_fully_connected_dsp_s8_get_buffer_size"
-        elif not target.dsp and fc_scalar_unsupported(layer) is None:
+        elif fc_scalar_unsupported(layer) is None:  # also the DSP cores' fallback (e.g. depth % 4 != 0)
             low, fn = lower_fc_scalar(layer), "tg_fully_connected_scalar_s8"
             query = "tg_fully_connected_scalar_s8_get_buffer_size"
         else:
             return [portable]
         fast = self.kernel(op, FullyConnectedFastArgs(params=low.params),
-                           variant="dsp" if target.dsp else "scalar", function=fn,
+                           variant="dsp" if fn == "tg_fully_connected_dsp_s8" else "scalar", function=fn,
                            template="ops/fully_connected_fast.c.j2",
                            scratch_bytes=buffer_size(query, low.params))
         return [fast, portable]
