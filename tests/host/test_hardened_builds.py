@@ -201,3 +201,22 @@ def test_guard_covers_the_patch_buffers_of_a_patch_stage():
     hg.invoke([np.full((1, 16, 16, 3), 5, np.int8)])  # as planned: clean
     with pytest.raises(GuardError, match=rf"TG_PATCH_STAGE \(position 0\) wrote 8 bytes.*patch buffer {key}"):
         hb.invoke([np.full((1, 16, 16, 3), 5, np.int8)])
+
+
+@needs_sanitizers
+def test_sanitized_check_of_a_stateful_model_keeps_input_order():
+    """A model with state (LSTM + SVDF) under the sanitizers: every input runs in order in one
+    child process, and the same input given twice is two inferences with different state (the
+    outputs of the child are handed out in order, not looked up by input)."""
+    import numpy as np
+
+    from tinygen.check import check_model
+    from tinygen.testing import GraphBuilder
+
+    b = GraphBuilder("kws", seed=11)
+    x = b.input((1, 4, 10), scale=0.05, zero_point=-3)
+    y = b.svdf(b.reshape(b.lstm(x, 8), (1, 32)), 6, rank=2, memory=3)
+    data = b.tflite([y])
+    same = np.random.default_rng(5).integers(-128, 128, (1, 4, 10), dtype=np.int8)
+    rep = check_model(data, n_random=2, extra_inputs=[[same], [same], [same]], sanitize=True)
+    assert rep.bit_exact and rep.inputs_checked == 5, rep

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import TinygenError, ToolchainError
 from ..ir import c_type, np_dtype
-from .host import HOST_CC, HOST_CFLAGS, build_host_library
+from .host import HOST_CC, HOST_CFLAGS, build_host_library, has_state
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compiler import CompiledModel
@@ -76,6 +76,8 @@ class SanitizedModel:
         self.so_path = so_path
         self.cc = cc
         self._cache: dict[str, list[np.ndarray]] = {}
+        #: outputs of a stateful model's last run_many, not yet handed out by invoke()
+        self._pending: list[list[np.ndarray]] = []
 
     @staticmethod
     def _key(xs: Sequence[np.ndarray]) -> str:
@@ -86,7 +88,13 @@ class SanitizedModel:
         return h.hexdigest()
 
     def run_many(self, sets: Sequence[Sequence[np.ndarray]]) -> list[list[np.ndarray]]:
-        """Every input set through the model, in one child process."""
+        """Every input set through the model, in one child process. A model with state runs them
+        in order from its initial state; the following invoke() calls return these outputs in
+        the same order (equal inputs may give different outputs there)."""
+        if has_state(self.cm):
+            outs = _run_child(self.so_path, [self.cm], [list(sets)], self.cc)[0]
+            self._pending = list(outs)
+            return outs
         todo = [xs for xs in sets if self._key(xs) not in self._cache]
         if todo:
             outs = _run_child(self.so_path, [self.cm], [todo], self.cc)[0]
@@ -95,11 +103,15 @@ class SanitizedModel:
         return [self._cache[self._key(xs)] for xs in sets]
 
     def invoke(self, xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        if self._pending:
+            return self._pending.pop(0)
         return self.run_many([xs])[0]
 
     def reset(self) -> None:
-        """Nothing to do: every run_many starts a new child process, whose state is the initial one
-        (stateful models are run with all their inputs, in order, in one run_many)."""
+        """Every run_many starts a new child process, whose state is the initial one (stateful
+        models are run with all their inputs, in order, in one run_many); outputs not handed out
+        yet are dropped."""
+        self._pending = []
 
 
 def build_sanitized(cms: Sequence["CompiledModel"], cc: str = HOST_CC) -> list[SanitizedModel]:
