@@ -240,9 +240,10 @@ def fast_conv_kernels(opdef: WindowConv, op: Op, target: Target, layer: ConvLaye
                 scratch, params = buffer_size(query, low.params), replace(low.params, pad_row=None)
             out.append(opdef.kernel(op, ConvFastArgs(params=params), variant=variant, function="tg_conv_dsp_s8",
                                     template="ops/conv_2d_fast.c.j2", scratch_bytes=scratch))
-    if conv_scalar_unsupported(layer) is None:
-        # the M0/M0+ kernel; on DSP cores the fallback for layers whose DSP tiers need scratch the
-        # arena has no room for (it needs none) or that they cannot compute
+    # the M0/M0+ kernel; on DSP cores the fallback for layers whose DSP tiers need scratch the
+    # arena has no room for (it needs none) or that they cannot compute. A scratch-free DSP tier
+    # ("dsp-single") is faster at the same memory, so the scalar kernel is not lowered there.
+    if not any(k.scratch_bytes == 0 for k in out) and conv_scalar_unsupported(layer) is None:
         low = lower_conv_scalar(layer)
         scratch = buffer_size("tg_conv_scalar_s8_get_buffer_size", low.params)
         out.append(opdef.kernel(op, ConvFastArgs(params=low.params), variant="scalar", function="tg_conv_scalar_s8",
